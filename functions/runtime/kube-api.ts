@@ -1,0 +1,70 @@
+// The Kubernetes calls functions may make, as an interface. Only functions/runtime/kube.ts
+// imports @kubernetes/client-node and implements it; handlers and tests depend on this shape.
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  [key: string]: unknown;
+}
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [key: string]: unknown;
+}
+
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export interface ObjectList<T extends KubeObject = KubeObject> {
+  items: T[];
+  resourceVersion: string;
+}
+
+/** JSON merge patch (RFC 7386) or JSON patch (RFC 6902). */
+export type Patch =
+  | { type: 'merge'; body: Record<string, unknown> }
+  | { type: 'json'; body: Array<{ op: string; path: string; value?: unknown; from?: string }> };
+
+export interface EventRecord {
+  type: 'Normal' | 'Warning';
+  /** `vmgroup-backup.dev/<Reason>`-style reason, CamelCase after the prefix is stripped by Kubernetes rules. */
+  reason: string;
+  message: string;
+  /** Stable across retries so a re-delivered event updates one Event instead of adding another. */
+  dedupeKey?: string;
+}
+
+export interface Kube {
+  get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T | undefined>;
+  list<T extends KubeObject = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    options?: ListOptions,
+  ): Promise<ObjectList<T>>;
+  /** Patches; include `metadata.resourceVersion` in a merge body for optimistic concurrency (409 on conflict). */
+  patch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: Patch): Promise<T>;
+  create<T extends KubeObject = KubeObject>(obj: T): Promise<T>;
+  delete(ref: ObjectRef): Promise<void>;
+  /** Records a core/v1 Event about `involved`. */
+  recordEvent(involved: KubeObject, event: EventRecord): Promise<void>;
+}
