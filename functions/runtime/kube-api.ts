@@ -61,8 +61,16 @@ export interface Kube {
     namespace: string | undefined,
     options?: ListOptions,
   ): Promise<ObjectList<T>>;
-  /** Patches; include `metadata.resourceVersion` in a merge body for optimistic concurrency (409 on conflict). */
-  patch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: Patch): Promise<T>;
+  /**
+   * Patches; include `metadata.resourceVersion` in a merge body for optimistic concurrency (409 on
+   * conflict). `metadataOnly` asks the API server to answer with PartialObjectMetadata, so patching a
+   * Secret's labels never brings its data back into the process.
+   */
+  patch<T extends KubeObject = KubeObject>(
+    ref: ObjectRef,
+    patch: Patch,
+    options?: { metadataOnly?: boolean },
+  ): Promise<T>;
   create<T extends KubeObject = KubeObject>(obj: T): Promise<T>;
   delete(ref: ObjectRef): Promise<void>;
   /** Records a core/v1 Event about `involved`. */
