@@ -1,0 +1,245 @@
+// Pure decision: which restricted resources would a Backup or Restore touch, why, and which
+// filter change avoids each. No I/O; the handler feeds it the spec, the restricted list and the
+// plugin-internal objects it found without their exclude label.
+
+import type { Selection } from './label-selection.ts';
+import { classifySelection, selectionMatches } from './label-selection.ts';
+import type { RestrictedEntry } from './restricted-list.ts';
+import { PLUGIN_INTERNAL } from './restricted-list.ts';
+import type { FilterSpec, FilterStyle, Scope } from './resource-filter.ts';
+import { filterStyle, includesResource, itemMatches } from './resource-filter.ts';
+
+export type GuardKind = 'Backup' | 'Restore';
+
+export type FindingReason =
+  /** Named (or matched by a pattern) in an include list. */
+  | 'included-by-name'
+  /** Every type of the scope is in, and nothing excludes this one. */
+  | 'wildcard-scope'
+  /** A cluster-scoped type comes in with cluster-scoped inclusion. */
+  | 'cluster-scoped-inclusion'
+  /** A VM Operator kind selected without the rest of its group closure. */
+  | 'without-group-closure';
+
+export interface Finding {
+  resource: string;
+  scopes: Scope[];
+  reason: FindingReason;
+}
+
+export interface Remedy {
+  /** Backup/Restore spec field to change. */
+  field: string;
+  /** The `velero backup|restore create` flag that sets it. */
+  flag: string;
+  action: 'add' | 'remove' | 'select';
+  values: string[];
+}
+
+export interface UnlabelledObject {
+  resource: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface GuardDecision {
+  selection: Selection;
+  filterStyle: FilterStyle;
+  findings: Finding[];
+  unlabelledInternal: UnlabelledObject[];
+  avoidWith: Remedy[];
+}
+
+/** The product's own VM Operator kinds: allowed when their group closure comes along. */
+export const PRODUCT_KINDS = [
+  'virtualmachinegroups.vmoperator.vmware.com',
+  'virtualmachines.vmoperator.vmware.com',
+] as const;
+/** Everything a group's closure can contain (DESIGN.md §2: bootstrap Secrets/ConfigMaps, PVCs). */
+export const CLOSURE_KINDS = [...PRODUCT_KINDS, 'secrets', 'configmaps', 'persistentvolumeclaims'];
+
+const isProductKind = (r: string): boolean => (PRODUCT_KINDS as readonly string[]).includes(r);
+
+function includeList(spec: FilterSpec, style: FilterStyle, scope: Scope): string[] | undefined {
+  if (style === 'old') return spec.includedResources;
+  return scope === 'Namespaced'
+    ? spec.includedNamespaceScopedResources
+    : spec.includedClusterScopedResources;
+}
+
+function reasonFor(
+  spec: FilterSpec,
+  style: FilterStyle,
+  resource: string,
+  scopes: Scope[],
+): FindingReason {
+  const named = scopes.some((s) =>
+    (includeList(spec, style, s) ?? []).some((i) => i !== '*' && itemMatches(i, resource)),
+  );
+  if (named) return 'included-by-name';
+  return scopes.includes('Namespaced') ? 'wildcard-scope' : 'cluster-scoped-inclusion';
+}
+
+/** Closure complete: selection is everything or the membership label, and every closure kind is in. */
+export function closureComplete(spec: FilterSpec, kind: GuardKind): boolean {
+  if (classifySelection(spec) === 'other') return false;
+  return CLOSURE_KINDS.every((k) => includesResource(spec, kind, k, 'Namespaced'));
+}
+
+export function restrictedFindings(
+  spec: FilterSpec,
+  kind: GuardKind,
+  restricted: RestrictedEntry[],
+): Finding[] {
+  const style = filterStyle(spec, kind);
+  const selection = classifySelection(spec);
+  const findings: Finding[] = [];
+  if (!closureComplete(spec, kind)) {
+    for (const p of PRODUCT_KINDS) {
+      if (includesResource(spec, kind, p, 'Namespaced')) {
+        findings.push({ resource: p, scopes: ['Namespaced'], reason: 'without-group-closure' });
+      }
+    }
+  }
+  // Only the labeler writes the membership label, and only on closure kinds.
+  if (selection === 'membership') return findings;
+  for (const entry of restricted) {
+    if (isProductKind(entry.resource)) continue;
+    const scopes = entry.scopes.filter((s) => includesResource(spec, kind, entry.resource, s));
+    if (scopes.length === 0) continue;
+    findings.push({
+      resource: entry.resource,
+      scopes,
+      reason: reasonFor(spec, style, entry.resource, scopes),
+    });
+  }
+  return findings;
+}
+
+/** Namespace filter with Velero's glob semantics (`*` and patterns in includes, patterns in excludes). */
+export function namespaceIncluded(spec: FilterSpec, namespace: string): boolean {
+  const glob = (items: string[] | undefined) =>
+    (items ?? []).some(
+      (i) => i === '*' || i === namespace || (/[*?[{]/.test(i) && itemMatches(i, namespace)),
+    );
+  if (glob(spec.excludedNamespaces)) return false;
+  return (spec.includedNamespaces?.length ?? 0) === 0 || glob(spec.includedNamespaces);
+}
+
+/** Plugin-internal objects without the exclude label that this Backup would pick up. */
+export function unlabelledInternalInScope(
+  spec: FilterSpec,
+  objects: ReadonlyArray<UnlabelledObject & { labels?: Record<string, string> }>,
+): UnlabelledObject[] {
+  const out: UnlabelledObject[] = [];
+  for (const o of objects) {
+    const internal = PLUGIN_INTERNAL.find((p) => p.resource === o.resource);
+    if (!internal || !includesResource(spec, 'Backup', internal.resource, internal.scope)) continue;
+    if (internal.scope === 'Namespaced' && !namespaceIncluded(spec, o.namespace ?? '')) continue;
+    if (!selectionMatches(spec, o.labels ?? {})) continue;
+    out.push(
+      o.namespace
+        ? { resource: o.resource, namespace: o.namespace, name: o.name }
+        : { resource: o.resource, name: o.name },
+    );
+  }
+  return out.sort((a, b) =>
+    `${a.resource}/${a.namespace}/${a.name}`.localeCompare(
+      `${b.resource}/${b.namespace}/${b.name}`,
+    ),
+  );
+}
+
+const FLAGS: Record<string, string> = {
+  includedResources: '--include-resources',
+  excludedResources: '--exclude-resources',
+  includedNamespaceScopedResources: '--include-namespace-scoped-resources',
+  excludedNamespaceScopedResources: '--exclude-namespace-scoped-resources',
+  includedClusterScopedResources: '--include-cluster-scoped-resources',
+  excludedClusterScopedResources: '--exclude-cluster-scoped-resources',
+  labelSelector: '--selector',
+};
+
+function fieldsFor(style: FilterStyle, scope: Scope): { include: string; exclude: string } {
+  if (style === 'old') return { include: 'includedResources', exclude: 'excludedResources' };
+  return scope === 'Namespaced'
+    ? { include: 'includedNamespaceScopedResources', exclude: 'excludedNamespaceScopedResources' }
+    : { include: 'includedClusterScopedResources', exclude: 'excludedClusterScopedResources' };
+}
+
+/**
+ * Filter changes that avoid every finding. Velero rejects an exclude that repeats an include
+ * verbatim, so a resource named literally in an include list is removed from it instead.
+ */
+export function remedies(spec: FilterSpec, kind: GuardKind, findings: Finding[]): Remedy[] {
+  const style = filterStyle(spec, kind);
+  const changes = new Map<string, Remedy>();
+  const add = (field: string, action: Remedy['action'], value: string) => {
+    const key = `${action}:${field}`;
+    const r = changes.get(key) ?? {
+      field: `spec.${field}`,
+      flag: FLAGS[field] ?? field,
+      action,
+      values: [],
+    };
+    if (!r.values.includes(value)) r.values.push(value);
+    changes.set(key, r);
+  };
+  for (const f of findings) {
+    if (f.reason === 'without-group-closure') {
+      add('labelSelector', 'select', 'member.vmgroup-backup.dev/<group>');
+      continue;
+    }
+    for (const scope of f.scopes) {
+      const { include, exclude } = fieldsFor(style, scope);
+      const list = (spec as Record<string, string[] | undefined>)[include] ?? [];
+      const literal = list.filter(
+        (i) => i !== '*' && !/[*?[{]/.test(i) && itemMatches(i, f.resource),
+      );
+      if (literal.length > 0) literal.forEach((i) => add(include, 'remove', i));
+      else add(exclude, 'add', f.resource);
+    }
+  }
+  return [...changes.values()].sort((a, b) =>
+    `${a.action}${a.field}`.localeCompare(`${b.action}${b.field}`),
+  );
+}
+
+export function decide(
+  spec: FilterSpec,
+  kind: GuardKind,
+  restricted: RestrictedEntry[],
+  unlabelled: ReadonlyArray<UnlabelledObject & { labels?: Record<string, string> }> = [],
+): GuardDecision {
+  const findings = restrictedFindings(spec, kind, restricted);
+  return {
+    selection: classifySelection(spec),
+    filterStyle: filterStyle(spec, kind),
+    findings,
+    unlabelledInternal: kind === 'Backup' ? unlabelledInternalInScope(spec, unlabelled) : [],
+    avoidWith: remedies(spec, kind, findings),
+  };
+}
+
+/** One line a human reads in `kubectl describe`; Kubernetes caps Event messages at 1 KiB. */
+export function summarize(kind: GuardKind, d: GuardDecision): string {
+  const parts: string[] = [];
+  if (d.findings.length > 0) {
+    parts.push(
+      `${kind} would touch Supervisor-restricted resources: ${d.findings.map((f) => `${f.resource} (${f.reason})`).join(', ')}`,
+    );
+  }
+  if (d.unlabelledInternal.length > 0) {
+    const names = d.unlabelledInternal.map(
+      (o) => `${o.resource} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`,
+    );
+    parts.push(`plugin-internal objects lost velero.io/exclude-from-backup: ${names.join(', ')}`);
+  }
+  if (d.avoidWith.length > 0) {
+    parts.push(
+      `avoid with ${d.avoidWith.map((r) => `${r.flag} ${r.action === 'remove' ? '(remove) ' : ''}${r.values.join(',')}`).join('; ')}`,
+    );
+  }
+  const text = parts.join('. ');
+  return text.length > 1000 ? `${text.slice(0, 997)}...` : text;
+}
