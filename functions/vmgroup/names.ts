@@ -47,3 +47,74 @@ export function memberLabelKey(groupName: string): string {
 export function isMemberLabelKey(key: string): boolean {
   return key.startsWith(MEMBER_LABEL_PREFIX);
 }
+
+// --- backup labeler (closure, labels, captured state) ---
+
+/** API group of VM Operator; the product reads and patches v1alpha5 (what users write; labels and
+ * annotations mean the same in every served version, so no conversion is relied on). */
+export const VMOP_API_VERSION = 'vmoperator.vmware.com/v1alpha5';
+export const KIND_VM = 'VirtualMachine';
+export const KIND_VMG = 'VirtualMachineGroup';
+
+/**
+ * On a group: JSON array (sorted) of the Secret names that carry this group's membership label.
+ * The product may only PATCH Secrets (never get/list/watch them), so this record is how it
+ * knows which Secrets to unlabel when they leave the closure, and how a repeated event needs zero
+ * writes. Written in the same resourceVersion-guarded patch that records the group's decision.
+ */
+export const ANNOTATION_LABELLED_SECRETS = `${PREFIX}labelled-secrets`;
+
+/*
+ * ANNOTATION_CAPTURED_POWER_STATE value: the object's `spec.powerState` as it was while labelled
+ * (the state the user asked for: PoweredOn | PoweredOff | Suspended). Absent when spec.powerState
+ * is empty (a group that never had its power state set).
+ *
+ * ANNOTATION_CAPTURED_NETWORK value: compact JSON, schema schemas/objects/captured-network.schema.json:
+ *   {"version":1,"hostName":"vm-1","primaryIP4":"10.0.0.5",
+ *    "interfaces":[{"name":"eth0","macAddr":"00:50:56:aa:bb:cc","addresses":["10.0.0.5/24"],
+ *                   "gateway4":"10.0.0.1","dhcp4":false,"nameservers":["10.0.0.2"]}]}
+ * One entry per spec.network.interfaces[] name (immutable after create). `addresses` are CIDR
+ * strings: the static spec addresses when set, else what status.network.config (or
+ * status.network.interfaces[].ip) observed. Absent when the VM has no network status yet.
+ */
+
+/** CloudEvent type the labeler replies with when it has expanded a Backup's scope. */
+export const EVENT_TYPE_BACKUP_EXPANDED = `${EVENT_TYPE_PREFIX}backup.expanded`;
+/** Kubernetes Event reasons on a Backup. */
+export const REASON_BACKUP_EXPANDED = 'VMGroupBackupExpanded';
+export const REASON_BACKUP_INCOMPLETE = 'VMGroupBackupIncomplete';
+
+// --- restore (resource modifier, restore fixer, restore sequencer) ---
+
+/** The Velero resource-modifier ConfigMap (config/base/velero-resource-modifiers/), in Velero's namespace. */
+export const RESOURCE_MODIFIER_CONFIGMAP = 'vmgroup-backup-restore-modifiers';
+/**
+ * Set by the resource modifier on every VM, group and PVC it processed, value = the rule-set
+ * version. Its absence on a restored object is how the fixer knows a Restore ran without it.
+ */
+export const ANNOTATION_RESTORE_STRIPPED = `${PREFIX}restore-stripped`;
+export const RESTORE_STRIP_VERSION = '1';
+/**
+ * Set by the resource modifier: `spec.powerState` as it was in the backup (PoweredOn | PoweredOff |
+ * Suspended | Unset), recorded by one match rule per value because a modifier cannot copy values.
+ */
+export const ANNOTATION_RESTORE_ORIGINAL_POWER_STATE = `${PREFIX}restore-original-power-state`;
+/** On the top group of a restored tree: the sequencer's progress (JSON, keyed by restore name). */
+export const ANNOTATION_RESTORE_PROGRESS = `${PREFIX}restore-progress`;
+/** On a restored VM or group the sequencer released: the restore that released it. */
+export const ANNOTATION_RESTORE_RELEASED = `${PREFIX}restore-released`;
+
+/** Reply CloudEvents of the restore sequencer; `sequence-due` is its own timed continuation. */
+export const EVENT_TYPE_RESTORE_GROUP_READY = `${EVENT_TYPE_PREFIX}restore.group-ready`;
+export const EVENT_TYPE_RESTORE_GROUP_RELEASED = `${EVENT_TYPE_PREFIX}restore.group-released`;
+export const EVENT_TYPE_RESTORE_SEQUENCE_DUE = `${EVENT_TYPE_PREFIX}restore.sequence-due`;
+
+/** Kubernetes Event reasons on a Restore. */
+export const REASON_RESTORE_MODIFIER_MISSING = 'VMGroupRestoreModifierMissing';
+export const REASON_RESTORE_STRIP_INCOMPLETE = 'VMGroupRestoreStripIncomplete';
+export const REASON_RESTORE_MEMBERS_MISSING = 'VMGroupRestoreMembersMissing';
+export const REASON_RESTORE_GROUP_WAITING = 'VMGroupRestoreWaiting';
+export const REASON_RESTORE_GROUP_MISSING = 'VMGroupRestoreGroupMissing';
+export const REASON_RESTORE_GROUP_READY = 'VMGroupRestoreReady';
+export const REASON_RESTORE_STAGE_RELEASED = 'VMGroupRestoreStageReleased';
+export const REASON_RESTORE_GROUP_RELEASED = 'VMGroupRestoreReleased';
