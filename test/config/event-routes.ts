@@ -1,0 +1,132 @@
+// Pure model of how events flow through the rendered config: which (type, kind, apiversion) each
+// source can put on the Broker, which of them a Trigger lets through, and whether the function
+// behind the Trigger binds them. Mirrors Knative's rules: ApiServerSource types per mode
+// (pkg/adapter/apiserver/events), PingSource's one type, Trigger `filter.attributes` = exact match
+// on every listed attribute.
+import type { Binding } from '../../functions/runtime/function.ts';
+import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+
+/** An event the sources can produce, reduced to what Triggers and bindings look at. */
+export interface ProducedEvent {
+  type: string;
+  source?: string;
+  kind?: string;
+  apiversion?: string;
+  /** `ApiServerSource/<name>` or `PingSource/<name>`, for messages. */
+  from: string;
+}
+
+export const PING_TYPE = 'dev.knative.sources.ping';
+const VERBS = ['add', 'update', 'delete'] as const;
+
+interface SourceSpec {
+  mode?: string;
+  resources?: Array<{ apiVersion: string; kind: string }>;
+}
+
+/** Everything the rendered ApiServerSources and PingSources can emit. */
+export function producedEvents(objects: KubeObject[]): ProducedEvent[] {
+  const out: ProducedEvent[] = [];
+  for (const obj of objects) {
+    if (obj.kind === 'ApiServerSource') {
+      const spec = obj['spec'] as SourceSpec;
+      // Knative's default mode is Reference.
+      const mode = spec.mode === 'Resource' ? 'resource' : 'ref';
+      for (const res of spec.resources ?? []) {
+        for (const verb of VERBS) {
+          out.push({
+            type: `dev.knative.apiserver.${mode}.${verb}`,
+            kind: res.kind,
+            apiversion: res.apiVersion,
+            from: `ApiServerSource/${obj.metadata.name}`,
+          });
+        }
+      }
+    } else if (obj.kind === 'PingSource') {
+      out.push({
+        type: PING_TYPE,
+        source: `/apis/v1/namespaces/${obj.metadata.namespace}/pingsources/${obj.metadata.name}`,
+        from: `PingSource/${obj.metadata.name}`,
+      });
+    }
+  }
+  return out;
+}
+
+/** Attributes a Trigger filters on. */
+export function triggerAttributes(trigger: KubeObject): Record<string, string> {
+  const spec = trigger['spec'] as { filter?: { attributes?: Record<string, string> } };
+  return spec.filter?.attributes ?? {};
+}
+
+export function triggerSubscriber(trigger: KubeObject): string | undefined {
+  const spec = trigger['spec'] as { subscriber?: { ref?: { kind?: string; name?: string } } };
+  return spec.subscriber?.ref?.kind === 'Service' ? spec.subscriber.ref.name : undefined;
+}
+
+/** Knative's attribute filter: every listed attribute must equal the event's. */
+export function triggerSelects(attributes: Record<string, string>, event: ProducedEvent): boolean {
+  const values: Record<string, string | undefined> = {
+    type: event.type,
+    source: event.source,
+    kind: event.kind,
+    apiversion: event.apiversion,
+  };
+  return Object.entries(attributes).every(([name, want]) => values[name] === want);
+}
+
+/** The runtime's binding match (functions/runtime/function.ts, Binding). */
+export function bindingMatches(binding: Binding, event: ProducedEvent): boolean {
+  if (binding.type !== event.type) return false;
+  if (binding.kind !== undefined && binding.kind !== event.kind) return false;
+  if (
+    binding.apiVersionPrefix !== undefined &&
+    !(event.apiversion ?? '').startsWith(binding.apiVersionPrefix)
+  )
+    return false;
+  return true;
+}
+
+export interface RouteProblems {
+  /** Triggers whose filter lets through nothing any source produces. */
+  deadTriggers: string[];
+  /** `trigger: event` pairs the Trigger delivers but no binding of the function accepts. */
+  unboundDeliveries: string[];
+  /** Bindings no source + Trigger of this function can ever deliver. */
+  unreachableBindings: string[];
+}
+
+const describe = (e: ProducedEvent): string =>
+  [e.type, e.kind, e.apiversion, e.source].filter(Boolean).join(' ') + ` (from ${e.from})`;
+const describeBinding = (b: Binding): string =>
+  [b.type, b.kind, b.apiVersionPrefix && `${b.apiVersionPrefix}*`].filter(Boolean).join(' ');
+
+/** Ties one function's Triggers to its bindings, both ways. */
+export function checkRoutes(
+  bindings: readonly Binding[],
+  triggers: KubeObject[],
+  produced: ProducedEvent[],
+): RouteProblems {
+  const problems: RouteProblems = {
+    deadTriggers: [],
+    unboundDeliveries: [],
+    unreachableBindings: [],
+  };
+  const delivered: ProducedEvent[] = [];
+  for (const trigger of triggers) {
+    const attrs = triggerAttributes(trigger);
+    const selected = produced.filter((e) => triggerSelects(attrs, e));
+    if (selected.length === 0) problems.deadTriggers.push(trigger.metadata.name);
+    for (const event of selected) {
+      delivered.push(event);
+      if (!bindings.some((b) => bindingMatches(b, event))) {
+        problems.unboundDeliveries.push(`${trigger.metadata.name}: ${describe(event)}`);
+      }
+    }
+  }
+  for (const binding of bindings) {
+    if (!delivered.some((e) => bindingMatches(binding, e)))
+      problems.unreachableBindings.push(describeBinding(binding));
+  }
+  return problems;
+}
