@@ -25,9 +25,12 @@ export function functionNames(): string[] {
 export async function loadFunction(name: string): Promise<FunctionDefinition<unknown>> {
   const load = Object.hasOwn(functions, name) ? functions[name] : undefined;
   if (!load) {
-    throw new Error(`unknown function "${name}"; known: ${functionNames().join(', ') || '(none yet)'}`);
+    throw new Error(
+      `unknown function "${name}"; known: ${functionNames().join(', ') || '(none yet)'}`,
+    );
   }
   const def = (await load()).default as FunctionDefinition<unknown>;
-  if (def.name !== name) throw new Error(`functions/registry.ts: "${name}" loads a definition named "${def.name}"`);
+  if (def.name !== name)
+    throw new Error(`functions/registry.ts: "${name}" loads a definition named "${def.name}"`);
   return def;
 }

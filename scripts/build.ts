@@ -1,2 +1,74 @@
-// Placeholder until the runtime bundle lands (issue 3): keeps `npm ci`'s prepare step green.
-console.log('build: nothing to bundle yet');
+// Bundles the command (and with it the runtime and every function) into dist/ with esbuild. This
+// bundle is what `bin/velero-vmgroup-functions.js`, the container image and `npm run bench` run.
+// What makes it start fast lives here, not in a bench-only path:
+//  - functions/runtime/schema-source.ts is swapped for ajv standalone validators generated from
+//    schemas/ now, so the process neither compiles schemas nor loads ajv's compiler at start;
+//  - each command and each function is its own lazily loaded chunk (code splitting).
+
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { readSchemaFiles } from '../functions/runtime/schema-files.ts';
+import { standaloneValidatorsModule } from '../functions/runtime/schema-compiler.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+export async function build(outdir = join(root, 'dist')): Promise<esbuild.Metafile> {
+  rmSync(outdir, { recursive: true, force: true });
+  const generated = join(outdir, '.build');
+  mkdirSync(generated, { recursive: true });
+  const precompiledPath = join(generated, 'schema-source.js');
+  const warnings: string[] = [];
+  const validators = standaloneValidatorsModule(readSchemaFiles(), warnings);
+  for (const w of new Set(warnings)) console.warn(`build: schema: ${w}`);
+  writeFileSync(
+    precompiledPath,
+    `${validators}\n` +
+      'export async function loadValidators() { return validators; }\n' +
+      'export const precompiled = true;\n',
+  );
+
+  const result = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: { cli: 'functions/cli/main.ts' },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node24',
+    chunkNames: 'chunks/[name]-[hash]',
+    minify: true,
+    keepNames: true,
+    sourcemap: 'linked',
+    legalComments: 'linked',
+    metafile: true,
+    logLevel: 'warning',
+    // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+    plugins: [
+      {
+        name: 'precompiled-validators',
+        setup(b) {
+          b.onResolve({ filter: /[/\\]schema-source\.ts$/ }, () => ({ path: precompiledPath }));
+        },
+      },
+    ],
+  });
+  rmSync(generated, { recursive: true, force: true });
+  return result.metafile;
+}
+
+if (import.meta.main) {
+  const started = performance.now();
+  const meta = await build();
+  const bytes = Object.values(meta.outputs)
+    .filter((o) => o.entryPoint !== undefined || o.imports !== undefined)
+    .reduce((sum, o) => sum + o.bytes, 0);
+  console.log(
+    `build: dist/ ${Object.keys(meta.outputs).length} files, ${(bytes / 1024).toFixed(0)} KiB, ${(performance.now() - started).toFixed(0)} ms`,
+  );
+}

@@ -4,11 +4,9 @@
 /** The API server or network failed in a way a retry can fix: answered 503 so the Broker retries. */
 export class TransientError extends Error {
   override name = 'TransientError';
-  constructor(
-    message: string,
-    readonly cause?: unknown,
-  ) {
-    super(message);
+  // `cause` is Error's own (ES2022) property; parameter properties are not erasable syntax.
+  constructor(message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
   }
 }
 

@@ -14,9 +14,26 @@ const Ajv2020 = Ajv2020Module.default;
 const addFormats = addFormatsModule.default;
 const standaloneCode = standaloneCodeModule.default;
 
-function createAjv(files: readonly SchemaFile[], standalone: boolean): InstanceType<typeof Ajv2020> {
+function createAjv(
+  files: readonly SchemaFile[],
+  standalone: boolean,
+  warnings?: string[],
+): InstanceType<typeof Ajv2020> {
   const ajv = new Ajv2020({
+    // ajv's strict mode: unknown keywords and ignored or malformed constructs are errors, so a
+    // typo in a schema fails the build instead of silently accepting everything. Type-less
+    // keywords (`minItems` without `type: array`, legitimate inside `not`/`anyOf`) and `required`
+    // names without a `properties` entry are reported by `npm run build`, not fatal.
     strict: true,
+    strictTypes: 'log',
+    strictRequired: false,
+    logger: warnings
+      ? {
+          log: () => {},
+          warn: (...args: unknown[]) => warnings.push(args.join(' ')),
+          error: console.error,
+        }
+      : false,
     // `type: [..]` unions are how schemas say "boolean or null".
     allowUnionTypes: true,
     allErrors: false,
@@ -33,8 +50,11 @@ export function compileValidators(files: readonly SchemaFile[]): Map<string, Val
 }
 
 /** ESM source exporting `validators`: a Map from $id to precompiled validator. */
-export function standaloneValidatorsModule(files: readonly SchemaFile[]): string {
-  const ajv = createAjv(files, true);
+export function standaloneValidatorsModule(
+  files: readonly SchemaFile[],
+  warnings?: string[],
+): string {
+  const ajv = createAjv(files, true, warnings);
   const exportNames: Record<string, string> = {};
   files.forEach((f, i) => (exportNames[`v${i}`] = f.id));
   const code = standaloneCode(ajv, exportNames);

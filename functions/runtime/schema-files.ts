@@ -45,7 +45,8 @@ export function readSchemaFiles(dir: string = defaultSchemasDir()): SchemaFile[]
 
 function conventionProblems(key: string, schema: Record<string, unknown>): string[] {
   const problems: string[] = [];
-  if (!/^[a-z0-9-]+\/[a-z0-9-]+$/.test(key)) problems.push('path must be <area>/<kebab-name>.schema.json');
+  if (!/^[a-z0-9-]+\/[a-z0-9-]+$/.test(key))
+    problems.push('path must be <area>/<kebab-name>.schema.json');
   if (schema.$id !== schemaId(key)) problems.push(`$id must be ${schemaId(key)}`);
   if (schema.$schema !== 'https://json-schema.org/draft/2020-12/schema')
     problems.push('$schema must be https://json-schema.org/draft/2020-12/schema');

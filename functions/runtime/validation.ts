@@ -29,14 +29,19 @@ export interface SchemaViolation {
 }
 
 /** Returns undefined when `value` is valid; throws when no schema has that $id (a programming error). */
-export function violation(validators: ValidatorSet, id: string, value: unknown): SchemaViolation | undefined {
+export function violation(
+  validators: ValidatorSet,
+  id: string,
+  value: unknown,
+): SchemaViolation | undefined {
   const validate = validators.get(id);
   if (!validate) throw new Error(`no schema with $id ${id} under schemas/`);
   if (validate(value)) return undefined;
   const first = validate.errors?.[0];
   return {
     schema: id,
-    schemaPath: first?.schemaPath ?? '#',
+    // ajv joins a $ref'd schema's $id and pointer without '#'; put it back so it resolves.
+    schemaPath: (first?.schemaPath ?? '#').replace(/\.schema\.json\//, '.schema.json#/'),
     instancePath: first?.instancePath ?? '',
     message: describe(first),
   };

@@ -34,9 +34,16 @@ export function guessPlural(kind: string): string {
 }
 
 /** The adapter's createSelfLink(), quirks included (`/apis/v1/...` for core objects). */
-export function selfLink(apiVersion: string, kind: string, namespace: string, name: string): string {
+export function selfLink(
+  apiVersion: string,
+  kind: string,
+  namespace: string,
+  name: string,
+): string {
   const version =
-    apiVersion.includes('.') && !apiVersion.includes('/') ? `${apiVersion}/versionUnknown` : apiVersion;
+    apiVersion.includes('.') && !apiVersion.includes('/')
+      ? `${apiVersion}/versionUnknown`
+      : apiVersion;
   return `/apis/${version}/namespaces/${namespace}/${guessPlural(kind)}/${name}`;
 }
 
@@ -85,7 +92,10 @@ export interface HttpMessage {
 }
 
 /** Binary content mode, as the Broker delivers to a Trigger's subscriber. */
-export function toBinaryHttp(event: InboundEvent, options: { viaBroker?: boolean } = {}): HttpMessage {
+export function toBinaryHttp(
+  event: InboundEvent,
+  options: { viaBroker?: boolean } = {},
+): HttpMessage {
   const headers: Record<string, string> = {
     'ce-specversion': '1.0',
     'ce-id': event.id,
@@ -125,7 +135,11 @@ export interface HttpResponse {
   reply?: InboundEvent;
 }
 
-export async function postRaw(url: string, message: HttpMessage, method = 'POST'): Promise<HttpResponse> {
+export async function postRaw(
+  url: string,
+  message: HttpMessage,
+  method = 'POST',
+): Promise<HttpResponse> {
   const res = await fetch(url, { method, headers: message.headers, body: message.body });
   const text = await res.text();
   const headers = Object.fromEntries(res.headers.entries());
@@ -142,7 +156,15 @@ export async function postEvent(
   return postRaw(url, mode === 'binary' ? toBinaryHttp(event) : toStructuredHttp(event));
 }
 
-const CORE_HEADERS = new Set(['specversion', 'id', 'source', 'type', 'subject', 'time', 'dataschema']);
+const CORE_HEADERS = new Set([
+  'specversion',
+  'id',
+  'source',
+  'type',
+  'subject',
+  'time',
+  'dataschema',
+]);
 
 function replyEvent(headers: Record<string, string>, body: unknown): InboundEvent | undefined {
   if (headers['ce-specversion'] === undefined) return undefined;
@@ -159,7 +181,8 @@ function replyEvent(headers: Record<string, string>, body: unknown): InboundEven
     type: attrs.type ?? '',
     ...(attrs.subject === undefined ? {} : { subject: attrs.subject }),
     ...(attrs.time === undefined ? {} : { time: attrs.time }),
-    extensions: attrs.dataschema === undefined ? extensions : { ...extensions, dataschema: attrs.dataschema },
+    extensions:
+      attrs.dataschema === undefined ? extensions : { ...extensions, dataschema: attrs.dataschema },
     data: body,
   };
 }

@@ -1,0 +1,65 @@
+// Turning a handler's OutboundEvent into the HTTP reply: validated against its dataschema, then
+// serialised by the CloudEvents SDK in binary mode. The SDK is loaded on the first reply only,
+// so functions that never reply (and cold start) do not pay for it.
+
+import { createHash } from 'node:crypto';
+import type * as CloudEventsSdk from 'cloudevents';
+import type { InboundEvent, OutboundEvent } from './function.ts';
+import type { ValidatorSet } from './validation.ts';
+import { violation } from './validation.ts';
+import { EVENT_SOURCE, EVENT_TYPE_PREFIX } from '../vmgroup/names.ts';
+
+export interface HttpReply {
+  headers: Record<string, string>;
+  body: string;
+}
+
+type Sdk = typeof CloudEventsSdk;
+let sdk: Promise<Sdk> | undefined;
+
+/** Throws (an internal error: the function broke its own contract) when the event is not valid. */
+export async function toHttpReply(
+  out: OutboundEvent,
+  cause: InboundEvent,
+  index: number,
+  validators: ValidatorSet,
+  now: Date,
+): Promise<HttpReply> {
+  if (!out.type.startsWith(EVENT_TYPE_PREFIX)) {
+    throw new Error(`reply type ${out.type} does not start with ${EVENT_TYPE_PREFIX}`);
+  }
+  if (!validators.has(out.dataschema))
+    throw new Error(`reply ${out.type}: no schema with $id ${out.dataschema}`);
+  const bad = violation(validators, out.dataschema, out.data);
+  if (bad)
+    throw new Error(
+      `reply ${out.type} violates ${bad.schema} at ${bad.schemaPath}: ${bad.message}`,
+    );
+  const { CloudEvent, HTTP } = await (sdk ??= import('cloudevents'));
+  const event = new CloudEvent({
+    specversion: '1.0',
+    id: replyId(cause, index, out.type),
+    source: EVENT_SOURCE,
+    type: out.type,
+    ...(out.subject === undefined ? {} : { subject: out.subject }),
+    time: now.toISOString(),
+    dataschema: out.dataschema,
+    datacontenttype: 'application/json',
+    data: out.data as object,
+  });
+  const message = HTTP.binary(event);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers)) headers[name] = String(value);
+  return {
+    headers,
+    body: typeof message.body === 'string' ? message.body : JSON.stringify(message.body),
+  };
+}
+
+/** Stable per (cause, position, type): a redelivered cause yields the same reply id, so consumers can deduplicate. */
+export function replyId(cause: InboundEvent, index: number, type: string): string {
+  const h = createHash('sha256')
+    .update(`${cause.source}\n${cause.id}\n${index}\n${type}`)
+    .digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}

@@ -1,0 +1,213 @@
+// The HTTP face of a function: an express app with POST / for CloudEvents, health probes and
+// metrics. Owns the body limit, readiness and draining; what to answer an event is dispatch.ts.
+
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import type { FunctionDefinition, RuntimeContext } from './function.ts';
+import type { ValidatorSet } from './validation.ts';
+import type { RuntimeMetrics } from './metrics.ts';
+import { createMetrics } from './metrics.ts';
+import { RecentEvents } from './dedupe.ts';
+import { dispatch } from './dispatch.ts';
+import type { Answer, Dispatcher } from './dispatch.ts';
+import { HttpProblem } from './problem.ts';
+import { loadValidators } from './schema-source.ts';
+
+export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+export interface ServerOptions {
+  /** 0 = ephemeral (tests). Default 8080. */
+  port?: number;
+  host?: string;
+  ctx: RuntimeContext;
+  /** Defaults to loading every schema (precompiled in the bundle). */
+  validators?: ValidatorSet;
+  metrics?: RuntimeMetrics;
+  maxBodyBytes?: number;
+  dedupeCapacity?: number;
+  conflictRetries?: number;
+  /** How long close() waits for in-flight events before cutting connections. */
+  drainTimeoutMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  metrics: RuntimeMetrics;
+  /** Stop accepting, let in-flight events finish (up to drainTimeoutMs), close. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function startServer(
+  def: FunctionDefinition<unknown>,
+  options: ServerOptions,
+): Promise<RunningServer> {
+  const validators = options.validators ?? (await loadValidators());
+  const metrics = options.metrics ?? createMetrics(def.name);
+  const state = { draining: false, inFlight: 0, idle: [] as Array<() => void> };
+  const d: Dispatcher = {
+    def,
+    deps: def.deps(options.ctx),
+    ctx: options.ctx,
+    validators,
+    recent: new RecentEvents(options.dedupeCapacity),
+    metrics,
+    conflictRetries: options.conflictRetries ?? 2,
+  };
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const app = buildApp(d, state, maxBody);
+  const server = app.listen(options.port ?? 8080, options.host ?? '0.0.0.0');
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  // Knative's queue-proxy keeps connections open; a keep-alive longer than its idle timeout
+  // avoids racing a request against our close of the socket.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    metrics,
+    close: () => (closing ??= drain(server, state, options.drainTimeoutMs ?? 30_000)),
+  };
+}
+
+interface State {
+  draining: boolean;
+  inFlight: number;
+  idle: Array<() => void>;
+}
+
+function buildApp(d: Dispatcher, state: State, maxBody: number): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', false);
+  app.get('/health/liveness', (_req, res) => void res.type('text/plain').send('ok'));
+  app.get('/health/readiness', (_req, res) => {
+    // Validators and the Kubernetes client exist before listen(), so only draining makes us unready.
+    if (state.draining) res.status(503).type('text/plain').send('draining');
+    else res.type('text/plain').send('ready');
+  });
+  app.get('/metrics', async (_req, res, next) => {
+    try {
+      const { contentType, body } = await d.metrics.render();
+      res.type(contentType).send(body);
+    } catch (err) {
+      next(err);
+    }
+  });
+  app.post('/', (req, res) => void receive(d, state, maxBody, req, res));
+  app.all('/', (_req, res) =>
+    sendProblem(
+      res.set('allow', 'POST'),
+      new HttpProblem('method-not-allowed', 'send CloudEvents with POST /'),
+    ),
+  );
+  app.use((req: Request, res: Response) =>
+    sendProblem(res, new HttpProblem('not-found', `no route ${req.method} ${req.path}`)),
+  );
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    d.ctx.logger.error({ err }, 'request failed');
+    sendProblem(res, new HttpProblem('internal', 'unexpected error'));
+  });
+  return app;
+}
+
+async function receive(
+  d: Dispatcher,
+  state: State,
+  maxBody: number,
+  req: Request,
+  res: Response,
+): Promise<void> {
+  state.inFlight++;
+  try {
+    let answer: Answer;
+    try {
+      const body = await readBody(req, maxBody);
+      answer = await dispatch(d, req.headers, body);
+    } catch (err) {
+      if (!(err instanceof HttpProblem)) throw err;
+      d.metrics.eventHandled('invalid', 'too_large', 0);
+      d.ctx.logger.warn({ outcome: 'too_large', status: err.status, reason: err.detail }, 'event');
+      // The rest of the body is not read: close the connection instead of draining it.
+      res.set('connection', 'close');
+      answer = {
+        status: err.status,
+        headers: { 'content-type': 'application/problem+json' },
+        body: JSON.stringify(err.body()),
+      };
+    }
+    if (state.draining) res.set('connection', 'close');
+    res.status(answer.status).set(answer.headers);
+    if (answer.body === undefined) res.end();
+    else res.end(answer.body);
+  } catch (err) {
+    d.ctx.logger.error({ err }, 'request failed');
+    if (!res.headersSent) sendProblem(res, new HttpProblem('internal', 'unexpected error'));
+  } finally {
+    state.inFlight--;
+    if (state.inFlight === 0) for (const resolve of state.idle.splice(0)) resolve();
+  }
+}
+
+/** Reads the whole body as a Buffer, refusing more than `limit` bytes (413) before reading it all. */
+function readBody(req: Request, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > limit) return Promise.reject(tooLarge(limit));
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding !== 'identity') {
+    return Promise.reject(
+      new HttpProblem('not-a-cloudevent', `content-encoding ${encoding} is not supported`),
+    );
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.pause();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () =>
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)),
+    );
+    req.once('error', reject);
+  });
+}
+
+function tooLarge(limit: number): HttpProblem {
+  return new HttpProblem('payload-too-large', `request body exceeds ${limit} bytes`, { limit });
+}
+
+function sendProblem(res: Response, p: HttpProblem): void {
+  res.status(p.status).type('application/problem+json').send(JSON.stringify(p.body()));
+}
+
+async function drain(server: Server, state: State, timeoutMs: number): Promise<void> {
+  state.draining = true;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // close() stops accepting and drops idle keep-alive sockets; busy ones close after their response.
+  server.closeIdleConnections();
+  const idle =
+    state.inFlight === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => state.idle.push(resolve));
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+  await Promise.race([idle, timeout]);
+  clearTimeout(timer);
+  server.closeAllConnections();
+  await closed;
+}
