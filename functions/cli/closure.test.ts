@@ -1,0 +1,283 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { loadValidators } from '../runtime/schema-source.ts';
+import { violation } from '../runtime/validation.ts';
+import { schemaId } from '../runtime/schema-files.ts';
+import type { KubeObject } from '../runtime/kube-api.ts';
+import {
+  asKube,
+  bootstraps,
+  configMap,
+  groupMember,
+  pvc,
+  pvcVolume,
+  secret,
+  vm,
+  vmg,
+  vmMember,
+} from '../vmgroup/test/builders.ts';
+import { run, type ClosureCommandDeps } from './closure.ts';
+import type { ClosureReport } from './closure-render.ts';
+
+interface Result {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function cli(argv: string[], deps: Partial<ClosureCommandDeps> = {}): Promise<Result> {
+  let out = '';
+  let err = '';
+  const io = {
+    out: (t: string) => void (out += `${t}\n`),
+    err: (t: string) => void (err += `${t}\n`),
+    env: {},
+  };
+  const code = await run(argv, io, {
+    readStdin: () => '',
+    kubeFor: async () => {
+      throw new Error('not live');
+    },
+    ...deps,
+  });
+  return { code, out, err };
+}
+
+function yamlDocs(objects: KubeObject[]): string {
+  return objects.map((o) => stringify(o)).join('---\n');
+}
+
+const app = (): KubeObject[] => [
+  asKube(vmg('app', { bootOrder: [[groupMember('db-tier')], [vmMember('web')]] })),
+  asKube(vmg('db-tier', { groupName: 'app', bootOrder: [[vmMember('db')]] })),
+  asKube(
+    vm('db', {
+      groupName: 'db-tier',
+      bootstrap: bootstraps.cloudInitRaw('db-boot'),
+      volumes: [pvcVolume('db-data', 'data')],
+    }),
+  ),
+  asKube(
+    vm('web', {
+      groupName: 'app',
+      bootstrap: bootstraps.sysprepRaw('web-unattend'),
+      volumes: [pvcVolume('web-logs')],
+    }),
+  ),
+  secret('db-boot'),
+  configMap('web-unattend'),
+  pvc('db-data'),
+];
+
+describe('closure CLI', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'closure-cli-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('--json from a multi-document YAML file matches the schema and lists the closure', async () => {
+    const file = join(dir, 'app.yaml');
+    writeFileSync(file, yamlDocs(app()));
+    const r = await cli(['--group', 'apps/app', '--file', file, '--json']);
+    assert.equal(r.code, 0, r.err);
+    const report = JSON.parse(r.out) as ClosureReport;
+    assert.equal(violation(await loadValidators(), schemaId('cli/closure'), report), undefined);
+    assert.deepEqual(
+      report.objects.map((o) => `${o.kind}/${o.name}`),
+      [
+        'VirtualMachineGroup/app',
+        'VirtualMachineGroup/db-tier',
+        'VirtualMachine/db',
+        'VirtualMachine/web',
+        'Secret/db-boot',
+        'ConfigMap/web-unattend',
+        'PersistentVolumeClaim/db-data',
+      ],
+    );
+    assert.deepEqual(report.missing, [
+      {
+        kind: 'PersistentVolumeClaim',
+        name: 'web-logs',
+        role: 'volumes[web-logs]',
+        referencedBy: { kind: 'VirtualMachine', name: 'web' },
+      },
+    ]);
+    assert.deepEqual(report.cycles, []);
+    assert.equal(report.selector, 'member.vmgroup-backup.dev/app');
+  });
+
+  it('reads a folder recursively (GitOps repo), JSON files and List kinds, skipping non-manifests', async () => {
+    const [g, nested, db, web, s, cm, p] = app();
+    mkdirSync(join(dir, 'base', 'vms'), { recursive: true });
+    mkdirSync(join(dir, '.git'));
+    writeFileSync(join(dir, '.git', 'junk.yaml'), ': : not yaml');
+    writeFileSync(join(dir, 'kustomization.yaml'), 'resources: [base]\n');
+    writeFileSync(join(dir, 'base', 'groups.yaml'), yamlDocs([g!, nested!]));
+    writeFileSync(
+      join(dir, 'base', 'vms', 'list.json'),
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [db, web] }),
+    );
+    writeFileSync(
+      join(dir, 'base', 'deps.yml'),
+      yamlDocs([s!, cm!, p!, secret('db-boot', { namespace: 'elsewhere' })]),
+    );
+    const r = await cli(['--group', 'apps/app', '--file', dir, '--json']);
+    assert.equal(r.code, 0, r.err);
+    const report = JSON.parse(r.out) as ClosureReport;
+    assert.equal(report.objects.length, 7);
+  });
+
+  it('reads stdin with --file -', async () => {
+    const r = await cli(['--group', 'apps/app', '--file', '-', '--json'], {
+      readStdin: () => yamlDocs(app()),
+    });
+    assert.equal(r.code, 0, r.err);
+    assert.equal((JSON.parse(r.out) as ClosureReport).counts.VirtualMachine, 2);
+  });
+
+  it('prints a tree by default, with missing, cycles and problems', async () => {
+    const file = join(dir, 'ring.yaml');
+    writeFileSync(
+      file,
+      yamlDocs([
+        asKube(vmg('a', { groupName: 'b', bootOrder: [[groupMember('b'), vmMember('ghost')]] })),
+        asKube(vmg('b', { groupName: 'a', bootOrder: [[groupMember('a'), vmMember('v')]] })),
+        asKube(vm('v', { groupName: 'other', bootstrap: bootstraps.linuxPrep('pw') })),
+      ]),
+    );
+    const r = await cli(['--group', 'apps/a', '--file', file]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^VirtualMachineGroup a {2}\(namespace apps\)$/m);
+    assert.match(r.out, /└── VirtualMachineGroup a {2}\(bootOrder\[0\]\.members\) {2}\[cycle\]/);
+    assert.match(
+      r.out,
+      /Missing:\n {2}VirtualMachine ghost {2}\(referenced by VirtualMachineGroup a, bootOrder\[0\]\.members\)/,
+    );
+    assert.match(r.out, /Cycles:\n {2}a → b → a/);
+    assert.match(
+      r.out,
+      /groupMismatch: VirtualMachine v is listed by group b but its spec.groupName is other/,
+    );
+    assert.match(r.out, /Backup selector: member\.vmgroup-backup\.dev\/a/);
+  });
+
+  it('--dot prints a Graphviz digraph with a node per object and missing ones dashed', async () => {
+    const file = join(dir, 'app.yaml');
+    writeFileSync(file, yamlDocs(app()));
+    const r = await cli(['--group', 'apps/app', '--file', file, '--dot']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^digraph "apps\/app" \{/);
+    assert.match(
+      r.out,
+      /"VirtualMachine\/db" -> "Secret\/db-boot" \[label="bootstrap\.cloudInit\.rawCloudConfig"\];/,
+    );
+    assert.match(
+      r.out,
+      /"PersistentVolumeClaim\/web-logs" \[label="PersistentVolumeClaim\\nweb-logs\\n\(missing\)".*style=dashed/,
+    );
+    assert.match(r.out, /\}$/m);
+  });
+
+  describe('errors', () => {
+    const cases: Array<{
+      title: string;
+      files: Record<string, string>;
+      argv: (d: string) => string[];
+      code: number;
+      err: RegExp;
+    }> = [
+      {
+        title: 'invalid YAML names file and document',
+        files: {
+          'bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkey: [unclosed\n',
+        },
+        argv: (d) => ['--group', 'apps/app', '--file', join(d, 'bad.yaml')],
+        code: 1,
+        err: /bad\.yaml#2: invalid YAML/,
+      },
+      {
+        title: 'a document that is not an object in a named file',
+        files: {
+          'x.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n- just\n- a list\n',
+        },
+        argv: (d) => ['--group', 'apps/app', '--file', join(d, 'x.yaml')],
+        code: 1,
+        err: /x\.yaml#2: not a Kubernetes object/,
+      },
+      {
+        title: 'a VM that fails its schema',
+        files: {
+          'vm.yaml': yamlDocs([
+            asKube(vmg('app')),
+            { ...asKube(vm('v')), spec: { volumes: [{ name: 'd', persistentVolumeClaim: {} }] } },
+          ]),
+        },
+        argv: (d) => ['--group', 'apps/app', '--file', join(d, 'vm.yaml')],
+        code: 1,
+        err: /vm\.yaml#2: VirtualMachine v is invalid: \/spec\/volumes\/0\/persistentVolumeClaim must have required property 'claimName'/,
+      },
+      {
+        title: 'group absent',
+        files: { 'a.yaml': yamlDocs([asKube(vmg('other'))]) },
+        argv: (d) => ['--group', 'apps/app', '--file', join(d, 'a.yaml')],
+        code: 1,
+        err: /VirtualMachineGroup apps\/app not found in /,
+      },
+      {
+        title: 'group in another namespace is absent',
+        files: { 'a.yaml': yamlDocs([asKube(vmg('app', { namespace: 'prod' }))]) },
+        argv: (d) => ['--group', 'apps/app', '--file', join(d, 'a.yaml')],
+        code: 1,
+        err: /not found/,
+      },
+      {
+        title: 'missing file',
+        files: {},
+        argv: (d) => ['--group', 'apps/app', '--file', join(d, 'nope.yaml')],
+        code: 1,
+        err: /nope\.yaml: no such file or folder/,
+      },
+      {
+        title: 'bad --group',
+        files: {},
+        argv: () => ['--group', 'app', '--live'],
+        code: 2,
+        err: /--group must be <namespace>\/<name>/,
+      },
+      {
+        title: 'both --file and --live',
+        files: {},
+        argv: (d) => ['--group', 'a/b', '--live', '--file', d],
+        code: 2,
+        err: /exactly one of --file or --live/,
+      },
+      {
+        title: '--json with --dot',
+        files: {},
+        argv: (d) => ['--group', 'a/b', '--file', d, '--json', '--dot'],
+        code: 2,
+        err: /exclude each other/,
+      },
+      {
+        title: 'unknown option',
+        files: {},
+        argv: () => ['--bogus'],
+        code: 2,
+        err: /Unknown option '--bogus'/,
+      },
+    ];
+    for (const t of cases) {
+      it(t.title, async () => {
+        for (const [name, text] of Object.entries(t.files)) writeFileSync(join(dir, name), text);
+        const r = await cli(t.argv(dir));
+        assert.equal(r.code, t.code, r.err);
+        assert.match(r.err, t.err);
+        assert.equal(r.out, '');
+      });
+    }
+  });
+});
