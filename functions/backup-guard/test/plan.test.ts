@@ -229,7 +229,7 @@ describe('backup-guard plan', () => {
         },
       ] as FilterSpec[]) {
         const d = decide(spec, 'Backup', restricted);
-        const fixed: Record<string, unknown> = structuredClone(spec);
+        const fixed = structuredClone(spec) as Record<string, unknown>;
         for (const r of d.avoidWith) {
           const field = r.field.replace('spec.', '');
           if (r.action === 'add')
@@ -278,7 +278,12 @@ describe('backup-guard plan', () => {
   });
 
   describe('plugin-internal objects without the exclude label', () => {
-    const objects = [
+    const objects: Array<{
+      resource: string;
+      namespace?: string;
+      name: string;
+      labels: Record<string, string>;
+    }> = [
       {
         resource: 'uploads.datamover.cnsdp.vmware.com',
         namespace: 'velero',
