@@ -118,3 +118,28 @@ export const REASON_RESTORE_GROUP_MISSING = 'VMGroupRestoreGroupMissing';
 export const REASON_RESTORE_GROUP_READY = 'VMGroupRestoreReady';
 export const REASON_RESTORE_STAGE_RELEASED = 'VMGroupRestoreStageReleased';
 export const REASON_RESTORE_GROUP_RELEASED = 'VMGroupRestoreReleased';
+
+// --- backup guard ---
+
+/** ConfigMap holding the restricted list (functions/backup-guard/restricted-resources.configmap.json). */
+export const GUARD_CONFIGMAP = 'vmgroup-backup-restricted-resources';
+/**
+ * On a Backup or Restore: short hash of the findings the guard reported, so a re-delivered or
+ * later update event with the same findings reports nothing again.
+ */
+export const ANNOTATION_GUARD_REPORTED = `${PREFIX}guard-reported`;
+/** Reply CloudEvent of the guard when a Backup/Restore would touch restricted resources. */
+export const EVENT_TYPE_GUARD_RESTRICTED = `${EVENT_TYPE_PREFIX}guard.restricted-resources`;
+/** Kubernetes Event reason on the Backup/Restore. */
+export const REASON_GUARD_RESTRICTED = 'VMGroupGuardRestrictedResources';
+
+// --- datamover progress ---
+
+/** On a Backup: JSON progress of its volume data uploads (functions/datamover-progress/progress.ts). */
+export const ANNOTATION_DATA_PROGRESS = `${PREFIX}data-progress`;
+/** Every upload of a Backup has Completed (emitted once per Backup). */
+export const EVENT_TYPE_DATA_LANDED = `${EVENT_TYPE_PREFIX}backup.data-landed`;
+/** Uploads of a Backup failed (UploadError: will be retried; others final). */
+export const EVENT_TYPE_DATA_FAILED = `${EVENT_TYPE_PREFIX}backup.data-failed`;
+export const REASON_DATA_LANDED = 'VMGroupBackupDataLanded';
+export const REASON_DATA_FAILED = 'VMGroupBackupDataFailed';
