@@ -79,7 +79,10 @@ export function renderWrapperGoMod(
     '',
     `go ${parseGoDirective(upstreamGoMod) ?? '1.22'}`,
     '',
-    `require ${recipe.module} ${recipe.version}`,
+    'require (',
+    `\t${recipe.module} ${recipe.version}`,
+    ...(recipe.extraRequires ?? []).map((r) => `\t${r}`),
+    ')',
   ];
   if (replaces.length > 0) {
     lines.push('', 'replace (');

@@ -15,6 +15,11 @@ export interface BinaryRecipe {
    * unset they are dropped and the upstream `require` versions apply.
    */
   localReplaceVersion?: string;
+  /**
+   * Extra `path version` requirements for the wrapper, when a version upstream pins is not
+   * served by the module proxy this machine reaches and a newer patch release is.
+   */
+  extraRequires?: string[];
   /** Extra `-X` flags for the linker (version stamps). */
   ldflags?: string[];
   /** Rough cold build time on two cores, for the progress line. */
