@@ -1,0 +1,328 @@
+// The backup guard on the real control plane, through the real runtime server, as a service
+// account holding only the permissions the guard needs (test/.../rbac below mirrors what the
+// deploy config must grant).
+import assert from 'node:assert/strict';
+import { testCluster } from '../../../test/harness/index.ts';
+import type { TestCluster } from '../../../test/harness/index.ts';
+import { apiServerEvent, postEvent } from '../../../test/support/cloudevents.ts';
+import { createKube } from '../../runtime/kube.ts';
+import { createLogger } from '../../runtime/logger.ts';
+import { startServer } from '../../runtime/server.ts';
+import type { RunningServer } from '../../runtime/server.ts';
+import type { Kube, KubeObject } from '../../runtime/kube-api.ts';
+import {
+  ANNOTATION_GUARD_REPORTED,
+  EVENT_TYPE_GUARD_RESTRICTED,
+  GUARD_CONFIGMAP,
+  REASON_GUARD_RESTRICTED,
+} from '../../vmgroup/names.ts';
+import backupGuard from '../index.ts';
+import type { GuardRestrictedResources } from '../../../schemas/generated/events/guard-restricted-resources.ts';
+
+const rbac = (veleroNs: string, productNs: string, sa: string) => `
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: backup-guard, namespace: ${veleroNs} }
+rules:
+  - apiGroups: [velero.io]
+    resources: [backups, restores]
+    verbs: [get, patch]
+  - apiGroups: ['']
+    resources: [events]
+    verbs: [create, get, patch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: backup-guard, namespace: ${veleroNs} }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: backup-guard }
+subjects: [{ kind: ServiceAccount, name: ${sa}, namespace: ${productNs} }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: backup-guard-config, namespace: ${productNs} }
+rules:
+  - apiGroups: ['']
+    resources: [configmaps]
+    resourceNames: [${GUARD_CONFIGMAP}]
+    verbs: [get]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: backup-guard-config, namespace: ${productNs} }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: backup-guard-config }
+subjects: [{ kind: ServiceAccount, name: ${sa}, namespace: ${productNs} }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: { name: ${productNs}-backup-guard-plugin-internal }
+rules:
+  - apiGroups: [backupdriver.cnsdp.vmware.com]
+    resources: [backuprepositories, backuprepositoryclaims, clonefromsnapshots, deletesnapshots, snapshots]
+    verbs: [list]
+  - apiGroups: [datamover.cnsdp.vmware.com]
+    resources: [uploads, downloads]
+    verbs: [list]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: ${productNs}-backup-guard-plugin-internal }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: ${productNs}-backup-guard-plugin-internal }
+subjects: [{ kind: ServiceAccount, name: ${sa}, namespace: ${productNs} }]
+`;
+
+describe('backup-guard on the control plane', function () {
+  let cluster: TestCluster;
+  let admin: Kube;
+  let server: RunningServer;
+  let veleroNs: string;
+  let productNs: string;
+  let appNs: string;
+  let n = 0;
+
+  before(async function () {
+    cluster = await testCluster();
+    admin = createKube(cluster.kubeconfigPath);
+    veleroNs = await cluster.newNamespace('velero');
+    productNs = await cluster.newNamespace('vmgroup-backup');
+    appNs = await cluster.newNamespace('apps');
+    await cluster.applyYaml(
+      `apiVersion: v1\nkind: ServiceAccount\nmetadata: { name: backup-guard, namespace: ${productNs} }\n`,
+    );
+    await cluster.applyYaml(rbac(veleroNs, productNs, 'backup-guard'));
+    const kube = createKube(await cluster.kubeconfigForServiceAccount(productNs, 'backup-guard'));
+    server = await startServer(backupGuard as never, {
+      port: 0,
+      host: '127.0.0.1',
+      ctx: {
+        kube,
+        clock: { now: () => new Date() },
+        logger: createLogger('silent'),
+        env: { GUARD_CONFIGMAP_NAMESPACE: productNs },
+      },
+    });
+  });
+
+  after(async () => server?.close());
+
+  const create = async (
+    kind: 'Backup' | 'Restore',
+    spec: Record<string, unknown>,
+    status?: Record<string, unknown>,
+  ) =>
+    admin.create<KubeObject>({
+      apiVersion: 'velero.io/v1',
+      kind,
+      metadata: { name: `${kind.toLowerCase()}-${++n}`, namespace: veleroNs },
+      spec: kind === 'Restore' ? { backupName: 'b', ...spec } : spec,
+      ...(status ? { status } : {}),
+    });
+  const deliver = (obj: KubeObject, verb: 'add' | 'update' = 'add') =>
+    postEvent(server.url, apiServerEvent(verb, obj));
+  const live = (obj: KubeObject) =>
+    admin.get<KubeObject>({
+      apiVersion: 'velero.io/v1',
+      kind: obj.kind,
+      namespace: veleroNs,
+      name: obj.metadata.name,
+    });
+  const warnings = async (obj: KubeObject) =>
+    (
+      await admin.list<KubeObject & { reason?: string; message?: string; count?: number }>(
+        'v1',
+        'Event',
+        veleroNs,
+        {
+          fieldSelector: `involvedObject.name=${obj.metadata.name}`,
+        },
+      )
+    ).items.filter((e) => e.reason === REASON_GUARD_RESTRICTED);
+  const replyData = (res: Awaited<ReturnType<typeof deliver>>) => {
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.reply?.type, EVENT_TYPE_GUARD_RESTRICTED);
+    return res.reply?.data as GuardRestrictedResources;
+  };
+
+  it('accepts the product backup (namespace + membership selector) silently', async () => {
+    const b = await create('Backup', {
+      includedNamespaces: [appNs],
+      labelSelector: { matchLabels: { 'member.vmgroup-backup.dev/app': 'VirtualMachineGroup' } },
+    });
+    const res = await deliver(b);
+    assert.equal(res.status, 204);
+    assert.equal((await live(b))?.metadata.annotations?.[ANNOTATION_GUARD_REPORTED], undefined);
+    assert.deepEqual(await warnings(b), []);
+  });
+
+  it('warns once about explicitly included restricted resources, with the remedy', async () => {
+    const b = await create('Backup', {
+      includedNamespaces: [appNs],
+      includedResources: ['machines.cluster.x-k8s.io', 'pods'],
+    });
+    const data = replyData(await deliver(b));
+    assert.deepEqual(data.findings, [
+      { resource: 'machines.cluster.x-k8s.io', scopes: ['Namespaced'], reason: 'included-by-name' },
+    ]);
+    assert.deepEqual(data.avoidWith, [
+      {
+        field: 'spec.includedResources',
+        flag: '--include-resources',
+        action: 'remove',
+        values: ['machines.cluster.x-k8s.io'],
+      },
+    ]);
+    assert.deepEqual(data.object, {
+      apiVersion: 'velero.io/v1',
+      kind: 'Backup',
+      namespace: veleroNs,
+      name: b.metadata.name,
+      uid: b.metadata.uid,
+    });
+    const events = await warnings(b);
+    assert.equal(events.length, 1);
+    assert.match(
+      events[0]?.message ?? '',
+      /machines\.cluster\.x-k8s\.io \(included-by-name\).*--include-resources \(remove\)/,
+    );
+    assert.ok((await live(b))?.metadata.annotations?.[ANNOTATION_GUARD_REPORTED]);
+
+    // Duplicated and later update events: nothing new.
+    for (const verb of ['add', 'update', 'update'] as const)
+      assert.equal((await deliver(b, verb)).status, 204);
+    const after = await warnings(b);
+    assert.equal(after.length, 1);
+    assert.equal(after[0]?.count, 1);
+  });
+
+  it('warns about wildcard scope: a plain namespace backup', async () => {
+    const b = await create('Backup', { includedNamespaces: [appNs] });
+    const data = replyData(await deliver(b));
+    const resources = data.findings.map((f) => f.resource);
+    assert.ok(resources.includes('clusters.cluster.x-k8s.io'));
+    assert.ok(!resources.includes('clusterissuers.cert-manager.io'));
+    assert.ok(data.findings.every((f) => f.reason === 'wildcard-scope'));
+    assert.equal(data.avoidWith[0]?.flag, '--exclude-namespace-scoped-resources');
+  });
+
+  it('warns about cluster-scoped inclusion', async () => {
+    const b = await create('Backup', {
+      includedNamespaces: [appNs],
+      includeClusterResources: true,
+      excludedResources: ['*.cluster.x-k8s.io'],
+    });
+    const data = replyData(await deliver(b));
+    const cluster = data.findings
+      .filter((f) => f.reason === 'cluster-scoped-inclusion')
+      .map((f) => f.resource);
+    assert.ok(cluster.includes('clusterissuers.cert-manager.io'));
+    assert.ok(cluster.includes('storagepools.cns.vmware.com'));
+    assert.ok(
+      !data.findings.some((f) => f.resource.endsWith('.cluster.x-k8s.io')),
+      'the exclusion glob is honoured',
+    );
+  });
+
+  it('warns about a Restore of VMs without their group closure', async () => {
+    const r = await create('Restore', {
+      includedNamespaces: [appNs],
+      includedResources: ['virtualmachines'],
+    });
+    const data = replyData(await deliver(r));
+    assert.deepEqual(data.findings, [
+      {
+        resource: 'virtualmachines.vmoperator.vmware.com',
+        scopes: ['Namespaced'],
+        reason: 'without-group-closure',
+      },
+    ]);
+    assert.equal(data.object.kind, 'Restore');
+    assert.equal((await warnings(r)).length, 1);
+  });
+
+  it('ignores finished Backups and deleted ones', async () => {
+    const done = await create(
+      'Backup',
+      { includedResources: ['machines'] },
+      { phase: 'Completed' },
+    );
+    assert.equal((await deliver(done)).status, 204);
+    const gone = await create('Backup', { includedResources: ['machines'] });
+    await admin.delete({
+      apiVersion: 'velero.io/v1',
+      kind: 'Backup',
+      namespace: veleroNs,
+      name: gone.metadata.name,
+    });
+    assert.equal((await deliver(gone)).status, 204);
+  });
+
+  it('flags plugin-internal objects that lost their exclude label', async () => {
+    const upload = (name: string, labels: Record<string, string>) =>
+      admin.create<KubeObject>({
+        apiVersion: 'datamover.cnsdp.vmware.com/v1alpha1',
+        kind: 'Upload',
+        metadata: { name, namespace: veleroNs, labels },
+        spec: { snapshotID: 'ivd:1', snapshotReference: `${appNs}/s` },
+      });
+    await upload('labelled', { 'velero.io/exclude-from-backup': 'true' });
+    await upload('unlabelled', {});
+    const b = await create('Backup', {
+      includedNamespaces: [veleroNs],
+      includedNamespaceScopedResources: ['uploads.datamover.cnsdp.vmware.com', 'pods'],
+    });
+    const data = replyData(await deliver(b));
+    assert.deepEqual(data.findings, []);
+    assert.deepEqual(data.unlabelledInternal, [
+      { resource: 'uploads.datamover.cnsdp.vmware.com', namespace: veleroNs, name: 'unlabelled' },
+    ]);
+    assert.match(
+      (await warnings(b))[0]?.message ?? '',
+      /lost velero\.io\/exclude-from-backup: uploads\.datamover\.cnsdp\.vmware\.com .*\/unlabelled/,
+    );
+  });
+
+  it('reads the restricted list from its ConfigMap (plugin true/false format)', async () => {
+    await admin.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: GUARD_CONFIGMAP, namespace: productNs },
+      data: {
+        'clusters.cluster.x-k8s.io': 'true',
+        'machines.cluster.x-k8s.io': 'false',
+        'widgets.example.com': 'Namespaced',
+      },
+    });
+    try {
+      const b = await create('Backup', { includedNamespaces: [appNs] });
+      const data = replyData(await deliver(b));
+      assert.deepEqual(
+        data.findings.map((f) => `${f.resource}:${f.scopes.join('+')}`),
+        ['clusters.cluster.x-k8s.io:Namespaced', 'widgets.example.com:Namespaced'],
+      );
+    } finally {
+      await admin.delete({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        namespace: productNs,
+        name: GUARD_CONFIGMAP,
+      });
+    }
+  });
+
+  it('reports again when the findings change', async () => {
+    const b = await create('Backup', {
+      includedNamespaces: [appNs],
+      includedResources: ['machines'],
+    });
+    replyData(await deliver(b));
+    const updated = await admin.patch<KubeObject>(
+      { apiVersion: 'velero.io/v1', kind: 'Backup', namespace: veleroNs, name: b.metadata.name },
+      { type: 'merge', body: { spec: { includedResources: ['machinesets'] } } },
+    );
+    const data = replyData(await deliver(updated, 'update'));
+    assert.deepEqual(
+      data.findings.map((f) => f.resource),
+      ['machinesets.cluster.x-k8s.io'],
+    );
+    assert.equal((await warnings(b)).length, 2);
+  });
+});
