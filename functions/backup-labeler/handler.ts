@@ -1,0 +1,214 @@
+// The labeler's handler: each event only says where to look. A group or VM event reconciles its
+// namespace; a Backup reconciles the namespaces it reaches, then reports on the Backup; the tick
+// reconciles every namespace holding groups or membership-labelled VMs. Reconciling is
+// level-triggered (recomputed from live lists), so order, duplicates and lost events do not
+// matter beyond latency.
+
+import type { InboundEvent, Logger, OutboundEvent } from '../runtime/function.ts';
+import type { KubeObject } from '../runtime/kube-api.ts';
+import type { VeleroBackup } from '../../schemas/generated/objects/backup.ts';
+import type { VirtualMachine } from '../../schemas/generated/objects/virtualmachine.ts';
+import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtualmachinegroup.ts';
+import type { Closure, ObjectKey } from '../vmgroup/closure.ts';
+import {
+  ANNOTATION_LABELLED_SECRETS,
+  EVENT_TYPE_BACKUP_EXPANDED,
+  KIND_VM,
+  KIND_VMG,
+  SEED_GROUP_LABEL,
+  isMemberLabelKey,
+  memberLabelKey,
+} from '../vmgroup/names.ts';
+import { EXPANDED_SCHEMA, PING_TYPE } from './bindings.ts';
+import { parseSecretRecord } from './plan.ts';
+import {
+  backupEventRecord,
+  backupNeedsExpansion,
+  coverage,
+  expandedData,
+  explicitNamespaces,
+  namespaceInScope,
+} from './plan-backup.ts';
+import type { ReconcileDeps, ReconcileOptions, ReconcileResult } from './reconcile.ts';
+import { reconcileNamespace } from './reconcile.ts';
+
+export type LabelerDeps = ReconcileDeps;
+
+export interface Totals {
+  namespaces: number;
+  reads: number;
+  writes: number;
+  probes: number;
+  labelsChanged: number;
+}
+
+interface ClusterSnapshot {
+  groups: Map<string, VirtualMachineGroup[]>;
+  vms: Map<string, VirtualMachine[]>;
+}
+
+function byNamespace<T extends { metadata: { namespace?: string } }>(items: T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const i of items) {
+    const ns = i.metadata.namespace ?? '';
+    out.set(ns, [...(out.get(ns) ?? []), i]);
+  }
+  return out;
+}
+
+/** Two cluster-wide lists: what the tick and all-namespace Backups start from. */
+async function clusterSnapshot(deps: LabelerDeps): Promise<ClusterSnapshot> {
+  const [groups, vms] = await Promise.all([
+    deps.kube.list(deps.vmopApiVersion, KIND_VMG, undefined),
+    deps.kube.list(deps.vmopApiVersion, KIND_VM, undefined),
+  ]);
+  return {
+    groups: byNamespace(groups.items as unknown as VirtualMachineGroup[]),
+    vms: byNamespace(vms.items as unknown as VirtualMachine[]),
+  };
+}
+
+/** Namespaces with groups, or with VMs still labelled for a group (that may be gone). */
+function namespacesToResync(s: ClusterSnapshot): string[] {
+  const out = new Set(s.groups.keys());
+  for (const [ns, vms] of s.vms) {
+    if (
+      vms.some((v) =>
+        Object.keys(v.metadata.labels ?? {}).some(
+          (k) => isMemberLabelKey(k) || k === SEED_GROUP_LABEL,
+        ),
+      )
+    )
+      out.add(ns);
+  }
+  return [...out].sort();
+}
+
+async function reconcileAll(
+  deps: LabelerDeps,
+  namespaces: string[],
+  snapshot: ClusterSnapshot | undefined,
+  reads: number,
+): Promise<{ results: ReconcileResult[]; totals: Totals }> {
+  const results: ReconcileResult[] = [];
+  // Namespaces one after another: each already writes with `concurrency` in flight.
+  for (const ns of namespaces) {
+    const o: ReconcileOptions = snapshot
+      ? { prefetched: { groups: snapshot.groups.get(ns) ?? [], vms: snapshot.vms.get(ns) ?? [] } }
+      : {};
+    results.push(await reconcileNamespace(deps, ns, o));
+  }
+  const totals: Totals = {
+    namespaces: namespaces.length,
+    reads,
+    writes: 0,
+    probes: 0,
+    labelsChanged: 0,
+  };
+  for (const r of results) {
+    totals.reads += r.reads;
+    totals.writes += r.writes;
+    totals.probes += r.probes;
+    totals.labelsChanged += r.labelsChanged;
+  }
+  return { results, totals };
+}
+
+export async function resyncAll(deps: LabelerDeps): Promise<Totals> {
+  const snapshot = await clusterSnapshot(deps);
+  const { totals } = await reconcileAll(deps, namespacesToResync(snapshot), snapshot, 2);
+  deps.logger.info({ ...totals }, 'resync done');
+  return totals;
+}
+
+async function onVmOperatorObject(event: InboundEvent, deps: LabelerDeps): Promise<void> {
+  const obj = event.data as KubeObject;
+  const namespace = obj.metadata.namespace ?? event.extensions.namespace;
+  if (!namespace) return;
+  const o: ReconcileOptions = {};
+  if (event.type.endsWith('.delete') && obj.kind === KIND_VMG) {
+    // The deleted group's last record says which Secrets carry its label; nothing else can.
+    const record = parseSecretRecord(obj.metadata.annotations?.[ANNOTATION_LABELLED_SECRETS]);
+    o.deletedRecords = new Map([[memberLabelKey(obj.metadata.name), record]]);
+  }
+  const r = await reconcileNamespace(deps, namespace, o);
+  deps.logger.info(
+    {
+      namespace,
+      kind: obj.kind,
+      name: obj.metadata.name,
+      type: event.type,
+      passes: r.passes,
+      reads: r.reads,
+      writes: r.writes,
+      probes: r.probes,
+    },
+    'namespace reconciled',
+  );
+}
+
+function labelsLookup(
+  results: ReconcileResult[],
+): (ns: string, key: ObjectKey) => Record<string, string> {
+  const byNs = new Map(results.map((r) => [r.namespace, r.labels]));
+  return (ns, key) => byNs.get(ns)?.get(`${key.kind}/${key.name}`) ?? {};
+}
+
+async function onBackup(event: InboundEvent, deps: LabelerDeps): Promise<OutboundEvent[] | void> {
+  const backup = event.data as VeleroBackup;
+  const verb = event.type.endsWith('.add') ? 'add' : 'update';
+  if (!backupNeedsExpansion(backup, verb)) {
+    deps.logger.debug(
+      { backup: backup.metadata.name, phase: backup.status?.phase },
+      'backup already past collection; nothing to expand',
+    );
+    return;
+  }
+  const explicit = explicitNamespaces(backup);
+  let namespaces: string[];
+  let snapshot: ClusterSnapshot | undefined;
+  let reads = 0;
+  if (explicit) {
+    namespaces = explicit;
+  } else {
+    snapshot = await clusterSnapshot(deps);
+    reads = 2;
+    namespaces = namespacesToResync(snapshot).filter((ns) => namespaceInScope(backup, ns));
+  }
+  const { results, totals } = await reconcileAll(deps, namespaces, snapshot, reads);
+  const closures = new Map<string, Map<string, Closure>>(
+    results.map((r) => [r.namespace, r.closures]),
+  );
+  const absent = new Map(results.map((r) => [r.namespace, r.absentSecrets]));
+  const cov = coverage(backup, closures, labelsLookup(results), absent);
+  const data = expandedData(backup, cov, totals.labelsChanged, totals.writes);
+  await deps.kube.recordEvent(backup as unknown as KubeObject, backupEventRecord(data));
+  deps.logger.info(
+    { backup: backup.metadata.name, groups: cov.groups.length, ...totals },
+    'backup expanded',
+  );
+  return [
+    {
+      type: EVENT_TYPE_BACKUP_EXPANDED,
+      subject: `${backup.metadata.namespace}/${backup.metadata.name}`,
+      dataschema: EXPANDED_SCHEMA,
+      data,
+    },
+  ];
+}
+
+export async function handle(
+  event: InboundEvent,
+  deps: LabelerDeps,
+): Promise<OutboundEvent[] | void> {
+  if (event.type === PING_TYPE) {
+    await resyncAll(deps);
+    return;
+  }
+  const kind = event.extensions.kind;
+  if (kind === 'Backup') return onBackup(event, deps);
+  if (kind === KIND_VM || kind === KIND_VMG) return onVmOperatorObject(event, deps);
+  deps.logger.debug({ type: event.type, kind }, 'not for the labeler');
+}
+
+export type { Logger };

@@ -1,0 +1,29 @@
+// backup-labeler: keeps every object a VirtualMachineGroup depends on labelled with the group's
+// membership label (so any Velero backup selecting it takes the whole group), captures what a
+// restore will need from status, and reports on new Backups what they cover.
+
+import type { FunctionDefinition, RuntimeContext } from '../runtime/function.ts';
+import { VMOP_API_VERSION } from '../vmgroup/names.ts';
+import { bindings } from './bindings.ts';
+import type { LabelerDeps } from './handler.ts';
+import { handle } from './handler.ts';
+
+function positiveInt(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+const backupLabeler: FunctionDefinition<LabelerDeps> = {
+  name: 'backup-labeler',
+  bindings,
+  deps: (ctx: RuntimeContext): LabelerDeps => ({
+    kube: ctx.kube,
+    logger: ctx.logger,
+    vmopApiVersion: ctx.env.VMOP_API_VERSION || VMOP_API_VERSION,
+    maxPasses: positiveInt(ctx.env.LABELER_MAX_PASSES, 6),
+    concurrency: positiveInt(ctx.env.LABELER_WRITE_CONCURRENCY, 16),
+  }),
+  handle,
+};
+
+export default backupLabeler;

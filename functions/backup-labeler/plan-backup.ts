@@ -1,0 +1,211 @@
+// What a Backup covers, as pure functions: which namespaces it reaches, which groups it takes
+// whole and which its filters cut, and the report (Kubernetes Event message + reply CloudEvent
+// data). Velero's filter semantics (namespace globs, resource includes/excludes, labelSelector vs
+// orLabelSelectors) are the backup guard's pure functions, reused rather than re-derived.
+
+import type { VeleroBackup } from '../../schemas/generated/objects/backup.ts';
+import type { BackupExpanded } from '../../schemas/generated/events/backup-expanded.ts';
+import type { EventRecord } from '../runtime/kube-api.ts';
+import type { Closure, ClosureKind, ObjectKey } from '../vmgroup/closure.ts';
+import { keyString } from '../vmgroup/closure.ts';
+import {
+  REASON_BACKUP_EXPANDED,
+  REASON_BACKUP_INCOMPLETE,
+  VELERO_EXCLUDE_LABEL,
+} from '../vmgroup/names.ts';
+import { selectionMatches } from '../backup-guard/label-selection.ts';
+import { allNamespaces, includesResource } from '../backup-guard/resource-filter.ts';
+import { namespaceIncluded } from '../backup-guard/plan.ts';
+import type { FilterSpec } from '../backup-guard/resource-filter.ts';
+
+export type GroupReport = BackupExpanded['groups'][number];
+type Counts = BackupExpanded['totals'];
+type Cut = GroupReport['cut'][number];
+
+/** Phases in which a Backup has not yet collected its items: worth expanding and reporting. */
+const EARLY_PHASES = new Set(['', 'New', 'Queued', 'ReadyToStart', 'InProgress']);
+
+/** Act on a Backup add in any early phase, and on updates only before Velero starts collecting. */
+export function backupNeedsExpansion(backup: VeleroBackup, verb: 'add' | 'update'): boolean {
+  const phase = backup.status?.phase ?? '';
+  if (backup.metadata.deletionTimestamp) return false;
+  return verb === 'add'
+    ? EARLY_PHASES.has(phase)
+    : EARLY_PHASES.has(phase) && phase !== 'InProgress';
+}
+
+function spec(backup: VeleroBackup): FilterSpec {
+  return (backup.spec ?? {}) as FilterSpec;
+}
+
+/** Undefined = every namespace (then the caller finds the namespaces that hold groups). */
+export function explicitNamespaces(backup: VeleroBackup): string[] | undefined {
+  const s = spec(backup);
+  if (allNamespaces(s)) return undefined;
+  const included = s.includedNamespaces ?? [];
+  // Patterns need the namespace list; plain names do not.
+  if (included.length === 0 || included.some((n) => /[*?[{]/.test(n))) return undefined;
+  return included.filter((n) => namespaceIncluded(s, n));
+}
+
+export function namespaceInScope(backup: VeleroBackup, namespace: string): boolean {
+  return namespaceIncluded(spec(backup), namespace);
+}
+
+const RESOURCE: Record<ClosureKind, string> = {
+  VirtualMachineGroup: 'virtualmachinegroups.vmoperator.vmware.com',
+  VirtualMachine: 'virtualmachines.vmoperator.vmware.com',
+  Secret: 'secrets',
+  ConfigMap: 'configmaps',
+  PersistentVolumeClaim: 'persistentvolumeclaims',
+};
+
+/** Labels of an object after labelling: its other labels (when listable) plus membership labels. */
+export type LabelsOf = (namespace: string, key: ObjectKey) => Record<string, string>;
+
+function cutReason(
+  s: FilterSpec,
+  labels: Record<string, string>,
+  kind: ClosureKind,
+): Cut['reason'] | undefined {
+  if (!includesResource(s, 'Backup', RESOURCE[kind], 'Namespaced')) return 'resourceFilter';
+  if (labels[VELERO_EXCLUDE_LABEL] === 'true') return 'excludeLabel';
+  if (!selectionMatches(s, labels)) return 'labelSelector';
+  return undefined;
+}
+
+function counts(keys: Iterable<ObjectKey>): Counts {
+  const c: Counts = {
+    virtualMachineGroups: 0,
+    virtualMachines: 0,
+    secrets: 0,
+    configMaps: 0,
+    persistentVolumeClaims: 0,
+  };
+  const field: Record<ClosureKind, keyof Counts> = {
+    VirtualMachineGroup: 'virtualMachineGroups',
+    VirtualMachine: 'virtualMachines',
+    Secret: 'secrets',
+    ConfigMap: 'configMaps',
+    PersistentVolumeClaim: 'persistentVolumeClaims',
+  };
+  for (const k of keys) c[field[k.kind]]++;
+  return c;
+}
+
+/**
+ * Each group of the in-scope namespaces that the Backup takes at least partly: `complete` when
+ * the whole closure passes its filters, `partial` (with what is cut and why) otherwise.
+ */
+export function coverage(
+  backup: VeleroBackup,
+  closures: ReadonlyMap<string, ReadonlyMap<string, Closure>>,
+  labelsOf: LabelsOf,
+  absentSecrets: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+): { groups: GroupReport[]; totals: Counts } {
+  const s = spec(backup);
+  const groups: GroupReport[] = [];
+  const taken = new Map<string, ObjectKey>();
+  for (const [ns, byGroup] of [...closures].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (!namespaceIncluded(s, ns)) continue;
+    const absent = absentSecrets.get(ns) ?? new Set();
+    for (const c of byGroup.values()) {
+      const present = c.objects.filter((o) => !(o.kind === 'Secret' && absent.has(o.name)));
+      const cut: Cut[] = [];
+      const kept: ObjectKey[] = [];
+      for (const o of present) {
+        const reason = cutReason(s, labelsOf(ns, o), o.kind);
+        if (reason) cut.push({ kind: o.kind, name: o.name, reason });
+        else kept.push(o);
+      }
+      if (kept.length === 0) continue;
+      for (const k of kept) taken.set(`${ns}/${keyString(k)}`, k);
+      const missing = [
+        ...c.missing,
+        ...c.objects
+          .filter((o) => o.kind === 'Secret' && absent.has(o.name))
+          .map((o) => missingSecret(c, o.name)),
+      ];
+      groups.push({
+        namespace: ns,
+        name: c.group,
+        labelKey: c.labelKey,
+        coverage: cut.length === 0 ? 'complete' : 'partial',
+        counts: counts(kept),
+        cut,
+        missing,
+        cycles: c.cycles,
+        problems: c.problems,
+      });
+    }
+  }
+  return { groups, totals: counts(taken.values()) };
+}
+
+/** A Secret the closure names that a patch found absent, attributed to the first VM referencing it. */
+function missingSecret(c: Closure, name: string): GroupReport['missing'][number] {
+  const edge = c.edges.find((e) => e.to.kind === 'Secret' && e.to.name === name);
+  return {
+    kind: 'Secret',
+    name,
+    role: edge?.role ?? 'bootstrap',
+    referencedBy: edge?.from ?? { kind: 'VirtualMachineGroup', name: c.group },
+  };
+}
+
+export function expandedData(
+  backup: VeleroBackup,
+  cov: { groups: GroupReport[]; totals: Counts },
+  labelsChanged: number,
+  writes: number,
+): BackupExpanded {
+  return {
+    backup: {
+      namespace: backup.metadata.namespace ?? '',
+      name: backup.metadata.name,
+      ...(backup.metadata.uid ? { uid: backup.metadata.uid } : {}),
+      ...(backup.status?.phase ? { phase: backup.status.phase } : {}),
+    },
+    groups: cov.groups,
+    totals: cov.totals,
+    labelsChanged,
+    writes,
+  };
+}
+
+const MAX_MESSAGE = 1000;
+
+function problemsOf(g: GroupReport): string[] {
+  const out: string[] = [];
+  const where = `${g.namespace}/${g.name}`;
+  for (const m of g.missing)
+    out.push(
+      `${where}: missing ${m.kind} ${m.name} (${m.referencedBy.kind} ${m.referencedBy.name})`,
+    );
+  for (const c of g.cycles) out.push(`${where}: cycle ${c.join(' → ')}`);
+  for (const p of g.problems) out.push(`${where}: ${p.type} ${p.kind} ${p.name}`);
+  if (g.cut.length > 0)
+    out.push(
+      `${where}: backup leaves out ${g.cut.length} of its objects (${[...new Set(g.cut.map((c) => c.reason))].join(', ')})`,
+    );
+  return out;
+}
+
+/** The Kubernetes Event on the Backup: Normal when every covered group is whole and sound. */
+export function backupEventRecord(data: BackupExpanded): EventRecord {
+  const t = data.totals;
+  const names = data.groups.map((g) => `${g.namespace}/${g.name}`);
+  const problems = data.groups.flatMap(problemsOf);
+  const head =
+    data.groups.length === 0
+      ? 'covers no VirtualMachineGroup'
+      : `covers ${data.groups.length} VirtualMachineGroup(s) (${names.join(', ')}): ${t.virtualMachines} VirtualMachine(s), ${t.secrets} Secret(s), ${t.configMaps} ConfigMap(s), ${t.persistentVolumeClaims} PVC(s), ${t.virtualMachineGroups} group object(s); ${data.labelsChanged} label(s) changed`;
+  let message = problems.length === 0 ? head : `${head}; problems: ${problems.join('; ')}`;
+  if (message.length > MAX_MESSAGE) message = `${message.slice(0, MAX_MESSAGE - 1)}…`;
+  return {
+    type: problems.length === 0 ? 'Normal' : 'Warning',
+    reason: problems.length === 0 ? REASON_BACKUP_EXPANDED : REASON_BACKUP_INCOMPLETE,
+    message,
+    dedupeKey: 'backup-expanded',
+  };
+}

@@ -1,0 +1,26 @@
+// The labeler's least privilege, as plain data (the deploy config's ClusterRole must equal it;
+// the integration tests run the handler under exactly these rules). Secrets: patch only — never
+// get, list or watch, so their data cannot reach the function. Everything else it reads is listed
+// once per namespace per kind.
+
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+export const LABELER_RULES: readonly PolicyRule[] = [
+  {
+    apiGroups: ['vmoperator.vmware.com'],
+    resources: ['virtualmachinegroups', 'virtualmachines'],
+    verbs: ['list', 'patch'],
+  },
+  {
+    apiGroups: [''],
+    resources: ['configmaps', 'persistentvolumeclaims'],
+    verbs: ['list', 'patch'],
+  },
+  { apiGroups: [''], resources: ['secrets'], verbs: ['patch'] },
+  // The report on a Backup: Events in Velero's namespace (get+patch to bump a repeated report).
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'get', 'patch'] },
+];
