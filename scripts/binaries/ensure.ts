@@ -56,7 +56,7 @@ function howToProvide(name: string, recipe: BinaryRecipe, target: string): strin
     : '';
   return (
     `${name} ${recipe.version} is not built yet (${target}) and no Go toolchain was found ` +
-    `(tried $GO, \`go\` on PATH, /usr/local/go/bin/go). Install Go >= 1.26 and run ` +
+    `(tried $GO if set, else \`go\` on PATH and /usr/local/go/bin/go). Install Go >= 1.26 and run ` +
     `\`node scripts/binaries/ensure.ts --all\`${envtest}.`
   );
 }

@@ -3,13 +3,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 
-/** Go on PATH, else the official installer's location. Undefined when neither answers. */
+/** $GO when set (an explicit choice), else `go` on PATH, else the official installer's location. */
 export function findGo(env: NodeJS.ProcessEnv): string | undefined {
-  for (const candidate of [env['GO'] ?? 'go', '/usr/local/go/bin/go']) {
-    const probe = spawnSync(candidate, ['version'], { env, encoding: 'utf8' });
-    if (probe.status === 0) return candidate;
-  }
-  return undefined;
+  const candidates = env['GO'] ? [env['GO']] : ['go', '/usr/local/go/bin/go'];
+  return candidates.find(
+    (candidate) => spawnSync(candidate, ['version'], { env, encoding: 'utf8' }).status === 0,
+  );
 }
 
 export interface RunGoOptions {
