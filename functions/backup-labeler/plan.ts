@@ -35,6 +35,7 @@ import {
   VELERO_RESTORE_NAME_LABEL,
   isMemberLabelKey,
   memberLabelKey,
+  seedGroupLabelValue,
 } from '../vmgroup/names.ts';
 
 /** An object as listed: what the plan looks at. */
@@ -194,7 +195,12 @@ function vmWrite(
 ): ObjectWrite | undefined {
   const meta = vm.metadata;
   const labels = memberLabelChange(meta.labels, desired ?? new Map());
-  setIfDifferent(labels, meta.labels, SEED_GROUP_LABEL, directGroup);
+  setIfDifferent(
+    labels,
+    meta.labels,
+    SEED_GROUP_LABEL,
+    directGroup === undefined ? undefined : seedGroupLabelValue(directGroup),
+  );
   const annotations: MapChange = {};
   const current = meta.annotations;
   if (directGroup === undefined) {

@@ -143,3 +143,11 @@ export const EVENT_TYPE_DATA_LANDED = `${EVENT_TYPE_PREFIX}backup.data-landed`;
 export const EVENT_TYPE_DATA_FAILED = `${EVENT_TYPE_PREFIX}backup.data-failed`;
 export const REASON_DATA_LANDED = 'VMGroupBackupDataLanded';
 export const REASON_DATA_FAILED = 'VMGroupBackupDataFailed';
+
+/**
+ * The seed label's value for a group: the name itself, or for names longer than a label value
+ * may be (63) the same truncated-with-hash form as the membership key's name part.
+ */
+export function seedGroupLabelValue(groupName: string): string {
+  return memberLabelKey(groupName).slice(MEMBER_LABEL_PREFIX.length);
+}

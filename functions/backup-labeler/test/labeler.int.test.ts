@@ -1,0 +1,349 @@
+// The labeler on the real control plane, through the real HTTP server, with real
+// ApiServerSource-shaped events, acting as a service account bound to exactly LABELER_RULES.
+
+import assert from 'node:assert/strict';
+import type { KubeObject } from '../../runtime/kube-api.ts';
+import { startServer } from '../../runtime/server.ts';
+import { loadValidators } from '../../runtime/schema-source.ts';
+import { violation } from '../../runtime/validation.ts';
+import { apiServerEvent, pingEvent, postEvent } from '../../../test/support/cloudevents.ts';
+import {
+  ANNOTATION_CAPTURED_POWER_STATE,
+  ANNOTATION_LABELLED_SECRETS,
+  ANNOTATION_MEMBER_LABEL_KEY,
+  EVENT_TYPE_BACKUP_EXPANDED,
+  REASON_BACKUP_INCOMPLETE,
+  SEED_GROUP_LABEL,
+  memberLabelKey,
+} from '../../vmgroup/names.ts';
+import {
+  asKube,
+  bootstraps,
+  groupFixture,
+  groupMember,
+  pvc,
+  pvcVolume,
+  secret,
+  vm,
+  vmg,
+  vmMember,
+} from '../../vmgroup/test/builders.ts';
+import backupLabeler from '../index.ts';
+import type { BackupExpanded } from '../../../schemas/generated/events/backup-expanded.ts';
+import { EXPANDED_SCHEMA } from '../bindings.ts';
+import { createAll, labelerEnv, labelsOn, ours, quietLogger } from './support.ts';
+import type { LabelerEnv } from './support.ts';
+
+const V5 = 'vmoperator.vmware.com/v1alpha5';
+const key = memberLabelKey;
+
+describe('backup-labeler on the control plane', function () {
+  let env: LabelerEnv;
+  let server: { url: string; close(): Promise<void> };
+
+  before(async function () {
+    env = await labelerEnv();
+    server = await startServer(backupLabeler as never, {
+      port: 0,
+      host: '127.0.0.1',
+      ctx: { kube: env.kube, logger: quietLogger, clock: { now: () => new Date() }, env: {} },
+    });
+  });
+  after(async () => server?.close());
+
+  async function deliver(
+    verb: 'add' | 'update' | 'delete',
+    obj: KubeObject,
+  ): Promise<Awaited<ReturnType<typeof postEvent>>> {
+    const res = await postEvent(server.url, apiServerEvent(verb, obj));
+    assert.ok(res.status < 300, `status ${res.status}: ${JSON.stringify(res.body)}`);
+    return res;
+  }
+
+  const get = async (
+    ns: string,
+    apiVersion: string,
+    kind: string,
+    name: string,
+  ): Promise<KubeObject> => {
+    const o = await env.admin.get({ apiVersion, kind, namespace: ns, name });
+    assert.ok(o, `${kind} ${name}`);
+    return o;
+  };
+
+  it('labels appear on the group, VMs (v1alpha5 and v1alpha6), Secrets and PVCs; a second delivery writes nothing', async () => {
+    const ns = await env.cluster.newNamespace('lab-appear');
+    const objects = groupFixture('app', 3);
+    // One VM written as v1alpha6: the test plane's CRDs relabel versions, the labeler reads v1alpha5.
+    const v6 = objects.findIndex((o) => o.metadata.name === 'app-vm-2');
+    objects[v6] = { ...objects[v6]!, apiVersion: 'vmoperator.vmware.com/v1alpha6' };
+    const created = await createAll(env.admin, ns, objects);
+    env.log.reset();
+    await deliver('add', created.get('VirtualMachineGroup/app')!);
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(ours(await labelsOn(env.admin, ns, V5, 'VirtualMachine', `app-vm-${i}`)), {
+        [key('app')]: 'VirtualMachine',
+        [SEED_GROUP_LABEL]: 'app',
+      });
+      assert.deepEqual(ours(await labelsOn(env.admin, ns, 'v1', 'Secret', `app-vm-${i}-boot`)), {
+        [key('app')]: 'Secret',
+      });
+      for (const d of [0, 1])
+        assert.deepEqual(
+          ours(
+            await labelsOn(env.admin, ns, 'v1', 'PersistentVolumeClaim', `app-vm-${i}-disk-${d}`),
+          ),
+          { [key('app')]: 'PersistentVolumeClaim' },
+        );
+    }
+    const group = await get(ns, V5, 'VirtualMachineGroup', 'app');
+    assert.equal(group.metadata.labels?.[key('app')], 'VirtualMachineGroup');
+    assert.equal(
+      group.metadata.annotations?.[ANNOTATION_LABELLED_SECRETS],
+      '["app-vm-0-boot","app-vm-1-boot","app-vm-2-boot"]',
+    );
+    assert.equal(group.metadata.annotations?.[ANNOTATION_CAPTURED_POWER_STATE], 'PoweredOn');
+    // 3 Secrets + 3 VMs + 6 PVCs + the group = 13 writes; reads: one list per kind per pass.
+    assert.equal(env.log.writes(), 13);
+    assert.equal(env.log.count('list'), 8, 'two passes of four lists');
+    // Secrets: patched, never read.
+    assert.equal(
+      env.log.calls.filter((c) => c.resource === 'secrets' && c.verb !== 'patch').length,
+      0,
+    );
+
+    env.log.reset();
+    await deliver('update', created.get('VirtualMachine/app-vm-1')!);
+    await deliver('add', created.get('VirtualMachineGroup/app')!);
+    assert.equal(env.log.writes(), 0, 'a repeated event writes nothing');
+    assert.equal(env.log.count('patch'), 0);
+  });
+
+  it('labels move when a VM changes group, Secret labels included', async () => {
+    const ns = await env.cluster.newNamespace('lab-move');
+    const created = await createAll(env.admin, ns, [
+      asKube(vmg('a', { bootOrder: [[vmMember('v')]] })),
+      asKube(vmg('b', { bootOrder: [[vmMember('w')]] })),
+      asKube(
+        vm('v', {
+          groupName: 'a',
+          bootstrap: bootstraps.linuxPrep('v-pw', 'v-script'),
+          volumes: [pvcVolume('v-disk')],
+        }),
+      ),
+      asKube(vm('w', { groupName: 'b' })),
+      secret('v-pw'),
+      secret('v-script'),
+      pvc('v-disk'),
+    ]);
+    await deliver('add', created.get('VirtualMachine/v')!);
+    assert.deepEqual(ours(await labelsOn(env.admin, ns, 'v1', 'Secret', 'v-pw')), {
+      [key('a')]: 'Secret',
+    });
+
+    await env.admin.patch(
+      { apiVersion: V5, kind: 'VirtualMachineGroup', namespace: ns, name: 'a' },
+      { type: 'merge', body: { spec: { bootOrder: [] } } },
+    );
+    await env.admin.patch(
+      { apiVersion: V5, kind: 'VirtualMachineGroup', namespace: ns, name: 'b' },
+      {
+        type: 'merge',
+        body: { spec: { bootOrder: [{ members: [{ name: 'w' }, { name: 'v' }] }] } },
+      },
+    );
+    const moved = await env.admin.patch(
+      { apiVersion: V5, kind: 'VirtualMachine', namespace: ns, name: 'v' },
+      { type: 'merge', body: { spec: { groupName: 'b' } } },
+    );
+    await deliver('update', moved);
+
+    assert.deepEqual(ours(await labelsOn(env.admin, ns, V5, 'VirtualMachine', 'v')), {
+      [key('b')]: 'VirtualMachine',
+      [SEED_GROUP_LABEL]: 'b',
+    });
+    for (const s of ['v-pw', 'v-script'])
+      assert.deepEqual(ours(await labelsOn(env.admin, ns, 'v1', 'Secret', s)), {
+        [key('b')]: 'Secret',
+      });
+    assert.deepEqual(ours(await labelsOn(env.admin, ns, 'v1', 'PersistentVolumeClaim', 'v-disk')), {
+      [key('b')]: 'PersistentVolumeClaim',
+    });
+    const a = await get(ns, V5, 'VirtualMachineGroup', 'a');
+    assert.equal(a.metadata.annotations?.[ANNOTATION_LABELLED_SECRETS], undefined);
+    const b = await get(ns, V5, 'VirtualMachineGroup', 'b');
+    assert.equal(b.metadata.annotations?.[ANNOTATION_LABELLED_SECRETS], '["v-pw","v-script"]');
+  });
+
+  it('labels disappear when a group is deleted (delete event carries its record); user labels stay', async () => {
+    const ns = await env.cluster.newNamespace('lab-delete');
+    const objects = groupFixture('gone', 2, { pvcsPerVm: 1 });
+    objects[1] = {
+      ...objects[1]!,
+      metadata: { ...objects[1]!.metadata, labels: { team: 'payments' } },
+    };
+    const created = await createAll(env.admin, ns, objects);
+    await deliver('add', created.get('VirtualMachineGroup/gone')!);
+    const last = await get(ns, V5, 'VirtualMachineGroup', 'gone');
+    // A Secret referenced once, recorded on the group, no longer named by any VM.
+    await env.admin.patch(
+      { apiVersion: V5, kind: 'VirtualMachine', namespace: ns, name: 'gone-vm-1' },
+      { type: 'merge', body: { spec: { bootstrap: null } } },
+    );
+    await env.admin.delete({
+      apiVersion: V5,
+      kind: 'VirtualMachineGroup',
+      namespace: ns,
+      name: 'gone',
+    });
+    env.log.reset();
+    await deliver('delete', last);
+    const vm0 = await labelsOn(env.admin, ns, V5, 'VirtualMachine', 'gone-vm-0');
+    assert.deepEqual(ours(vm0), {});
+    assert.equal(vm0.team, 'payments');
+    for (const s of ['gone-vm-0-boot', 'gone-vm-1-boot'])
+      assert.deepEqual(ours(await labelsOn(env.admin, ns, 'v1', 'Secret', s)), {});
+    assert.deepEqual(
+      ours(await labelsOn(env.admin, ns, 'v1', 'PersistentVolumeClaim', 'gone-vm-1-disk-0')),
+      {},
+    );
+    env.log.reset();
+    await deliver('delete', last);
+    assert.equal(env.log.count('patch'), 0, 'a repeated delete event writes nothing');
+  });
+
+  it('under the restricted role: Secrets cannot be read, yet get labelled (metadata-only patches)', async () => {
+    const ns = await env.cluster.newNamespace('lab-secrets');
+    await createAll(env.admin, ns, [secret('probe')]);
+    await assert.rejects(
+      env.kube.get({ apiVersion: 'v1', kind: 'Secret', namespace: ns, name: 'probe' }),
+      (err: Error & { status?: number }) => err.status === 403,
+    );
+    await assert.rejects(
+      env.kube.list('v1', 'Secret', ns),
+      (err: Error & { status?: number }) => err.status === 403,
+    );
+    const long = `long-${'n'.repeat(70)}`;
+    const created = await createAll(env.admin, ns, [
+      asKube(vmg(long, { bootOrder: [[vmMember('v')]] })),
+      asKube(
+        vm('v', {
+          groupName: long,
+          bootstrap: bootstraps.sysprep({ password: 'pw', domain: 'dom', productID: 'pid' }),
+        }),
+      ),
+      secret('pw'),
+      secret('dom'),
+    ]);
+    const res = await deliver('add', created.get(`VirtualMachineGroup/${long}`)!);
+    assert.equal(res.status, 204);
+    for (const s of ['pw', 'dom'])
+      assert.deepEqual(ours(await labelsOn(env.admin, ns, 'v1', 'Secret', s)), {
+        [key(long)]: 'Secret',
+      });
+    const g = await get(ns, V5, 'VirtualMachineGroup', long);
+    assert.equal(g.metadata.annotations?.[ANNOTATION_MEMBER_LABEL_KEY], key(long));
+    // `pid` does not exist: probed (404), not recorded, nothing created.
+    assert.equal(g.metadata.annotations?.[ANNOTATION_LABELLED_SECRETS], '["dom","pw"]');
+    assert.equal(
+      await env.admin.get({ apiVersion: 'v1', kind: 'Secret', namespace: ns, name: 'pid' }),
+      undefined,
+    );
+  });
+
+  it('a Backup: reconciles its scope, records an Event on it and replies backup.expanded', async () => {
+    const ns = await env.cluster.newNamespace('lab-backup');
+    const veleroNs = await env.cluster.newNamespace('lab-velero');
+    await createAll(env.admin, ns, [
+      ...groupFixture('shop', 2),
+      asKube(vmg('broken', { bootOrder: [[vmMember('ghost'), groupMember('broken')]] })),
+    ]);
+    const backup = await env.admin.create({
+      apiVersion: 'velero.io/v1',
+      kind: 'Backup',
+      metadata: { name: 'b1', namespace: veleroNs },
+      spec: {
+        includedNamespaces: [ns],
+        orLabelSelectors: [
+          { matchExpressions: [{ key: key('shop'), operator: 'Exists' }] },
+          { matchExpressions: [{ key: key('broken'), operator: 'Exists' }] },
+        ],
+      },
+    });
+    // No VM/VMG event was ever delivered: the Backup alone brings the labels.
+    const res = await deliver('add', backup);
+    assert.equal(res.status, 200);
+    assert.equal(res.reply?.type, EVENT_TYPE_BACKUP_EXPANDED);
+    const data = res.reply?.data as BackupExpanded;
+    assert.equal(violation(await loadValidators(), EXPANDED_SCHEMA, data), undefined);
+    assert.deepEqual(
+      data.groups.map((g) => [g.name, g.coverage]),
+      [
+        ['broken', 'complete'],
+        ['shop', 'complete'],
+      ],
+    );
+    assert.deepEqual(data.totals, {
+      virtualMachineGroups: 2,
+      virtualMachines: 2,
+      secrets: 2,
+      configMaps: 0,
+      persistentVolumeClaims: 4,
+    });
+    assert.ok(data.labelsChanged >= 10);
+    assert.deepEqual(data.groups[0]!.cycles, [['broken', 'broken']]);
+    assert.deepEqual(ours(await labelsOn(env.admin, ns, V5, 'VirtualMachine', 'shop-vm-0')), {
+      [key('shop')]: 'VirtualMachine',
+      [SEED_GROUP_LABEL]: 'shop',
+    });
+    const events = await env.admin.list('v1', 'Event', veleroNs);
+    const ev = events.items.find(
+      (e) => (e as { involvedObject?: { name?: string } }).involvedObject?.name === 'b1',
+    ) as (KubeObject & { reason?: string; message?: string; type?: string }) | undefined;
+    assert.ok(ev, 'an Event on the Backup');
+    assert.equal(ev.reason, REASON_BACKUP_INCOMPLETE);
+    assert.equal(ev.type, 'Warning');
+    assert.match(
+      ev.message ?? '',
+      /covers 2 VirtualMachineGroup\(s\) .*missing VirtualMachine ghost.*cycle broken → broken/,
+    );
+  });
+
+  it('the periodic tick labels what no event announced and cleans labels of groups deleted unseen', async () => {
+    const ns = await env.cluster.newNamespace('lab-tick');
+    await createAll(env.admin, ns, [
+      ...groupFixture('quiet', 2),
+      asKube(
+        vm('stray', {
+          labels: { [key('vanished')]: 'VirtualMachine', [SEED_GROUP_LABEL]: 'vanished' },
+        }),
+      ),
+    ]);
+    const res = await postEvent(server.url, pingEvent());
+    assert.equal(res.status, 204);
+    assert.deepEqual(ours(await labelsOn(env.admin, ns, 'v1', 'Secret', 'quiet-vm-1-boot')), {
+      [key('quiet')]: 'Secret',
+    });
+    assert.deepEqual(ours(await labelsOn(env.admin, ns, V5, 'VirtualMachine', 'stray')), {});
+  });
+
+  it('the closure CLI --live agrees with what was labelled', async () => {
+    const ns = await env.cluster.newNamespace('lab-cli');
+    await createAll(env.admin, ns, groupFixture('cli', 2));
+    const { run } = await import('../../cli/closure.ts');
+    let out = '';
+    const code = await run(['--group', `${ns}/cli`, '--live', '--json'], {
+      out: (t) => void (out += t),
+      err: () => {},
+      env: { KUBECONFIG: env.cluster.kubeconfigPath },
+    });
+    assert.equal(code, 0);
+    const report = JSON.parse(out) as {
+      objects: Array<{ kind: string; name: string; unverified?: boolean }>;
+    };
+    assert.equal(report.objects.length, 1 + 2 + 2 + 4);
+    assert.ok(
+      report.objects.filter((o) => o.kind === 'Secret').every((o) => o.unverified === true),
+    );
+  });
+});
