@@ -39,7 +39,7 @@ export interface StripRule {
 const VM = 'VirtualMachine';
 const VMG = 'VirtualMachineGroup';
 const PVC = 'PersistentVolumeClaim';
-const PRIVILEGED_ONLY = 'only privileged users may set it (non-privileged creators are rejected)';
+const PRIVILEGED_ONLY = 'only privileged users may set it';
 
 export const STRIP_RULES: readonly StripRule[] = [
   // VirtualMachine: rejected at create for non-privileged users.
@@ -54,7 +54,7 @@ export const STRIP_RULES: readonly StripRule[] = [
   { kind: VM, where: 'spec', key: 'instanceUUID', effect: 'rejected', by: 'modifier', why: PRIVILEGED_ONLY },
   { kind: VM, where: 'spec', key: 'currentSnapshotName', effect: 'rejected', by: 'modifier', why: 'creating a VM with a current snapshot is not allowed' },
   { kind: VM, where: 'spec', key: 'nextRestartTime', effect: 'rejected', by: 'modifier', why: 'must be empty at create' },
-  { kind: VM, where: 'spec', key: 'class', effect: 'rejected', by: 'modifier', why: 'names the old cluster\'s VirtualMachineClassInstance; rejected unless an active instance of that name exists (the webhook re-resolves it from spec.className)' },
+  { kind: VM, where: 'spec', key: 'class', effect: 'rejected', by: 'modifier', why: 'names the old cluster\'s class instance (the webhook resolves it anew from spec.className)' },
   { kind: VM, where: 'annotationPrefix', key: 'delete.check.vmoperator.vmware.com/', effect: 'rejected', by: 'report', why: 'only privileged users may add delete checks' },
   { kind: VM, where: 'annotationPrefix', key: 'poweron.check.vmoperator.vmware.com/', effect: 'stale', by: 'report', why: 'blocks power-on and only privileged users may remove it' },
   { kind: VM, where: 'volume', key: 'instanceVolumeClaim', effect: 'rejected', by: 'report', why: 'only privileged users may add instance storage volumes' },

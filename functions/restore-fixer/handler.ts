@@ -1,0 +1,101 @@
+// Thin doing part of the restore fixer: for objects a Velero restore created, remove what the
+// modifier cannot name (per-VM PVC keys, the old CNS finalizer) and, when the modifier did not
+// run, say so on the Restore. A correctly stripped VM or group costs no API call at all.
+
+import type { InboundEvent, Logger, OutboundEvent } from '../runtime/function.ts';
+import type { Kube, KubeObject, ObjectRef } from '../runtime/kube-api.ts';
+import { ConflictError } from '../runtime/errors.ts';
+import { members } from '../vmgroup/boot-order.ts';
+import { VELERO_RESTORE_NAME_LABEL } from '../vmgroup/names.ts';
+import { membersMissingEvent, modifierMissingEvent, stripIncompleteEvent, TERMINAL_PHASES, usesOurModifier, type RestoreLike } from './report.ts';
+import { pvcFixPatch, verify } from './verify.ts';
+
+export interface FixerDeps {
+  kube: Pick<Kube, 'get' | 'list' | 'patch' | 'recordEvent'>;
+  logger: Logger;
+  /** Where Velero's Restores live (Velero's install namespace). */
+  veleroNamespace: string;
+}
+
+const VMOP = 'vmoperator.vmware.com/v1alpha5';
+export const RESTORE_API = { apiVersion: 'velero.io/v1', kind: 'Restore' } as const;
+
+function restoreNameOf(obj: KubeObject): string | undefined {
+  return obj.metadata.labels?.[VELERO_RESTORE_NAME_LABEL];
+}
+
+export async function handle(event: InboundEvent, deps: FixerDeps): Promise<OutboundEvent[] | void> {
+  if (event.type === 'dev.knative.sources.ping') return resync(deps);
+  const obj = event.data as KubeObject;
+  if (obj.kind === 'Restore') return onRestore(obj as RestoreLike, deps);
+  const restore = restoreNameOf(obj);
+  if (!restore || obj.metadata.deletionTimestamp) return;
+  if (obj.kind === 'PersistentVolumeClaim') await fixPvc(obj, deps);
+  const v = verify(obj);
+  if (v.stripped && !v.outdated && !v.findings.some((f) => f.rule.by === 'modifier')) return;
+  await reportStrip(obj.metadata.namespace ?? '', restore, deps);
+}
+
+async function fixPvc(pvc: KubeObject, deps: FixerDeps): Promise<void> {
+  const ref: ObjectRef = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: pvc.metadata.namespace, name: pvc.metadata.name };
+  let current: KubeObject | undefined = pvc;
+  // The event's copy is usually current; on a conflict re-read once, then let the runtime retry.
+  for (let attempt = 0; current; attempt++) {
+    const patch = pvcFixPatch(current);
+    if (!patch) return;
+    try {
+      await deps.kube.patch(ref, patch);
+      deps.logger.info({ pvc: `${ref.namespace}/${ref.name}` }, 'removed per-VM CNS keys from restored PVC');
+      return;
+    } catch (err) {
+      if (!(err instanceof ConflictError) || attempt > 0) throw err;
+      current = await deps.kube.get(ref);
+    }
+  }
+}
+
+async function getRestore(name: string, deps: FixerDeps): Promise<RestoreLike | undefined> {
+  const r = await deps.kube.get<RestoreLike>({ ...RESTORE_API, namespace: deps.veleroNamespace, name });
+  if (!r) deps.logger.warn({ restore: name, namespace: deps.veleroNamespace }, 'restored object names a Restore that is not there; nothing to report on');
+  return r;
+}
+
+async function reportStrip(namespace: string, restoreName: string, deps: FixerDeps): Promise<void> {
+  const restore = await getRestore(restoreName, deps);
+  if (!restore) return;
+  const options = { labelSelector: `${VELERO_RESTORE_NAME_LABEL}=${restoreName}` };
+  const [vms, groups, pvcs] = await Promise.all([
+    deps.kube.list(VMOP, 'VirtualMachine', namespace, options),
+    deps.kube.list(VMOP, 'VirtualMachineGroup', namespace, options),
+    deps.kube.list('v1', 'PersistentVolumeClaim', namespace, options),
+  ]);
+  const all = [...groups.items, ...vms.items, ...pvcs.items].map(verify);
+  const record = stripIncompleteEvent(restore, namespace, all);
+  if (record) await deps.kube.recordEvent(restore, record);
+}
+
+async function onRestore(restore: RestoreLike, deps: FixerDeps): Promise<void> {
+  if (usesOurModifier(restore) || restore.metadata.deletionTimestamp) return;
+  const phase = restore.status?.phase ?? '';
+  if (!TERMINAL_PHASES.includes(phase)) {
+    await deps.kube.recordEvent(restore, modifierMissingEvent(restore));
+    return;
+  }
+  // Ended: a group member the restore did not create was most likely rejected by the webhook.
+  const groups = await deps.kube.list(VMOP, 'VirtualMachineGroup', undefined, { labelSelector: `${VELERO_RESTORE_NAME_LABEL}=${restore.metadata.name}` });
+  const byNamespace = new Map<string, KubeObject[]>();
+  for (const g of groups.items) byNamespace.set(g.metadata.namespace ?? '', [...(byNamespace.get(g.metadata.namespace ?? '') ?? []), g]);
+  for (const [namespace, gs] of byNamespace) {
+    const [vms, vmgs] = await Promise.all([deps.kube.list(VMOP, 'VirtualMachine', namespace), deps.kube.list(VMOP, 'VirtualMachineGroup', namespace)]);
+    const present = new Set([...vms.items.map((v) => `VirtualMachine/${v.metadata.name}`), ...vmgs.items.map((v) => `VirtualMachineGroup/${v.metadata.name}`)]);
+    const missing = gs.flatMap((g) => members(g as Parameters<typeof members>[0]).filter((m) => !present.has(`${m.kind}/${m.name}`)).map((m) => `${m.kind} ${namespace}/${m.name} (group ${g.metadata.name})`));
+    const record = membersMissingEvent(restore, namespace, missing);
+    if (record) await deps.kube.recordEvent(restore, record);
+  }
+}
+
+/** ApiServerSource drops events and sends nothing for objects that existed when it started. */
+async function resync(deps: FixerDeps): Promise<void> {
+  const pvcs = await deps.kube.list('v1', 'PersistentVolumeClaim', undefined, { labelSelector: VELERO_RESTORE_NAME_LABEL });
+  for (const pvc of pvcs.items) if (pvcFixPatch(pvc)) await fixPvc(pvc, deps);
+}

@@ -1,0 +1,21 @@
+// restore-fixer: for objects a Velero restore created, strip what a static resource-modifier rule
+// cannot name (per-VM PVC annotation keys, the old CNS finalizer), verify the declarative strip
+// happened, and say precisely on the Restore when it did not (what VM Operator rejects, and the
+// command that restores correctly).
+
+import type { FunctionDefinition, RuntimeContext } from '../runtime/function.ts';
+import { bindings } from './bindings.ts';
+import { handle, type FixerDeps } from './handler.ts';
+
+const restoreFixer: FunctionDefinition<FixerDeps> = {
+  name: 'restore-fixer',
+  bindings,
+  deps: (ctx: RuntimeContext): FixerDeps => ({
+    kube: ctx.kube,
+    logger: ctx.logger,
+    veleroNamespace: ctx.env.VELERO_NAMESPACE || 'velero',
+  }),
+  handle,
+};
+
+export default restoreFixer;

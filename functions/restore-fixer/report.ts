@@ -1,0 +1,126 @@
+// Pure: what the fixer tells the user on the Restore when the declarative strip did not happen —
+// which objects were or will be rejected and why, and the exact command that restores correctly.
+
+import type { EventRecord, KubeObject } from '../runtime/kube-api.ts';
+import { RESOURCE_MODIFIER_CONFIGMAP, REASON_RESTORE_MEMBERS_MISSING, REASON_RESTORE_MODIFIER_MISSING, REASON_RESTORE_STRIP_INCOMPLETE } from '../vmgroup/names.ts';
+import { STRIP_RULES } from './strip-rules.ts';
+import type { Verification } from './verify.ts';
+
+export interface RestoreLike extends KubeObject {
+  spec?: {
+    backupName?: string;
+    scheduleName?: string;
+    includedNamespaces?: string[];
+    excludedNamespaces?: string[];
+    namespaceMapping?: Record<string, string>;
+    labelSelector?: { matchLabels?: Record<string, string> };
+    resourceModifier?: { kind?: string; name?: string };
+  };
+  status?: { phase?: string };
+}
+
+/** Event messages stay readable in `kubectl describe`; longer lists end with a count. */
+export const MAX_MESSAGE = 2048;
+
+export const TERMINAL_PHASES = ['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation'];
+
+export function usesOurModifier(restore: RestoreLike): boolean {
+  const ref = restore.spec?.resourceModifier;
+  return !!ref && ref.name === RESOURCE_MODIFIER_CONFIGMAP && (ref.kind ?? '').toLowerCase() === 'configmap';
+}
+
+/** The `velero restore create` line that repeats this restore with the modifier. */
+export function rerunCommand(restore: RestoreLike): string {
+  const s = restore.spec ?? {};
+  const parts = ['velero restore create'];
+  parts.push(s.scheduleName ? `--from-schedule ${s.scheduleName}` : `--from-backup ${s.backupName ?? '<backup>'}`);
+  if (s.includedNamespaces?.length) parts.push(`--include-namespaces ${s.includedNamespaces.join(',')}`);
+  if (s.excludedNamespaces?.length) parts.push(`--exclude-namespaces ${s.excludedNamespaces.join(',')}`);
+  const mapping = Object.entries(s.namespaceMapping ?? {});
+  if (mapping.length) parts.push(`--namespace-mappings ${mapping.map(([a, b]) => `${a}:${b}`).join(',')}`);
+  const labels = Object.entries(s.labelSelector?.matchLabels ?? {});
+  if (labels.length) parts.push(`--selector ${labels.map(([k, v]) => `${k}=${v}`).join(',')}`);
+  parts.push(`--resource-modifier-configmap ${RESOURCE_MODIFIER_CONFIGMAP}`);
+  return parts.join(' ');
+}
+
+function clip(text: string): string {
+  return text.length <= MAX_MESSAGE ? text : `${text.slice(0, MAX_MESSAGE - 1)}…`;
+}
+
+const REJECTED_KEYS = STRIP_RULES.filter((r) => r.kind === 'VirtualMachine' && r.effect === 'rejected' && r.by === 'modifier')
+  .map((r) => (r.where === 'spec' ? `spec.${r.key}` : r.key))
+  .join(', ');
+
+/** On a Restore that does not name the modifier ConfigMap, as soon as it is seen. */
+export function modifierMissingEvent(restore: RestoreLike): EventRecord {
+  const ref = restore.spec?.resourceModifier;
+  const uses = ref?.name ? `uses the resource modifier ConfigMap "${ref.name}", not "${RESOURCE_MODIFIER_CONFIGMAP}"` : `has no resource modifier (spec.resourceModifier is unset)`;
+  return {
+    type: 'Warning',
+    reason: REASON_RESTORE_MODIFIER_MISSING,
+    dedupeKey: 'modifier-missing',
+    message: clip(
+      `Restore ${restore.metadata.name} ${uses}. VM Operator's webhook rejects VirtualMachines created by Velero (not a privileged user) that carry ${REJECTED_KEYS}; ` +
+        `restored VMs keep the old infrastructure's identity and power on before their group is complete. ` +
+        `Delete what this restore created and run: ${rerunCommand(restore)}`,
+    ),
+  };
+}
+
+function byWhy(findings: Verification['findings']): string {
+  const groups = new Map<string, string[]>();
+  for (const f of findings) groups.set(f.rule.why, [...(groups.get(f.rule.why) ?? []), f.what.replace(/^annotation /, '')]);
+  return [...groups].map(([why, whats]) => `${whats.join(', ')} (${why})`).join('; ');
+}
+
+function describe(v: Verification): string {
+  const rejected = v.findings.filter((f) => f.rule.effect === 'rejected');
+  const stale = v.findings.filter((f) => f.rule.effect === 'stale' && f.rule.by === 'modifier').map((f) => f.what);
+  const parts: string[] = [];
+  if (rejected.length) parts.push(`rejected by VM Operator for a non-privileged creator: ${byWhy(rejected)}`);
+  if (stale.length) parts.push(`old identity kept: ${stale[0]}${stale.length > 1 ? ` and ${stale.length - 1} more` : ''}`);
+  if (!v.stripped && v.kind === 'VirtualMachine') parts.push('not held powered off');
+  if (v.outdated) parts.push('stripped by an outdated copy of the modifier');
+  return `${v.kind} ${v.namespace}/${v.name}: ${parts.join('; ') || 'not processed by the modifier'}`;
+}
+
+/** Objects a restore created that the modifier did not (fully) process. Undefined = nothing to say. */
+export function stripIncompleteEvent(restore: RestoreLike, namespace: string, unstripped: Verification[]): EventRecord | undefined {
+  const bad = unstripped.filter((v) => !v.stripped || v.outdated || v.findings.some((f) => f.rule.by === 'modifier'));
+  if (bad.length === 0) return undefined;
+  // VMs first: they are what the webhook rejects.
+  bad.sort((a, b) => Number(b.kind === 'VirtualMachine') - Number(a.kind === 'VirtualMachine'));
+  const head = `${bad.length} object(s) restored into ${namespace} without the resource modifier's strip: `;
+  const tail = `Re-run: ${rerunCommand(restore)}`;
+  const budget = MAX_MESSAGE - head.length - tail.length - 30;
+  let body = '';
+  let shown = 0;
+  for (const line of bad.map(describe)) {
+    const room = budget - body.length;
+    if (room < 60) break;
+    body += line.length + 2 <= room ? `${line}. ` : `${line.slice(0, Math.max(room - 3, 0))}… `;
+    shown++;
+  }
+  const more = shown < bad.length ? `…and ${bad.length - shown} more. ` : '';
+  return {
+    type: 'Warning',
+    reason: REASON_RESTORE_STRIP_INCOMPLETE,
+    dedupeKey: `strip-incomplete/${namespace}`,
+    message: `${head}${body}${more}${tail}`,
+  };
+}
+
+/** After a restore without the modifier ended: group members it did not create (rejected, or not in the backup). */
+export function membersMissingEvent(restore: RestoreLike, namespace: string, missing: string[]): EventRecord | undefined {
+  if (missing.length === 0) return undefined;
+  return {
+    type: 'Warning',
+    reason: REASON_RESTORE_MEMBERS_MISSING,
+    dedupeKey: `members-missing/${namespace}`,
+    message: clip(
+      `Restore ${restore.metadata.name} ended without creating ${missing.length} group member(s) in ${namespace}: ${missing.join(', ')}. ` +
+        `Without the resource modifier VM Operator rejects VMs that carry ${REJECTED_KEYS} (velero restore describe ${restore.metadata.name} --details lists the errors). Re-run: ${rerunCommand(restore)}`,
+    ),
+  };
+}
