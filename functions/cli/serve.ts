@@ -12,7 +12,7 @@ export const SERVE_HELP = `Usage: velero-vmgroup-functions serve <function> [opt
 
 Starts <function> as an HTTP receiver of CloudEvents (binary or structured mode).
 <function> is a name from functions/registry.ts, or a path to a module whose default export is a
-FunctionDefinition.
+FunctionDefinition; when omitted, $FUNCTION names it (how the container image is told).
 
 Options:
   --port N            listen port (default: $PORT or 8080; 0 picks a free port)
@@ -49,7 +49,9 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     io.out(help());
     return 0;
   }
-  if (positionals.length !== 1) {
+  // The image's CMD is `serve`; the Knative Service (or func.yaml) picks the function with FUNCTION.
+  const fn = positionals[0] ?? io.env.FUNCTION;
+  if (positionals.length > 1 || !fn) {
     io.err(`serve needs exactly one function\n\n${help()}`);
     return 2;
   }
@@ -60,7 +62,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     maxBody: values['max-body'] ?? io.env.MAX_BODY_SIZE,
     logLevel: values['log-level'] ?? io.env.LOG_LEVEL,
   };
-  return serve(() => resolveFunction(positionals[0] ?? ''), config, io);
+  return serve(() => resolveFunction(fn), config, io);
 }
 
 function help(): string {

@@ -24,9 +24,15 @@ interface SourceSpec {
   resources?: Array<{ apiVersion: string; kind: string }>;
 }
 
-/** Everything the rendered ApiServerSources and PingSources can emit. */
-export function producedEvents(objects: KubeObject[]): ProducedEvent[] {
-  const out: ProducedEvent[] = [];
+/**
+ * Everything the rendered ApiServerSources and PingSources can emit, plus the CloudEvents the
+ * functions reply with (a Trigger subscriber's reply goes back into the Broker), given by type.
+ */
+export function producedEvents(
+  objects: KubeObject[],
+  replyTypes: readonly string[] = [],
+): ProducedEvent[] {
+  const out: ProducedEvent[] = replyTypes.map((type) => ({ type, from: 'a function reply' }));
   for (const obj of objects) {
     if (obj.kind === 'ApiServerSource') {
       const spec = obj['spec'] as SourceSpec;

@@ -1,0 +1,105 @@
+// The rendered RBAC, applied for real to the test control plane and questioned there: every
+// identity can do what its component needs, and is refused one step beyond.
+import assert from 'node:assert/strict';
+import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import { testCluster } from '../harness/index.ts';
+import type { TestCluster } from '../harness/index.ts';
+import { guessPlural } from '../support/cloudevents.ts';
+import { describeAccess, subjectCan } from './access.ts';
+import type { Access } from './access.ts';
+import { ensureNamespaces, failures, serverSideApply } from './cluster-apply.ts';
+import { render } from './render.ts';
+
+const RBAC_KINDS = new Set([
+  'ServiceAccount',
+  'Role',
+  'ClusterRole',
+  'RoleBinding',
+  'ClusterRoleBinding',
+]);
+
+interface SourceSpec {
+  serviceAccountName: string;
+  namespaceSelector?: { matchLabels?: Record<string, string> };
+  resources: Array<{ apiVersion: string; kind: string }>;
+}
+
+const groupOf = (apiVersion: string): string =>
+  apiVersion.includes('/') ? (apiVersion.split('/')[0] ?? '') : '';
+
+describe('config: RBAC on the real API server', function () {
+  this.timeout(600_000);
+  let cluster: TestCluster;
+  let objects: KubeObject[];
+  /** A namespace the config knows nothing about, standing for "some user namespace". */
+  let userNamespace: string;
+
+  before(async () => {
+    cluster = await testCluster();
+    objects = await render('overlays/production');
+    const rbac = objects.filter((o) => RBAC_KINDS.has(o.kind));
+    await ensureNamespaces(
+      cluster.kubeConfig(),
+      new Set(rbac.map((o) => o.metadata.namespace).filter((n): n is string => Boolean(n))),
+    );
+    assert.deepEqual(
+      failures(await serverSideApply(cluster.kubeConfig(), rbac, { dryRun: false })),
+      [],
+    );
+    userNamespace = await cluster.newNamespace('rbac-user');
+  });
+
+  describe('ApiServerSource identities (checked the way Knative checks them before starting an adapter)', () => {
+    it('may get, list and watch every watched resource where the source watches, and nothing more', async () => {
+      const sources = objects.filter((o) => o.kind === 'ApiServerSource');
+      assert.ok(sources.length >= 2);
+      for (const src of sources) {
+        const spec = src['spec'] as SourceSpec;
+        const user = `system:serviceaccount:${src.metadata.namespace}:${spec.serviceAccountName}`;
+        const selected = spec.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
+        const allNamespaces =
+          spec.namespaceSelector !== undefined && Object.keys(spec.namespaceSelector).length === 0;
+        assert.ok(
+          allNamespaces || selected,
+          `${src.metadata.name}: namespaceSelector must be {} or one namespace by name`,
+        );
+        const where = allNamespaces ? [undefined, userNamespace] : [selected];
+        for (const res of spec.resources) {
+          const base = { group: groupOf(res.apiVersion), resource: guessPlural(res.kind) };
+          for (const namespace of where) {
+            for (const verb of ['get', 'list', 'watch']) {
+              const access: Access = { ...base, verb, ...(namespace ? { namespace } : {}) };
+              assert.equal(
+                await subjectCan(cluster.kubeConfig(), user, access),
+                true,
+                `${user} cannot ${describeAccess(access)}`,
+              );
+            }
+          }
+          // One step beyond: writing what it watches, or watching outside its namespace.
+          const beyond: Access[] = [
+            { ...base, verb: 'update', ...(where[0] ? { namespace: where[0] } : {}) },
+          ];
+          if (!allNamespaces) beyond.push({ ...base, verb: 'list', namespace: userNamespace });
+          for (const access of beyond)
+            assert.equal(
+              await subjectCan(cluster.kubeConfig(), user, access),
+              false,
+              `${user} may ${describeAccess(access)}`,
+            );
+        }
+        const secrets: Access = {
+          verb: 'list',
+          group: '',
+          resource: 'secrets',
+          namespace: userNamespace,
+        };
+        assert.equal(
+          await subjectCan(cluster.kubeConfig(), user, secrets),
+          false,
+          `${user} may list Secrets`,
+        );
+      }
+    });
+  });
+});
