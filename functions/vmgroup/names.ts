@@ -151,3 +151,7 @@ export const REASON_DATA_FAILED = 'VMGroupBackupDataFailed';
 export function seedGroupLabelValue(groupName: string): string {
   return memberLabelKey(groupName).slice(MEMBER_LABEL_PREFIX.length);
 }
+
+/** More Kubernetes Event reasons of the restore sequencer on a Restore. */
+export const REASON_RESTORE_GROUP_NOT_HELD = 'VMGroupRestoreNotHeld';
+export const REASON_RESTORE_GROUP_BLOCKED = 'VMGroupRestoreBlocked';
