@@ -15,7 +15,7 @@ export const functions: Readonly<Record<string, () => Promise<FunctionModule>>> 
   'backup-labeler': () => import('./backup-labeler/index.ts'),
   'datamover-progress': () => import('./datamover-progress/index.ts'),
   'restore-fixer': () => import('./restore-fixer/index.ts'),
-  // 'restore-sequencer': () => import('./restore-sequencer/index.ts'),
+  'restore-sequencer': () => import('./restore-sequencer/index.ts'),
 };
 
 export function functionNames(): string[] {

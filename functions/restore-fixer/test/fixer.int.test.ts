@@ -1,5 +1,6 @@
 // The restore fixer on the real control plane: restored objects created as Velero creates them,
-// with and without the resource modifier; the handler called with real ApiServerSource payloads.
+// with and without the resource modifier; the handler called with real ApiServerSource payloads,
+// acting as a service account bound to exactly FIXER_RULES.
 
 import assert from 'node:assert/strict';
 import { testCluster, type TestCluster } from '../../../test/harness/index.ts';
@@ -10,6 +11,8 @@ import type { Kube, KubeObject } from '../../runtime/kube-api.ts';
 import { REASON_RESTORE_MEMBERS_MISSING, REASON_RESTORE_MODIFIER_MISSING, REASON_RESTORE_STRIP_INCOMPLETE, RESOURCE_MODIFIER_CONFIGMAP } from '../../vmgroup/names.ts';
 import { asKube, vm, vmg, vmMember } from '../../vmgroup/test/builders.ts';
 import { handle, type FixerDeps } from '../handler.ts';
+import { FIXER_RULES } from '../rbac.ts';
+import { kubeAs } from './identity.ts';
 import { dirtyPvc, dirtyVm } from './dirty-objects.ts';
 import { restoreObject, veleroCreate } from './velero-create.ts';
 
@@ -32,7 +35,7 @@ describe('restore fixer (control plane)', function () {
     cluster = await testCluster();
     kube = createKube(cluster.kubeconfigPath);
     veleroNs = await cluster.newNamespace('velero');
-    deps = { kube, logger: createLogger('silent'), veleroNamespace: veleroNs };
+    deps = { kube: await kubeAs(cluster, 'restore-fixer', FIXER_RULES), logger: createLogger('silent'), veleroNamespace: veleroNs };
   });
 
   async function eventsFor(restore: string): Promise<CoreEvent[]> {
@@ -70,7 +73,7 @@ describe('restore fixer (control plane)', function () {
     const v = await veleroCreate(kube, dirtyVm('web-1', { groupName: 'app' }), { restore: 'r-ok', backup: 'b1', namespace: ns });
     const g = await veleroCreate(kube, asKube(vmg('app', { powerState: 'PoweredOn', bootOrder: [[vmMember('web-1')]] })), { restore: 'r-ok', backup: 'b1', namespace: ns });
     let calls = 0;
-    const counting: FixerDeps = { ...deps, kube: new Proxy(kube, { get: (t, p) => (calls++, Reflect.get(t, p)) }) };
+    const counting: FixerDeps = { ...deps, kube: new Proxy(deps.kube, { get: (t, p) => (calls++, Reflect.get(t, p)) }) };
     await handle(apiServerEvent('add', v), counting);
     await handle(apiServerEvent('add', g), counting);
     assert.equal(calls, 0);
