@@ -9,10 +9,12 @@ export interface Access {
   subresource?: string;
   /** Omitted: cluster-wide (every namespace). */
   namespace?: string;
+  /** One object by name (for rules with resourceNames). */
+  name?: string;
 }
 
 export const describeAccess = (a: Access): string =>
-  `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''}${a.group ? `.${a.group}` : ''} ${a.namespace ? `in ${a.namespace}` : 'cluster-wide'}`;
+  `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''}${a.group ? `.${a.group}` : ''}${a.name ? ` ${a.name}` : ''} ${a.namespace ? `in ${a.namespace}` : 'cluster-wide'}`;
 
 const attributes = (a: Access) => ({
   verb: a.verb,
@@ -20,6 +22,7 @@ const attributes = (a: Access) => ({
   resource: a.resource,
   ...(a.subresource ? { subresource: a.subresource } : {}),
   ...(a.namespace ? { namespace: a.namespace } : {}),
+  ...(a.name ? { name: a.name } : {}),
 });
 
 /**

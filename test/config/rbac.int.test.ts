@@ -5,7 +5,10 @@ import type { KubeObject } from '../../functions/runtime/kube-api.ts';
 import { testCluster } from '../harness/index.ts';
 import type { TestCluster } from '../harness/index.ts';
 import { guessPlural } from '../support/cloudevents.ts';
-import { describeAccess, subjectCan } from './access.ts';
+import { functionNames } from '../../functions/registry.ts';
+import { LABELER_RULES } from '../../functions/backup-labeler/rbac.ts';
+import { describeAccess, kubeConfigFromFile, selfCan, subjectCan } from './access.ts';
+import { FUNCTION_ACCESS, PRODUCT_NS } from './function-access.ts';
 import type { Access } from './access.ts';
 import { ensureNamespaces, failures, serverSideApply } from './cluster-apply.ts';
 import { render } from './render.ts';
@@ -100,6 +103,76 @@ describe('config: RBAC on the real API server', function () {
           `${user} may list Secrets`,
         );
       }
+    });
+  });
+
+  describe("function identities (asked as the function's own ServiceAccount)", () => {
+    const inUserNs = (a: Access): Access =>
+      a.namespace === 'USER' ? { ...a, namespace: userNamespace } : a;
+
+    it('has an access table for every registered function', () => {
+      assert.deepEqual(Object.keys(FUNCTION_ACCESS).sort(), functionNames());
+    });
+
+    for (const fn of Object.keys(FUNCTION_ACCESS)) {
+      it(`${fn} may do everything its handler does, and is refused one step beyond`, async () => {
+        const identity = kubeConfigFromFile(
+          await cluster.kubeconfigForServiceAccount(PRODUCT_NS, fn),
+        );
+        const table = FUNCTION_ACCESS[fn] as (typeof FUNCTION_ACCESS)[string];
+        for (const access of table.needs.map(inUserNs)) {
+          assert.equal(
+            await selfCan(identity, access),
+            true,
+            `${fn} cannot ${describeAccess(access)}`,
+          );
+        }
+        for (const access of table.beyond.map(inUserNs)) {
+          assert.equal(
+            await selfCan(identity, access),
+            false,
+            `${fn} may ${describeAccess(access)}`,
+          );
+        }
+      });
+    }
+
+    it('grants backup-labeler exactly the rules functions/backup-labeler/rbac.ts declares', () => {
+      const tuples = (
+        rules: ReadonlyArray<{ apiGroups?: string[]; resources?: string[]; verbs: string[] }>,
+      ) =>
+        rules
+          .flatMap((r) =>
+            (r.apiGroups ?? []).flatMap((g) =>
+              (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${v} ${res}.${g}`)),
+            ),
+          )
+          .sort();
+      const bound = new Set(
+        objects
+          .filter((o) => o.kind.endsWith('Binding'))
+          .filter((b) =>
+            (b['subjects'] as Array<{ name: string; namespace: string }>).some(
+              (s) => s.name === 'backup-labeler' && s.namespace === PRODUCT_NS,
+            ),
+          )
+          .map(
+            (b) =>
+              `${(b['roleRef'] as { kind: string }).kind}/${b.kind === 'RoleBinding' ? `${b.metadata.namespace}/` : ''}${(b['roleRef'] as { name: string }).name}`,
+          ),
+      );
+      const roles = objects.filter((o) =>
+        bound.has(
+          `${o.kind}/${o.kind === 'Role' ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`,
+        ),
+      );
+      const granted = tuples(
+        roles.flatMap(
+          (r) =>
+            r['rules'] as Array<{ apiGroups?: string[]; resources?: string[]; verbs: string[] }>,
+        ),
+      );
+      assert.deepEqual([...new Set(granted)], tuples(LABELER_RULES));
     });
   });
 });
