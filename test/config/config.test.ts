@@ -2,10 +2,13 @@
 // least privilege, no Secret data anywhere, every function wired to exactly what it binds.
 // The same objects are dry-run against the real API server in dry-run.int.test.ts.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { functionNames, loadFunction } from '../../functions/registry.ts';
 import * as names from '../../functions/vmgroup/names.ts';
 import type { KubeObject } from '../../functions/runtime/kube-api.ts';
 import { checkRoutes, producedEvents, triggerSubscriber } from './event-routes.ts';
+import { REPO_ROOT } from './paths.ts';
 import { DEPLOYABLE, key, render } from './render.ts';
 
 const PRODUCT_NAMESPACE = 'vmgroup-backup';
@@ -115,6 +118,14 @@ for (const name of DEPLOYABLE) {
         const filter = spec['filter'] as Record<string, unknown> | undefined;
         if (filter) assert.deepEqual(Object.keys(filter), ['attributes'], `${key(o)}: spec.filter`);
       }
+    });
+
+    it('installs the backup guard\'s restricted list exactly as the function ships it', () => {
+      const shipped = JSON.parse(readFileSync(join(REPO_ROOT, 'functions/backup-guard/restricted-resources.configmap.json'), 'utf8')) as KubeObject;
+      const rendered = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === names.GUARD_CONFIGMAP);
+      assert.ok(rendered, 'no restricted-list ConfigMap');
+      assert.deepEqual(rendered['data'], shipped['data']);
+      assert.equal(rendered.metadata.namespace, shipped.metadata.namespace);
     });
 
     it('grants no wildcard and never lets anything read Secrets', () => {
