@@ -120,9 +120,16 @@ for (const name of DEPLOYABLE) {
       }
     });
 
-    it('installs the backup guard\'s restricted list exactly as the function ships it', () => {
-      const shipped = JSON.parse(readFileSync(join(REPO_ROOT, 'functions/backup-guard/restricted-resources.configmap.json'), 'utf8')) as KubeObject;
-      const rendered = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === names.GUARD_CONFIGMAP);
+    it("installs the backup guard's restricted list exactly as the function ships it", () => {
+      const shipped = JSON.parse(
+        readFileSync(
+          join(REPO_ROOT, 'functions/backup-guard/restricted-resources.configmap.json'),
+          'utf8',
+        ),
+      ) as KubeObject;
+      const rendered = objects.find(
+        (o) => o.kind === 'ConfigMap' && o.metadata.name === names.GUARD_CONFIGMAP,
+      );
       assert.ok(rendered, 'no restricted-list ConfigMap');
       assert.deepEqual(rendered['data'], shipped['data']);
       assert.equal(rendered.metadata.namespace, shipped.metadata.namespace);
