@@ -12,7 +12,11 @@ export interface Command {
 }
 
 export const commands: Readonly<Record<string, Command>> = {
-  closure: { summary: 'Show what a backup of a VirtualMachineGroup will contain (from manifests or the cluster)', run: async (argv, io) => (await import('./closure.ts')).run(argv, io) },
+  closure: {
+    summary:
+      'Show what a backup of a VirtualMachineGroup will contain (from manifests or the cluster)',
+    run: async (argv, io) => (await import('./closure.ts')).run(argv, io),
+  },
   serve: {
     summary: 'Start one function as an HTTP CloudEvents receiver (what the image runs)',
     run: async (argv, io) => (await import('./serve.ts')).run(argv, io),

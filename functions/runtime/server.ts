@@ -192,7 +192,10 @@ function tooLarge(limit: number): HttpProblem {
 }
 
 function sendProblem(res: Response, p: HttpProblem): void {
-  res.status(p.status).type('application/problem+json').send(JSON.stringify(p.body()));
+  res
+    .status(p.status)
+    .set('content-type', 'application/problem+json')
+    .send(JSON.stringify(p.body()));
 }
 
 async function drain(server: Server, state: State, timeoutMs: number): Promise<void> {

@@ -1,0 +1,342 @@
+// The runtime against Knative's standard Node function runtime (faas-js-runtime), same handler,
+// same event, same machine, same run. Figures: cold start (spawn → readiness 200, Kubernetes
+// client loaded), idle and loaded RSS, events/s at saturation with the server pinned to one
+// core, and p99 latency at half of that rate. Ours runs exactly what ships: dist/cli.js (built
+// first) via bin/, `serve` with a kubeconfig, log level info.
+
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { build } from '../scripts/build.ts';
+import { readSchemaFiles } from '../functions/runtime/schema-files.ts';
+import { standaloneValidatorsModule } from '../functions/runtime/schema-compiler.ts';
+import { apiServerEvent, toBinaryHttp } from '../test/support/cloudevents.ts';
+import type { BenchResult } from './run.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const work = join(root, '.tmp', 'bench-runtime');
+const node = process.execPath;
+const SERVER_CPU = '1';
+const LOAD_CPU = '0';
+const CONNECTIONS = 20;
+const COLD_STARTS = 9;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+interface Runtime {
+  name: string;
+  command(port: number): string[];
+}
+
+interface Figures {
+  coldStartMs: number[];
+  idleRssMb: number;
+  loadedRssMb: number;
+  eventsPerSecond: number;
+  statusOk: boolean;
+  p99AtHalfMs: number;
+  p50AtHalfMs: number;
+  halfRate: number;
+}
+
+export default async function runtimeBench(): Promise<BenchResult> {
+  mkdirSync(work, { recursive: true });
+  await build();
+  const faasFunction = await bundleFaasFunction();
+  const kubeconfig = writeKubeconfig();
+  const { headers, body } = benchEvent();
+  writeFileSync(join(work, 'event.json'), body);
+
+  const runtimes: Runtime[] = [
+    {
+      name: 'velero-vmgroup-functions',
+      command: (port) => [
+        join(root, 'bin/velero-vmgroup-functions.js'),
+        'serve',
+        join(root, 'bench/fixtures/validate-vm-function.js'),
+        '--port',
+        String(port),
+        '--kubeconfig',
+        kubeconfig,
+      ],
+    },
+    {
+      name: `faas-js-runtime ${faasVersion()}`,
+      command: (port) => [
+        join(root, 'node_modules/faas-js-runtime/bin/cli.js'),
+        faasFunction,
+        '--port',
+        String(port),
+      ],
+    },
+  ];
+  const results: Figures[] = [];
+  for (const runtime of runtimes) results.push(await measure(runtime, headers));
+  return {
+    title: 'runtime: HTTP CloudEvents receiver vs faas-js-runtime',
+    lines: report(runtimes, results, body.length),
+  };
+}
+
+async function measure(runtime: Runtime, headers: Record<string, string>): Promise<Figures> {
+  const port = 18_000 + Math.floor(Math.random() * 2000);
+  const coldStartMs: number[] = [];
+  for (let i = 0; i < COLD_STARTS; i++) {
+    const { child, ms } = await start(runtime, port);
+    coldStartMs.push(ms);
+    await stop(child);
+  }
+  const { child } = await start(runtime, port);
+  try {
+    await sleep(1500);
+    const idleRssMb = rssMb(child);
+    let loadedRssMb = idleRssMb;
+    const sampler = setInterval(() => (loadedRssMb = Math.max(loadedRssMb, rssMb(child))), 250);
+    await autocannon(port, headers, { seconds: 3 }); // warm-up: JIT, pools
+    const saturated = await autocannon(port, headers, { seconds: SECONDS });
+    const halfRate = Math.floor(saturated.requests.average / 2);
+    const half = await autocannon(port, headers, { seconds: SECONDS, rate: halfRate });
+    clearInterval(sampler);
+    return {
+      coldStartMs,
+      idleRssMb,
+      loadedRssMb,
+      eventsPerSecond: saturated.requests.average,
+      statusOk: saturated.non2xx === 0 && saturated.errors === 0 && half.non2xx === 0,
+      p99AtHalfMs: half.latency.p99,
+      p50AtHalfMs: half.latency.p50,
+      halfRate,
+    };
+  } finally {
+    await stop(child);
+  }
+}
+
+/** Spawn → first 200 from /health/readiness. */
+async function start(runtime: Runtime, port: number): Promise<{ child: ChildProcess; ms: number }> {
+  const started = performance.now();
+  const child = spawn('taskset', ['-c', SERVER_CPU, node, ...runtime.command(port)], {
+    cwd: root,
+    env: { PATH: process.env.PATH, LOG_LEVEL: 'info', NODE_ENV: 'production' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`${runtime.name} exited ${child.exitCode}: ${stderr}`);
+    if ((await status(`http://127.0.0.1:${port}/health/readiness`)) === 200) {
+      return { child, ms: performance.now() - started };
+    }
+    if (performance.now() - started > 20_000)
+      throw new Error(`${runtime.name} not ready after 20 s: ${stderr}`);
+    await sleep(2);
+  }
+}
+
+function status(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = get(url, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(0));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function rssMb(child: ChildProcess): number {
+  // taskset execs node, so the child's pid is the server's.
+  const text = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(text)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+interface CannonResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+}
+
+/** autocannon (bench/load.ts) in its own process on the other core, unique ce-id per request. */
+function autocannon(
+  port: number,
+  headers: Record<string, string>,
+  opts: { seconds: number; rate?: number },
+): Promise<CannonResult> {
+  const load = {
+    url: `http://127.0.0.1:${port}/`,
+    connections: CONNECTIONS,
+    seconds: opts.seconds,
+    rate: opts.rate,
+    headers,
+    bodyFile: join(work, 'event.json'),
+  };
+  const args = ['-c', LOAD_CPU, node, join(root, 'bench/load.ts'), JSON.stringify(load)];
+  return new Promise((resolve, reject) => {
+    const child = spawn('taskset', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => {
+      try {
+        if (code !== 0) throw new Error(`exit ${code}`);
+        resolve(JSON.parse(out) as CannonResult);
+      } catch (e) {
+        reject(new Error(`load generator failed (${(e as Error).message}): ${err}`));
+      }
+    });
+  });
+}
+
+function benchEvent(): { headers: Record<string, string>; body: string } {
+  const vm = JSON.parse(readFileSync(join(root, 'bench/fixtures/virtualmachine.json'), 'utf8')) as {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace: string };
+  };
+  return toBinaryHttp(apiServerEvent('add', vm));
+}
+
+function writeKubeconfig(): string {
+  // Parsed and turned into a client at start like any kubeconfig; the handler never calls the API.
+  const path = join(work, 'kubeconfig');
+  writeFileSync(
+    path,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'current-context: bench',
+      'clusters: [{name: bench, cluster: {server: "https://127.0.0.1:6443", insecure-skip-tls-verify: true}}]',
+      'users: [{name: bench, user: {token: bench-token}}]',
+      'contexts: [{name: bench, context: {cluster: bench, user: bench}}]',
+      '',
+    ].join('\n'),
+  );
+  return path;
+}
+
+async function bundleFaasFunction(): Promise<string> {
+  writeFileSync(join(work, 'validators.js'), standaloneValidatorsModule(readSchemaFiles()));
+  const out = join(work, 'faas-function.mjs');
+  await esbuild.build({
+    stdin: {
+      contents: `
+        import { validators } from './validators.js';
+        const validate = validators.get('https://vmgroup-backup.dev/schemas/objects/virtualmachine.schema.json');
+        export function handle(context, event) {
+          if (!validate(event.data)) throw new Error('invalid VirtualMachine');
+        }`,
+      resolveDir: work,
+      loader: 'js',
+    },
+    nodePaths: [join(root, 'node_modules')],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node24',
+    minify: true,
+    outfile: out,
+    logLevel: 'warning',
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
+  });
+  return out;
+}
+
+function faasVersion(): string {
+  return (
+    JSON.parse(readFileSync(join(root, 'node_modules/faas-js-runtime/package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+function report(runtimes: Runtime[], r: Figures[], bodyBytes: number): string[] {
+  const [ours, theirs] = r as [Figures, Figures];
+  const row = (label: string, a: string, b: string, ratio: string, target: string) =>
+    `| ${label} | ${a} | ${b} | ${ratio} | ${target} |`;
+  const x = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  return [
+    `event: Resource-mode VirtualMachine add, ${(bodyBytes / 1024).toFixed(1)} KiB binary mode, unique ce-id per request;`,
+    `server pinned to CPU ${SERVER_CPU}, autocannon on CPU ${LOAD_CPU}, ${CONNECTIONS} connections, ${SECONDS} s per load run, Node ${process.version}`,
+    '',
+    `| figure | ${runtimes[0]?.name} | ${runtimes[1]?.name} | ours/theirs | target |`,
+    '|---|---|---|---|---|',
+    row(
+      'cold start, median of ' + COLD_STARTS,
+      `${median(ours.coldStartMs).toFixed(0)} ms`,
+      `${median(theirs.coldStartMs).toFixed(0)} ms`,
+      x(median(ours.coldStartMs), median(theirs.coldStartMs)),
+      '≤ 200 ms (ours, Kubernetes client loaded)',
+    ),
+    row('cold start, min–max', range(ours.coldStartMs), range(theirs.coldStartMs), '', ''),
+    row(
+      'idle RSS',
+      mb(ours.idleRssMb),
+      mb(theirs.idleRssMb),
+      x(ours.idleRssMb, theirs.idleRssMb),
+      '≤ 80 MB',
+    ),
+    row(
+      'loaded RSS (peak)',
+      mb(ours.loadedRssMb),
+      mb(theirs.loadedRssMb),
+      x(ours.loadedRssMb, theirs.loadedRssMb),
+      '',
+    ),
+    row(
+      'events/s at saturation, 1 core',
+      ours.eventsPerSecond.toFixed(0),
+      theirs.eventsPerSecond.toFixed(0),
+      x(ours.eventsPerSecond, theirs.eventsPerSecond),
+      '≥ 1.2×',
+    ),
+    row(
+      'p99 latency at half saturation',
+      `${ours.p99AtHalfMs} ms @ ${ours.halfRate}/s`,
+      `${theirs.p99AtHalfMs} ms @ ${theirs.halfRate}/s`,
+      '',
+      '≤ 5 ms',
+    ),
+    row(
+      'p50 latency at half saturation',
+      `${ours.p50AtHalfMs} ms`,
+      `${theirs.p50AtHalfMs} ms`,
+      '',
+      '',
+    ),
+    row('all responses 2xx', String(ours.statusOk), String(theirs.statusOk), '', ''),
+  ];
+}
+
+function range(values: number[]): string {
+  return `${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)} ms`;
+}
+
+function mb(value: number): string {
+  return `${value.toFixed(1)} MB`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
