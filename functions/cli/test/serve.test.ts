@@ -1,0 +1,148 @@
+// The shipped entry point, as the image and `npx velero-vmgroup-functions` run it: bin/ → dist/
+// bundle (built by `pretest`), spawned as a real process.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { apiServerEvent, postEvent } from '../../../test/support/cloudevents.ts';
+import { virtualMachine } from '../../../test/support/objects.ts';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const BIN = join(root, 'bin/velero-vmgroup-functions.js');
+
+interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH, ...env },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => resolve({ code, out, err }));
+  });
+}
+
+describe('velero-vmgroup-functions command', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let kubeconfig: string;
+  let slowFunction: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'vvf-cli-'));
+    kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      'apiVersion: v1\nkind: Config\ncurrent-context: x\n' +
+        'clusters: [{name: c, cluster: {server: "https://127.0.0.1:9"}}]\n' +
+        'users: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n',
+    );
+    slowFunction = join(dir, 'slow-function.mjs');
+    writeFileSync(
+      slowFunction,
+      `export default {
+        name: 'slow',
+        bindings: [{ type: 'dev.knative.apiserver.resource.add', kind: 'VirtualMachine',
+          dataSchema: 'https://vmgroup-backup.dev/schemas/objects/virtualmachine.schema.json' }],
+        deps: () => ({}),
+        handle: () => new Promise((resolve) => setTimeout(resolve, 500)),
+      };\n`,
+    );
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('--help lists the commands', async () => {
+    const r = await run(['--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /Usage: velero-vmgroup-functions <command>/);
+    assert.match(r.out, /serve\s+Start one function/);
+  });
+
+  it('serve --help explains options, environment and endpoints', async () => {
+    const r = await run(['serve', '--help']);
+    assert.equal(r.code, 0);
+    for (const word of [
+      '--port',
+      '$PORT',
+      '--kubeconfig',
+      '--max-body',
+      '8Mi',
+      'LOG_LEVEL',
+      '/health/readiness',
+      '/metrics',
+    ]) {
+      assert.ok(r.out.includes(word), word);
+    }
+  });
+
+  const usageErrors: Array<[string, string[], number, RegExp]> = [
+    ['no command', [], 2, /Usage/],
+    ['an unknown command', ['frobnicate'], 2, /unknown command "frobnicate"/],
+    ['serve without a function', ['serve'], 2, /exactly one function/],
+    ['an unknown option', ['serve', 'x', '--colour'], 2, /Unknown option '--colour'/],
+    ['a bad port', ['serve', 'x', '--port', 'eighty'], 2, /port "eighty"/],
+    ['a bad log level', ['serve', 'x', '--log-level', 'loud'], 2, /log level "loud"/],
+    [
+      'an unknown function',
+      ['serve', 'no-such-function', '--kubeconfig', '/dev/null'],
+      1,
+      /unknown function "no-such-function"/,
+    ],
+  ];
+  for (const [name, args, code, message] of usageErrors) {
+    it(`exits ${code} on ${name}`, async () => {
+      const r = await run(args);
+      assert.equal(r.code, code, r.err);
+      assert.match(r.err + r.out, message);
+    });
+  }
+
+  it('refuses to start without a kubeconfig outside a cluster', async () => {
+    const r = await run(['serve', slowFunction, '--port', '0']);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /not running in a cluster/);
+  });
+
+  it('serves from the bundle, drains an in-flight event on SIGTERM, exits 0', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', slowFunction, '--port', '0'], {
+      env: { PATH: process.env.PATH, KUBECONFIG: kubeconfig, LOG_LEVEL: 'info' },
+    });
+    try {
+      const ready = await readyLine(child);
+      assert.equal(ready.precompiled, true, 'the bundle uses precompiled validators');
+      const url = `http://127.0.0.1:${ready.port}`;
+      const inFlight = postEvent(url, apiServerEvent('add', virtualMachine()));
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      child.kill('SIGTERM');
+      assert.equal((await inFlight).status, 204);
+      const code = await new Promise((resolve) => child.once('exit', resolve));
+      assert.equal(code, 0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
+
+function readyLine(child: ChildProcess): Promise<{ port: number; precompiled: boolean }> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      for (const line of out.split('\n')) {
+        if (line.includes('"msg":"ready"'))
+          resolve(JSON.parse(line) as { port: number; precompiled: boolean });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code} before ready: ${out}`)));
+  });
+}
