@@ -101,6 +101,8 @@ export interface Plan {
   groupCommits: GroupCommit[];
   /** label key → group name, for the groups of this namespace. */
   keys: Map<string, string>;
+  /** Keys of deleted groups still on listable objects (their Secrets must be cleaned first). */
+  orphans: Set<string>;
 }
 
 /** The record on a group; a value that is not a JSON string array counts as empty (logged by the caller). */
@@ -302,6 +304,7 @@ function secretWrites(
   live: LiveNamespace,
   commits: GroupCommit[],
   keys: Map<string, string>,
+  orphans: Set<string>,
   o: PlanOptions,
 ): SecretWrite[] {
   const out = new Map<string, MapChange>();
@@ -315,7 +318,7 @@ function secretWrites(
   // A deleted group's Secrets: from its last record (delete event) and from the bootstrap of VMs
   // still carrying its key. Cleaned while some listable object still has the key, so a repeated
   // delete event finds nothing left to do.
-  for (const key of orphanKeys(live, keys)) {
+  for (const key of orphans) {
     const names = new Set(o.deletedRecords?.get(key) ?? []);
     for (const vm of live.vms)
       if (vm.metadata.labels?.[key] !== undefined)
@@ -365,12 +368,14 @@ export function planNamespace(live: LiveNamespace, o: PlanOptions = {}): Plan {
       secrets.get(g.metadata.name) ?? new Set(),
     ),
   );
+  const orphans = orphanKeys(live, keys);
   return {
     closures,
-    secretWrites: secretWrites(live, groupCommits, keys, o),
+    secretWrites: secretWrites(live, groupCommits, keys, orphans, o),
     objectWrites,
     groupCommits,
     keys,
+    orphans,
   };
 }
 
@@ -404,4 +409,49 @@ export function mergePatchBody(w: {
 /** Number of label keys a plan changes (for reports). */
 export function countLabelChanges(writes: ReadonlyArray<{ labels: MapChange }>): number {
   return writes.reduce((n, w) => n + Object.keys(w.labels).length, 0);
+}
+
+function applyChange(
+  current: Record<string, string> | undefined,
+  change: MapChange,
+): Record<string, string> {
+  const out = { ...current };
+  for (const [k, v] of Object.entries(change)) {
+    if (v === null) delete out[k];
+    else out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Labels by `Kind/name` once the plan is applied: listable objects from their listed labels plus
+ * the writes; Secrets (never read) from the closures, minus those found absent.
+ */
+export function labelsAfter(
+  live: LiveNamespace,
+  plan: Plan,
+  absent: ReadonlySet<string>,
+): Map<string, Record<string, string>> {
+  const writes = new Map<string, MapChange>();
+  for (const w of plan.objectWrites) writes.set(`${w.ref.kind}/${w.ref.name}`, w.labels);
+  for (const c of plan.groupCommits) writes.set(`${c.ref.kind}/${c.ref.name}`, c.labels);
+  const out = new Map<string, Record<string, string>>();
+  const all: LiveObject[] = [
+    ...(live.groups as LiveObject[]),
+    ...(live.vms as LiveObject[]),
+    ...live.configMaps,
+    ...live.pvcs,
+  ];
+  for (const o of all) {
+    const id = `${o.kind}/${o.metadata.name}`;
+    out.set(id, applyChange(o.metadata.labels, writes.get(id) ?? {}));
+  }
+  for (const c of plan.closures.values()) {
+    for (const o of c.objects) {
+      if (o.kind !== 'Secret' || absent.has(o.name)) continue;
+      const id = `Secret/${o.name}`;
+      out.set(id, { ...out.get(id), [c.labelKey]: 'Secret' });
+    }
+  }
+  return out;
 }

@@ -6,9 +6,11 @@
 //  1. Every write that encodes a decision carries the resourceVersion the decision was made from
 //     (labels on VMs, ConfigMaps, PVCs, and the group's commit with its Secret record); if the
 //     object changed meanwhile the write fails with 409 and the pass starts over from fresh lists.
-//  2. A pass that wrote anything is followed by another pass whose lists are taken after those
-//     writes; a replica stops only after a pass that changes nothing. So the last replica to stop
-//     has read a state that includes every replica's writes and found it consistent.
+//  2. A pass that wrote anything is followed by a check whose lists are taken after those
+//     writes: the groups and VMs (the only inputs of the decisions) must still be exactly as
+//     listed, or as this replica's own patches left them (same resourceVersions). If not, a full
+//     pass follows. A replica stops only after a check or pass that finds nothing changed, so
+//     the last replica to stop has seen every replica's writes and found its decisions current.
 //  3. Secrets cannot be read, so (2) sees their labels only through the groups' records. A stale
 //     Secret patch can land after another replica's correct one; the stale replica then sees, in
 //     its next pass, that some group it based its decision on has a resourceVersion other than the
@@ -18,7 +20,7 @@
 // The loop is bounded (maxPasses); past it the handler fails with a ConflictError and the Broker
 // redelivers.
 
-import type { Kube, KubeObject } from '../runtime/kube-api.ts';
+import type { Kube } from '../runtime/kube-api.ts';
 import type { Logger } from '../runtime/function.ts';
 import { ConflictError } from '../runtime/errors.ts';
 import type { VirtualMachine } from '../../schemas/generated/objects/virtualmachine.ts';
@@ -26,7 +28,13 @@ import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtua
 import type { Closure } from '../vmgroup/closure.ts';
 import { KIND_VM, KIND_VMG } from '../vmgroup/names.ts';
 import type { LiveNamespace, LiveObject, ObjectWrite, Plan, SecretWrite } from './plan.ts';
-import { commitWrite, countLabelChanges, mergePatchBody, planNamespace } from './plan.ts';
+import {
+  commitWrite,
+  countLabelChanges,
+  labelsAfter,
+  mergePatchBody,
+  planNamespace,
+} from './plan.ts';
 
 export interface ReconcileDeps {
   kube: Kube;
@@ -65,28 +73,6 @@ function isStatus(err: unknown, status: number): boolean {
   return typeof err === 'object' && err !== null && (err as { status?: unknown }).status === status;
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight; rejects with the first error after all settle. */
-async function pool<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (err) {
-        failure ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure !== undefined) throw failure;
-}
-
 async function listNamespace(
   deps: ReconcileDeps,
   namespace: string,
@@ -122,15 +108,19 @@ interface PassOutcome {
   touched: Map<string, Set<string>>;
   /** Group → resourceVersion after this pass (committed, or as read). */
   basis: Map<string, string>;
+  /** `Kind/name` of groups and VMs → the resourceVersion they should have now. */
+  expected: Map<string, string>;
 }
 
-async function applySecrets(
+type Task = () => Promise<void>;
+
+function secretTask(
   deps: ReconcileDeps,
   namespace: string,
-  writes: SecretWrite[],
+  w: SecretWrite,
   out: PassOutcome,
-): Promise<void> {
-  await pool(writes, deps.concurrency, async (w) => {
+): Task {
+  return async () => {
     const ref = { apiVersion: 'v1', kind: 'Secret', namespace, name: w.name };
     try {
       // metadataOnly: the answer is PartialObjectMetadata, so Secret data never enters the process.
@@ -147,28 +137,26 @@ async function applySecrets(
       out.absent.add(w.name);
     }
     out.touched.set(w.name, new Set(Object.keys(w.labels)));
-  });
+  };
 }
 
-async function applyObjects(
-  deps: ReconcileDeps,
-  writes: ObjectWrite[],
-  out: PassOutcome,
-  onWritten?: (w: ObjectWrite, result: KubeObject) => void,
-): Promise<void> {
-  await pool(writes, deps.concurrency, async (w) => {
+function objectTask(deps: ReconcileDeps, w: ObjectWrite, out: PassOutcome): Task {
+  return async () => {
     if (out.conflict) return;
     try {
       const result = await deps.kube.patch(w.ref, { type: 'merge', body: mergePatchBody(w) });
       out.writes++;
       out.labelsChanged += Object.keys(w.labels).length;
-      onWritten?.(w, result);
+      const rv = result.metadata.resourceVersion ?? '';
+      if (w.ref.kind === KIND_VM || w.ref.kind === KIND_VMG)
+        out.expected.set(`${w.ref.kind}/${w.ref.name}`, rv);
+      if (w.ref.kind === KIND_VMG) out.basis.set(w.ref.name, rv);
     } catch (err) {
       // Changed or deleted since listed: decide again from fresh lists.
       if (err instanceof ConflictError || isStatus(err, 404)) out.conflict = true;
       else throw err;
     }
-  });
+  };
 }
 
 async function applyPass(
@@ -185,40 +173,73 @@ async function applyPass(
     absent: new Set(),
     touched: new Map(),
     basis: new Map(),
+    expected: new Map(),
   };
-  for (const g of live.groups) out.basis.set(g.metadata.name, g.metadata.resourceVersion ?? '');
-  // Secrets first: a group's record must never claim a label that is not there yet, and a
-  // deleted group's Secrets are cleaned while its key is still visible on listable objects.
-  await applySecrets(deps, namespace, plan.secretWrites, out);
-  await applyObjects(deps, plan.objectWrites, out);
+  for (const g of live.groups) {
+    out.basis.set(g.metadata.name, g.metadata.resourceVersion ?? '');
+    out.expected.set(`${KIND_VMG}/${g.metadata.name}`, g.metadata.resourceVersion ?? '');
+  }
+  for (const v of live.vms)
+    out.expected.set(`${KIND_VM}/${v.metadata.name}`, v.metadata.resourceVersion ?? '');
+  const secrets = plan.secretWrites.map((w) => secretTask(deps, namespace, w, out));
+  const objects = plan.objectWrites.map((w) => objectTask(deps, w, out));
+  if (plan.orphans.size > 0) {
+    // A deleted group's Secrets are cleaned while its key is still visible on listable objects
+    // (that is how a later pass finds them again if this one fails half-way).
+    await pool(secrets, deps.concurrency);
+    await pool(objects, deps.concurrency);
+  } else {
+    await pool([...secrets, ...objects], deps.concurrency);
+  }
   if (out.conflict) return out;
+  // The group commits last: a record never claims a Secret label before its patch succeeded.
   const commits = plan.groupCommits
     .map((c) => commitWrite(c, out.absent))
     .filter((w): w is ObjectWrite => w !== undefined);
-  await applyObjects(deps, commits, out, (w, result) =>
-    out.basis.set(w.ref.name, result.metadata.resourceVersion ?? ''),
+  await pool(
+    commits.map((w) => objectTask(deps, w, out)),
+    deps.concurrency,
   );
   return out;
 }
 
-function currentLabels(live: LiveNamespace, plan: Plan): Map<string, Record<string, string>> {
-  const out = new Map<string, Record<string, string>>();
-  const all: LiveObject[] = [
-    ...(live.groups as LiveObject[]),
-    ...(live.vms as LiveObject[]),
-    ...live.configMaps,
-    ...live.pvcs,
-  ];
-  for (const o of all) out.set(`${o.kind}/${o.metadata.name}`, { ...o.metadata.labels });
-  // Secrets are never listed: their membership labels are the closures' (what was just applied).
-  for (const c of plan.closures.values()) {
-    for (const o of c.objects) {
-      if (o.kind !== 'Secret') continue;
-      const id = `Secret/${o.name}`;
-      out.set(id, { ...out.get(id), [c.labelKey]: 'Secret' });
+/** Runs tasks with at most `limit` in flight; rejects with the first error after all settle. */
+async function pool(tasks: readonly Task[], limit: number): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const task = tasks[next++]!;
+      try {
+        await task();
+      } catch (err) {
+        failure ??= err;
+      }
     }
-  }
-  return out;
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  if (failure !== undefined) throw failure;
+}
+
+/** After writes: are the groups and VMs exactly as listed or as our own patches left them? */
+async function unchangedSince(
+  deps: ReconcileDeps,
+  namespace: string,
+  out: PassOutcome,
+): Promise<boolean> {
+  const [groups, vms] = await Promise.all([
+    deps.kube.list(deps.vmopApiVersion, KIND_VMG, namespace),
+    deps.kube.list(deps.vmopApiVersion, KIND_VM, namespace),
+  ]);
+  const now = [
+    ...groups.items.map(
+      (o) => [`${KIND_VMG}/${o.metadata.name}`, o.metadata.resourceVersion ?? ''] as const,
+    ),
+    ...vms.items.map(
+      (o) => [`${KIND_VM}/${o.metadata.name}`, o.metadata.resourceVersion ?? ''] as const,
+    ),
+  ];
+  return now.length === out.expected.size && now.every(([k, rv]) => out.expected.get(k) === rv);
 }
 
 export async function reconcileNamespace(
@@ -244,7 +265,12 @@ export async function reconcileNamespace(
     total.writes += out.writes;
     total.probes += out.probes;
     total.labelsChanged += out.labelsChanged;
-    if (out.writes === 0 && !out.conflict) {
+    let done = out.writes === 0 && !out.conflict;
+    if (!done && !out.conflict) {
+      total.reads += 2;
+      done = await unchangedSince(deps, namespace, out);
+    }
+    if (done) {
       deps.logger.debug({ namespace, pass, ...total }, 'namespace labels consistent');
       return {
         namespace,
@@ -252,7 +278,7 @@ export async function reconcileNamespace(
         ...total,
         closures: plan.closures,
         absentSecrets: out.absent,
-        labels: currentLabels(live, plan),
+        labels: labelsAfter(live, plan, out.absent),
       };
     }
     previous = out;

@@ -58,8 +58,8 @@ export interface LabelerEnv {
 
 let shared: Promise<LabelerEnv> | undefined;
 
-async function setUp(): Promise<LabelerEnv> {
-  const cluster = await testCluster();
+/** A service account bound to LABELER_RULES on `cluster`, and clients (also used by the bench). */
+export async function labelerIdentity(cluster: TestCluster): Promise<LabelerEnv> {
   const home = await cluster.newNamespace('labeler-sa');
   const role = `labeler-${home}`;
   await cluster.applyYaml(
@@ -105,7 +105,7 @@ async function setUp(): Promise<LabelerEnv> {
 
 /** One labeler identity per mocha run (RBAC set-up once). */
 export function labelerEnv(): Promise<LabelerEnv> {
-  shared ??= setUp();
+  shared ??= testCluster().then(labelerIdentity);
   return shared;
 }
 
