@@ -1,6 +1,6 @@
 // What datamover-progress reacts to (plain data): vSphere plugin Uploads and Velero DataUploads
 // being added or changing phase/progress, and Backups changing (a Backup reaching Completed after
-// its last upload finished is what lets the data land).
+// its last upload finished is what lets the data land), plus the periodic resync tick.
 
 import type { Binding } from '../runtime/function.ts';
 
@@ -12,6 +12,9 @@ export const LANDED_SCHEMA =
   'https://vmgroup-backup.dev/schemas/events/backup-data-landed.schema.json';
 export const FAILED_SCHEMA =
   'https://vmgroup-backup.dev/schemas/events/backup-data-failed.schema.json';
+export const PING_TYPE = 'dev.knative.sources.ping';
+export const PING_SCHEMA =
+  'https://vmgroup-backup.dev/schemas/objects/pingsource-event.schema.json';
 
 const verbs = ['add', 'update'] as const;
 
@@ -34,4 +37,6 @@ export const bindings: readonly Binding[] = [
     apiVersionPrefix: 'velero.io/',
     dataSchema: BACKUP_SCHEMA,
   },
+  // The periodic resync (ApiServerSource drops events and sends none for objects that exist when it starts).
+  { type: PING_TYPE, dataSchema: PING_SCHEMA },
 ];

@@ -3,7 +3,7 @@
 // only when it changed (resourceVersion-guarded, so data-landed is recorded exactly once) and
 // reply with data-landed or data-failed.
 
-import type { InboundEvent, Logger, OutboundEvent } from '../runtime/function.ts';
+import type { Clock, InboundEvent, Logger, OutboundEvent } from '../runtime/function.ts';
 import type { Kube, KubeObject } from '../runtime/kube-api.ts';
 import {
   ANNOTATION_DATA_PROGRESS,
@@ -22,13 +22,16 @@ import {
 } from './link.ts';
 import type { DataProgress, FailureReport, ProgressPlan } from './progress.ts';
 import { formatProgress, parseProgress, planProgress } from './progress.ts';
-import { FAILED_SCHEMA, LANDED_SCHEMA } from './bindings.ts';
+import { FAILED_SCHEMA, LANDED_SCHEMA, PING_TYPE } from './bindings.ts';
 import type { BackupDataFailed } from '../../schemas/generated/events/backup-data-failed.ts';
 import type { BackupDataLanded } from '../../schemas/generated/events/backup-data-landed.ts';
 
 export interface ProgressDeps {
   kube: Pick<Kube, 'get' | 'list' | 'patch' | 'recordEvent'>;
   logger: Logger;
+  clock: Clock;
+  /** Where the periodic resync looks for Backups. */
+  veleroNamespace: string;
 }
 
 export const API = {
@@ -39,7 +42,7 @@ export const API = {
 } as const;
 
 interface BackupObject extends KubeObject {
-  status?: { phase?: string };
+  status?: { phase?: string; completionTimestamp?: string };
 }
 
 const isNotFound = (err: unknown): boolean => (err as { status?: unknown } | null)?.status === 404;
@@ -138,6 +141,7 @@ export async function handle(
   event: InboundEvent,
   deps: ProgressDeps,
 ): Promise<OutboundEvent[] | void> {
+  if (event.type === PING_TYPE) return resync(deps);
   const key = await backupKeyFor(event, deps);
   if (!key) {
     deps.logger.debug(
@@ -147,11 +151,52 @@ export async function handle(
     return;
   }
   const backup = await deps.kube.get<BackupObject>({ ...API.backup, ...key });
-  if (!backup || backup.metadata.deletionTimestamp) return;
+  if (!backup) return;
+  const out = await reconcile(deps, backup);
+  return out ? [out] : undefined;
+}
+
+/** Backups that never had an upload this long after completing will not get one. */
+const RESYNC_HORIZON_MS = 24 * 3600_000;
+const NO_DATA = new Set(['Failed', 'FailedValidation', 'Deleting']);
+
+/**
+ * The periodic tick: recompute every Backup that may still be moving data, so lost or dropped
+ * events cannot leave progress stale. HTTP carries one reply, so a tick that lands or fails
+ * several Backups replies for the first; all of them get their Events and annotation.
+ */
+async function resync(deps: ProgressDeps): Promise<OutboundEvent[] | void> {
+  const now = deps.clock.now().getTime();
+  const backups = await deps.kube.list<BackupObject>(
+    API.backup.apiVersion,
+    API.backup.kind,
+    deps.veleroNamespace,
+  );
+  const replies: OutboundEvent[] = [];
+  for (const b of backups.items) {
+    if (NO_DATA.has(b.status?.phase ?? '')) continue;
+    const raw = b.metadata.annotations?.[ANNOTATION_DATA_PROGRESS];
+    if (parseProgress(raw)?.landed) continue;
+    const completed = Date.parse(b.status?.completionTimestamp ?? '');
+    if (raw === undefined && now - completed > RESYNC_HORIZON_MS) continue;
+    const out = await reconcile(deps, b);
+    if (out) replies.push(out);
+  }
+  if (replies.length > 1)
+    deps.logger.info({ replies: replies.length }, 'resync: replying for the first Backup only');
+  return replies.slice(0, 1);
+}
+
+async function reconcile(
+  deps: ProgressDeps,
+  backup: BackupObject,
+): Promise<OutboundEvent | undefined> {
+  if (backup.metadata.deletionTimestamp) return undefined;
+  const key = { namespace: backup.metadata.namespace ?? '', name: backup.metadata.name };
   const previous = parseProgress(backup.metadata.annotations?.[ANNOTATION_DATA_PROGRESS]);
-  if (previous?.landed) return;
+  if (previous?.landed) return undefined;
   const plan = planProgress(await liveItems(deps, backup), backup.status?.phase, previous);
-  if (!plan.changed) return;
+  if (!plan.changed) return undefined;
   // Events first, deduplicated by key: if the guarded write below loses a race, the retry
   // re-plans from live state and re-records the same Events without duplicating them.
   await report(deps, backup, plan);
@@ -167,28 +212,28 @@ export async function handle(
       },
     },
   );
-  const ref = {
-    namespace: key.namespace,
-    name: key.name,
-    ...(backup.metadata.uid ? { uid: backup.metadata.uid } : {}),
-    ...(backup.status?.phase ? { phase: backup.status.phase } : {}),
-  };
-  const subject = `backups/${key.namespace}/${key.name}`;
+  return replyFor(backup, plan);
+}
+
+function replyFor(backup: BackupObject, plan: ProgressPlan): OutboundEvent | undefined {
+  const { namespace = '', name, uid } = backup.metadata;
+  const phase = backup.status?.phase;
+  const ref = { namespace, name, ...(uid ? { uid } : {}), ...(phase ? { phase } : {}) };
+  const subject = `backups/${namespace}/${name}`;
   if (plan.landed) {
     const data: BackupDataLanded = { backup: ref, progress: progressData(plan.next) };
-    return [{ type: EVENT_TYPE_DATA_LANDED, subject, dataschema: LANDED_SCHEMA, data }];
+    return { type: EVENT_TYPE_DATA_LANDED, subject, dataschema: LANDED_SCHEMA, data };
   }
-  if (plan.failures.length > 0) {
-    const failures = plan.failures.map((f) => ({
-      kind: f.item.kind,
-      namespace: f.item.namespace,
-      name: f.item.name,
-      phase: f.item.phase,
-      final: f.final,
-      ...(f.item.retryCount !== undefined ? { retryCount: f.item.retryCount } : {}),
-      ...(f.item.message ? { message: f.item.message } : {}),
-    }));
-    const data: BackupDataFailed = { backup: ref, failures, progress: progressData(plan.next) };
-    return [{ type: EVENT_TYPE_DATA_FAILED, subject, dataschema: FAILED_SCHEMA, data }];
-  }
+  if (plan.failures.length === 0) return undefined;
+  const failures = plan.failures.map((f) => ({
+    kind: f.item.kind,
+    namespace: f.item.namespace,
+    name: f.item.name,
+    phase: f.item.phase,
+    final: f.final,
+    ...(f.item.retryCount !== undefined ? { retryCount: f.item.retryCount } : {}),
+    ...(f.item.message ? { message: f.item.message } : {}),
+  }));
+  const data: BackupDataFailed = { backup: ref, failures, progress: progressData(plan.next) };
+  return { type: EVENT_TYPE_DATA_FAILED, subject, dataschema: FAILED_SCHEMA, data };
 }

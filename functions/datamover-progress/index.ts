@@ -10,7 +10,12 @@ import { handle } from './handler.ts';
 const datamoverProgress: FunctionDefinition<ProgressDeps> = {
   name: 'datamover-progress',
   bindings,
-  deps: (ctx: RuntimeContext): ProgressDeps => ({ kube: ctx.kube, logger: ctx.logger }),
+  deps: (ctx: RuntimeContext): ProgressDeps => ({
+    kube: ctx.kube,
+    logger: ctx.logger,
+    clock: ctx.clock,
+    veleroNamespace: ctx.env.VELERO_NAMESPACE || 'velero',
+  }),
   handle,
 };
 

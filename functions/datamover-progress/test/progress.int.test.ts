@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { testCluster } from '../../../test/harness/index.ts';
 import type { TestCluster } from '../../../test/harness/index.ts';
-import { apiServerEvent, postEvent } from '../../../test/support/cloudevents.ts';
+import { apiServerEvent, pingEvent, postEvent } from '../../../test/support/cloudevents.ts';
 import { createKube } from '../../runtime/kube.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { startServer } from '../../runtime/server.ts';
@@ -30,7 +30,7 @@ metadata: { name: datamover-progress, namespace: ${veleroNs} }
 rules:
   - apiGroups: [velero.io]
     resources: [backups]
-    verbs: [get, patch]
+    verbs: [get, list, patch]
   - apiGroups: [velero.io]
     resources: [datauploads]
     verbs: [list]
@@ -89,19 +89,24 @@ describe('datamover-progress on the control plane', function () {
     server = await startServer(datamoverProgress as never, {
       port: 0,
       host: '127.0.0.1',
-      ctx: { kube, clock: { now: () => new Date() }, logger: createLogger('silent'), env: {} },
+      ctx: {
+        kube,
+        clock: { now: () => new Date() },
+        logger: createLogger('silent'),
+        env: { VELERO_NAMESPACE: veleroNs },
+      },
     });
   });
 
   after(async () => server?.close());
 
-  const backup = async (phase: string) =>
+  const backup = async (phase: string, status: Status = {}) =>
     admin.create<KubeObject>({
       apiVersion: 'velero.io/v1',
       kind: 'Backup',
       metadata: { name: `backup-${++n}`, namespace: veleroNs },
       spec: { includedNamespaces: [appNs] },
-      status: { phase },
+      status: { phase, ...status },
     });
   const setBackupPhase = (b: KubeObject, phase: string) =>
     admin.patch<KubeObject>(
@@ -395,5 +400,33 @@ describe('datamover-progress on the control plane', function () {
     const types = [first?.reply?.type, second?.reply?.type].filter(Boolean);
     assert.deepEqual(types, [EVENT_TYPE_DATA_LANDED]);
     assert.equal((await eventsOf(b, REASON_DATA_LANDED)).length, 1);
+  });
+
+  it('the periodic resync lands a Backup whose events were all lost, and skips old ones', async () => {
+    const lost = await backup('Completed', { completionTimestamp: new Date().toISOString() });
+    await snapshot(lost, `${lost.metadata.name}-s1`);
+    await upload(`${lost.metadata.name}-u1`, `${lost.metadata.name}-s1`, {
+      phase: 'Completed',
+      progress: { totalBytes: 7, bytesDone: 7 },
+    });
+    const old = await backup('Completed', {
+      completionTimestamp: new Date(Date.now() - 3 * 86_400_000).toISOString(),
+    });
+    await snapshot(old, `${old.metadata.name}-s1`);
+    await upload(`${old.metadata.name}-u1`, `${old.metadata.name}-s1`, { phase: 'InProgress' });
+
+    const res = await postEvent(server.url, pingEvent());
+    assert.equal(res.status, 200);
+    assert.equal(res.reply?.type, EVENT_TYPE_DATA_LANDED);
+    assert.equal((res.reply?.data as BackupDataLanded).backup.name, lost.metadata.name);
+    assert.equal((await progressOf(lost))?.landed, true);
+    assert.equal(
+      await progressOf(old),
+      undefined,
+      'a day after completion without any upload seen, a Backup is left alone',
+    );
+    // The next tick has nothing to do.
+    assert.equal((await postEvent(server.url, pingEvent())).status, 204);
+    assert.equal((await eventsOf(lost, REASON_DATA_LANDED)).length, 1);
   });
 });
