@@ -104,7 +104,8 @@ describe('datamover-progress on the control plane', function () {
     admin.create<KubeObject>({
       apiVersion: 'velero.io/v1',
       kind: 'Backup',
-      metadata: { name: `backup-${++n}`, namespace: veleroNs },
+      // Snapshots are found cluster-wide by backup name: keep names unique across suites.
+      metadata: { name: `${veleroNs}-b${++n}`, namespace: veleroNs },
       spec: { includedNamespaces: [appNs] },
       status: { phase, ...status },
     });
