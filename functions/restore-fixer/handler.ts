@@ -7,7 +7,7 @@ import type { Kube, KubeObject, ObjectRef } from '../runtime/kube-api.ts';
 import { ConflictError } from '../runtime/errors.ts';
 import { members } from '../vmgroup/boot-order.ts';
 import { VELERO_RESTORE_NAME_LABEL } from '../vmgroup/names.ts';
-import { membersMissingEvent, modifierMissingEvent, stripIncompleteEvent, TERMINAL_PHASES, usesOurModifier, type RestoreLike } from './report.ts';
+import { membersMissingEvent, modifierMissingEvent, needsReport, stripIncompleteEvent, TERMINAL_PHASES, usesOurModifier, type RestoreLike } from './report.ts';
 import { pvcFixPatch, verify } from './verify.ts';
 
 export interface FixerDeps {
@@ -31,8 +31,7 @@ export async function handle(event: InboundEvent, deps: FixerDeps): Promise<Outb
   const restore = restoreNameOf(obj);
   if (!restore || obj.metadata.deletionTimestamp) return;
   if (obj.kind === 'PersistentVolumeClaim') await fixPvc(obj, deps);
-  const v = verify(obj);
-  if (v.stripped && !v.outdated && !v.findings.some((f) => f.rule.by === 'modifier')) return;
+  if (!needsReport(verify(obj))) return;
   await reportStrip(obj.metadata.namespace ?? '', restore, deps);
 }
 

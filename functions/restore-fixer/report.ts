@@ -77,22 +77,32 @@ function byWhy(findings: Verification['findings']): string {
 function describe(v: Verification): string {
   const rejected = v.findings.filter((f) => f.rule.effect === 'rejected');
   const stale = v.findings.filter((f) => f.rule.effect === 'stale' && f.rule.by === 'modifier').map((f) => f.what);
+  const stuck = v.findings.filter((f) => f.rule.effect === 'stale' && f.rule.by === 'report');
   const parts: string[] = [];
   if (rejected.length) parts.push(`rejected by VM Operator for a non-privileged creator: ${byWhy(rejected)}`);
   if (stale.length) parts.push(`old identity kept: ${stale[0]}${stale.length > 1 ? ` and ${stale.length - 1} more` : ''}`);
+  if (stuck.length) parts.push(`needs a privileged user: ${byWhy(stuck)}`);
   if (!v.stripped && v.kind === 'VirtualMachine') parts.push('not held powered off');
   if (v.outdated) parts.push('stripped by an outdated copy of the modifier');
   return `${v.kind} ${v.namespace}/${v.name}: ${parts.join('; ') || 'not processed by the modifier'}`;
 }
 
+/** The modifier did not run (or an old copy did), or the object carries what only a privileged user can fix. */
+export function needsReport(v: Verification): boolean {
+  return !v.stripped || v.outdated || v.findings.some((f) => f.rule.by === 'modifier' || f.rule.by === 'report');
+}
+
 /** Objects a restore created that the modifier did not (fully) process. Undefined = nothing to say. */
-export function stripIncompleteEvent(restore: RestoreLike, namespace: string, unstripped: Verification[]): EventRecord | undefined {
-  const bad = unstripped.filter((v) => !v.stripped || v.outdated || v.findings.some((f) => f.rule.by === 'modifier'));
+export function stripIncompleteEvent(restore: RestoreLike, namespace: string, verified: Verification[]): EventRecord | undefined {
+  const bad = verified.filter(needsReport);
   if (bad.length === 0) return undefined;
   // VMs first: they are what the webhook rejects.
   bad.sort((a, b) => Number(b.kind === 'VirtualMachine') - Number(a.kind === 'VirtualMachine'));
-  const head = `${bad.length} object(s) restored into ${namespace} without the resource modifier's strip: `;
-  const tail = `Re-run: ${rerunCommand(restore)}`;
+  const unstripped = bad.filter((v) => !v.stripped || v.outdated).length;
+  const head = unstripped
+    ? `${bad.length} object(s) restored into ${namespace} without the resource modifier's strip: `
+    : `${bad.length} object(s) restored into ${namespace} carry what only a privileged user can remove: `;
+  const tail = unstripped ? `Re-run: ${rerunCommand(restore)}` : 'Ask a Supervisor administrator (a VM Operator privileged user) to remove them.';
   const budget = MAX_MESSAGE - head.length - tail.length - 30;
   let body = '';
   let shown = 0;
