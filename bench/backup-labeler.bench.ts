@@ -70,6 +70,38 @@ function counts(env: LabelerEnv): Counts {
   };
 }
 
+/**
+ * The API server's own floor on this machine at this moment: the same objects patched directly
+ * (one label each, same concurrency, no listing, no deciding). The machine is shared, so the
+ * labeler's figures are best read next to this.
+ */
+async function floorMs(
+  env: LabelerEnv,
+  namespace: string,
+  objects: readonly KubeObject[],
+  concurrency = 16,
+): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < objects.length) {
+        const o = objects[next++]!;
+        await env.admin.patch(
+          { apiVersion: o.apiVersion, kind: o.kind, namespace, name: o.metadata.name },
+          {
+            type: 'merge',
+            body: {
+              metadata: { labels: { 'bench.vmgroup-backup.dev/touch': String(Date.now()) } },
+            },
+          },
+        );
+      }
+    }),
+  );
+  return performance.now() - started;
+}
+
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const started = performance.now();
   const value = await fn();
@@ -86,6 +118,7 @@ async function oneGroup(
   lines: string[],
 ): Promise<void> {
   const samples: number[] = [];
+  const floors: number[] = [];
   let small: Counts | undefined;
   for (let i = 0; i < SMALL_RUNS; i++) {
     const ns = await plane.newNamespace('bench-one');
@@ -104,6 +137,7 @@ async function oneGroup(
       throw new Error('labels not applied when the event was answered');
     samples.push(ms);
     small = counts(env);
+    floors.push(await floorMs(env, ns, groupFixture('app', 10)));
   }
   lines.push(
     'One group of 10 VMs (10 bootstrap Secrets, 20 PVCs), VMG add event → all 41 objects labelled:',
@@ -135,6 +169,7 @@ async function fullReconcile(
   env.log.reset();
   const warm = await timed(() => postEvent(server.url, pingEvent()));
   const warmCounts = counts(env);
+  const floor = await floorMs(env, big, objects);
   const expectedWrites = GROUPS * (1 + VMS_PER_GROUP * 4);
   lines.push(
     `Full reconcile, one namespace: ${GROUPS} groups, ${GROUPS * VMS_PER_GROUP} VMs, ${GROUPS * VMS_PER_GROUP} Secrets, ${GROUPS * VMS_PER_GROUP * 2} PVCs (${objects.length} objects, created in ${(seedMs / 1000).toFixed(1)} s):`,
