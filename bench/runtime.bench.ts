@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -36,6 +37,8 @@ interface Figures {
   idleRssMb: number;
   loadedRssMb: number;
   eventsPerSecond: number;
+  /** Server CPU time (user + system) per event at saturation: robust to other load on the machine. */
+  cpuUsPerEvent: number;
   statusOk: boolean;
   p99AtHalfMs: number;
   p50AtHalfMs: number;
@@ -96,7 +99,9 @@ async function measure(runtime: Runtime, headers: Record<string, string>): Promi
     let loadedRssMb = idleRssMb;
     const sampler = setInterval(() => (loadedRssMb = Math.max(loadedRssMb, rssMb(child))), 250);
     await autocannon(port, headers, { seconds: 3 }); // warm-up: JIT, pools
+    const cpuBefore = cpuSeconds(child);
     const saturated = await autocannon(port, headers, { seconds: SECONDS });
+    const cpuUsPerEvent = ((cpuSeconds(child) - cpuBefore) * 1e6) / saturated.requests.total;
     const halfRate = Math.floor(saturated.requests.average / 2);
     const half = await autocannon(port, headers, { seconds: SECONDS, rate: halfRate });
     clearInterval(sampler);
@@ -105,6 +110,7 @@ async function measure(runtime: Runtime, headers: Record<string, string>): Promi
       idleRssMb,
       loadedRssMb,
       eventsPerSecond: saturated.requests.average,
+      cpuUsPerEvent,
       statusOk: saturated.non2xx === 0 && saturated.errors === 0 && half.non2xx === 0,
       p99AtHalfMs: half.latency.p99,
       p50AtHalfMs: half.latency.p50,
@@ -156,6 +162,12 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** utime + stime of the server process (Linux clock ticks of 1/100 s). */
+function cpuSeconds(child: ChildProcess): number {
+  const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function rssMb(child: ChildProcess): number {
   // taskset execs node, so the child's pid is the server's.
   const text = readFileSync(`/proc/${child.pid}/status`, 'utf8');
@@ -164,7 +176,7 @@ function rssMb(child: ChildProcess): number {
 }
 
 interface CannonResult {
-  requests: { average: number };
+  requests: { average: number; total: number };
   latency: { p50: number; p99: number };
   non2xx: number;
   errors: number;
@@ -310,6 +322,13 @@ function report(runtimes: Runtime[], r: Figures[], bodyBytes: number): string[] 
       theirs.eventsPerSecond.toFixed(0),
       x(ours.eventsPerSecond, theirs.eventsPerSecond),
       '≥ 1.2×',
+    ),
+    row(
+      'server CPU per event at saturation',
+      `${ours.cpuUsPerEvent.toFixed(0)} µs`,
+      `${theirs.cpuUsPerEvent.toFixed(0)} µs`,
+      x(theirs.cpuUsPerEvent, ours.cpuUsPerEvent) + ' (their/our CPU)',
+      '',
     ),
     row(
       'p99 latency at half saturation',
