@@ -66,6 +66,7 @@ export async function handle(event: InboundEvent, deps: SequencerDeps): Promise<
     for (const [top, restore] of await topsOf(run, world, ts)) {
       const o = await step(run, world, top, restore, false);
       if (o.reply) replies.push(o.reply);
+      if (o.d.state === 'released') await markFinished(deps, world, o.d, ts);
     }
   }
   // HTTP carries one reply; the most final first. Others still have their Kubernetes Events.
@@ -88,12 +89,17 @@ async function targetsOf(event: InboundEvent, deps: SequencerDeps): Promise<Targ
   const obj = event.data as KubeObject;
   if (event.type.endsWith('.delete') || obj.metadata.deletionTimestamp) return [];
   if (obj.kind === 'Restore') {
+    // While a restore runs, its objects' own events drive the sequence; its end is what matters
+    // here (groups still incomplete then will not be completed by it).
+    if (!TERMINAL.includes(String((obj as { status?: { phase?: string } }).status?.phase ?? ''))) return [];
     const selector = { labelSelector: `${VELERO_RESTORE_NAME_LABEL}=${obj.metadata.name}` };
     const [gs, vs] = await Promise.all([deps.kube.list(VMOP, KIND_VMG, undefined, selector), deps.kube.list(VMOP, KIND_VM, undefined, selector)]);
     return [...gs.items, ...vs.items].map((o) => ({ namespace: o.metadata.namespace ?? '', restore: obj.metadata.name, start: refOf(o) }));
   }
   const restore = obj.metadata.labels?.[VELERO_RESTORE_NAME_LABEL];
-  return restore ? [{ namespace: obj.metadata.namespace ?? '', restore, start: refOf(obj) }] : [];
+  // A member whose sequence is finished costs nothing (VM Operator keeps updating it).
+  if (!restore || obj.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED] === restore) return [];
+  return [{ namespace: obj.metadata.namespace ?? '', restore, start: refOf(obj) }];
 }
 
 /** The tick looks only where a restored tree is unfinished: a restored top group not yet released, or a held VM whose group is not among the restored ones. */
@@ -157,6 +163,22 @@ async function record(run: Run, restore: string, events: ReturnType<typeof decis
     return;
   }
   for (const e of events) await run.deps.kube.recordEvent(r, e);
+}
+
+/**
+ * Marks the members an event came from once their tree's sequence is finished, so their later
+ * events (VM Operator updates them often) are dropped without any API call.
+ */
+async function markFinished(deps: SequencerDeps, world: World, d: Decision, targets: Target[]): Promise<void> {
+  const inTree = new Set([`${KIND_VMG}/${d.top}`, ...d.tree.nodes.map((n) => `${n.ref.kind}/${n.ref.name}`)]);
+  for (const t of targets) {
+    const obj: Member | undefined = t.start.kind === KIND_VMG ? world.groups.get(t.start.name) : world.vms.get(t.start.name);
+    if (!obj || !inTree.has(`${t.start.kind}/${t.start.name}`) || restoreOf(obj) !== d.restore) continue;
+    if (obj.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED] === d.restore) continue;
+    // Annotation-only: merges with any concurrent change, so no resourceVersion is needed.
+    const body = { metadata: { annotations: { [ANNOTATION_RESTORE_RELEASED]: d.restore } } };
+    await deps.kube.patch(memberRef(d.namespace, t.start), { type: 'merge', body });
+  }
 }
 
 /** One decision for one tree, written. Chooses this tree's reply (or none). */

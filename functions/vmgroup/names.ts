@@ -101,7 +101,7 @@ export const RESTORE_STRIP_VERSION = '1';
 export const ANNOTATION_RESTORE_ORIGINAL_POWER_STATE = `${PREFIX}restore-original-power-state`;
 /** On the top group of a restored tree: the sequencer's progress (JSON, keyed by restore name). */
 export const ANNOTATION_RESTORE_PROGRESS = `${PREFIX}restore-progress`;
-/** On a restored VM or group the sequencer released: the restore that released it. */
+/** On a restored VM or group whose sequence is finished (powered per its backed-up state, or kept off): that restore. */
 export const ANNOTATION_RESTORE_RELEASED = `${PREFIX}restore-released`;
 
 /** Reply CloudEvents of the restore sequencer; `sequence-due` is its own timed continuation. */

@@ -147,6 +147,13 @@ describe('restore sequencer (control plane)', function () {
     assert.equal(await s.deliver(apiServerEvent('update', g)), undefined);
     assert.equal(await s.deliver(pingEvent()), undefined);
     assert.equal((await s.group('app')).metadata.resourceVersion, rv);
+    // Members are marked finished on their first later event; after that their events are free.
+    assert.equal((await s.vm('web-2')).metadata.annotations?.[ANNOTATION_RESTORE_RELEASED], s.restore);
+    await s.deliver(apiServerEvent('update', await s.vm('web-1')));
+    const marked = await s.vm('web-1');
+    assert.equal(marked.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED], s.restore);
+    await s.deliver(apiServerEvent('update', marked));
+    assert.equal((await s.vm('web-1')).metadata.resourceVersion, marked.metadata.resourceVersion);
   });
 
   it('adversarial order: VMs first, minutes apart, group last; reports the missing group meanwhile and never powers members blindly', async () => {
