@@ -105,7 +105,11 @@ describe('backup-labeler on the control plane', function () {
     assert.equal(group.metadata.annotations?.[ANNOTATION_CAPTURED_POWER_STATE], 'PoweredOn');
     // 3 Secrets + 3 VMs + 6 PVCs + the group = 13 writes; reads: one list per kind per pass.
     assert.equal(env.log.writes(), 13);
-    assert.equal(env.log.count('list'), 6, 'one pass of four lists, then a check of groups and VMs');
+    assert.equal(
+      env.log.count('list'),
+      6,
+      'one pass of four lists, then a check of groups and VMs',
+    );
     // Secrets: patched, never read.
     assert.equal(
       env.log.calls.filter((c) => c.resource === 'secrets' && c.verb !== 'patch').length,
