@@ -76,12 +76,17 @@ export default async function runtimeBench(): Promise<BenchResult> {
       ],
     },
   ];
+  const loadBefore = loadavg()[0] ?? 0;
   const results: Figures[] = [];
   for (const runtime of runtimes) results.push(await measure(runtime, headers));
-  return {
-    title: 'runtime: HTTP CloudEvents receiver vs faas-js-runtime',
-    lines: report(runtimes, results, body.length),
-  };
+  const lines = report(runtimes, results, body.length);
+  lines.push(
+    '',
+    `machine: ${cpus().length} CPUs, 1-minute load average ${loadBefore.toFixed(1)} before and ` +
+      `${(loadavg()[0] ?? 0).toFixed(1)} after (other work on the machine lowers events/s and raises ` +
+      'p99 for both runtimes; CPU per event is the steadier figure)',
+  );
+  return { title: 'runtime: HTTP CloudEvents receiver vs faas-js-runtime', lines };
 }
 
 async function measure(runtime: Runtime, headers: Record<string, string>): Promise<Figures> {
