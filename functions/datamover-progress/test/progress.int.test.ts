@@ -430,4 +430,52 @@ describe('datamover-progress on the control plane', function () {
     assert.equal((await postEvent(server.url, pingEvent())).status, 204);
     assert.equal((await eventsOf(lost, REASON_DATA_LANDED)).length, 1);
   });
+
+  for (const [kind, phase] of [
+    ['Upload', 'Canceled'],
+    ['Upload', 'UploadFailedAfterRetry'],
+    ['DataUpload', 'Canceled'],
+  ] as const) {
+    it(`reports ${kind} ${phase} as a final failure`, async () => {
+      const b = await backup('Completed');
+      let obj: KubeObject;
+      if (kind === 'Upload') {
+        await snapshot(b, `${b.metadata.name}-s1`);
+        obj = await upload(`${b.metadata.name}-u1`, `${b.metadata.name}-s1`, { phase });
+      } else {
+        obj = await admin.create<KubeObject>({
+          ...API.dataUpload,
+          metadata: {
+            name: `${b.metadata.name}-d`,
+            namespace: veleroNs,
+            labels: { 'velero.io/backup-uid': b.metadata.uid ?? '' },
+            ownerReferences: [
+              {
+                apiVersion: 'velero.io/v1',
+                kind: 'Backup',
+                name: b.metadata.name,
+                uid: b.metadata.uid ?? '',
+              },
+            ],
+          },
+          spec: {
+            snapshotType: 'CSI',
+            sourcePVC: 'data',
+            sourceNamespace: appNs,
+            backupStorageLocation: 'default',
+            operationTimeout: '10m',
+            csiSnapshot: { volumeSnapshot: 'vs', storageClass: 'sc' },
+          },
+          status: { phase },
+        });
+      }
+      const res = await deliver(obj, 'update');
+      assert.equal(res.reply?.type, EVENT_TYPE_DATA_FAILED);
+      assert.deepEqual(
+        (res.reply?.data as BackupDataFailed).failures.map((f) => [f.kind, f.phase, f.final]),
+        [[kind, phase, true]],
+      );
+      assert.equal((await deliver(obj, 'update')).status, 204);
+    });
+  }
 });
