@@ -18,7 +18,7 @@ import { KIND_VM, KIND_VMG, type MemberRef } from '../vmgroup/boot-order.ts';
 import { ANNOTATION_RESTORE_PROGRESS, ANNOTATION_RESTORE_RELEASED, EVENT_TYPE_RESTORE_GROUP_READY, EVENT_TYPE_RESTORE_SEQUENCE_DUE, VELERO_RESTORE_NAME_LABEL } from '../vmgroup/names.ts';
 import { decide, type Decision, type Progress } from './plan.ts';
 import { decisionEvents, dueReply, missingGroupEvent, readyReply, releasedReply } from './report.ts';
-import { isStripped, locateTop, restoreOf, type Member, type Vm, type Vmg, type World } from './tree.ts';
+import { intentOf, isStripped, locateTop, restoreOf, type Member, type Vm, type Vmg, type World } from './tree.ts';
 
 export interface SequencerDeps {
   kube: Pick<Kube, 'get' | 'list' | 'patch' | 'recordEvent'>;
@@ -102,7 +102,7 @@ async function targetsOf(event: InboundEvent, deps: SequencerDeps): Promise<Targ
   return [{ namespace: obj.metadata.namespace ?? '', restore, start: refOf(obj) }];
 }
 
-/** The tick looks only where a restored tree is unfinished: a restored top group not yet released, or a held VM whose group is not among the restored ones. */
+/** The tick looks only where a restored tree is unfinished: a restored top group not yet released, or a held VM in no group or in one that is not among the restored ones. */
 async function tickTargets(deps: SequencerDeps): Promise<Target[]> {
   const selector = { labelSelector: VELERO_RESTORE_NAME_LABEL };
   const [gs, vs] = await Promise.all([deps.kube.list<Vmg & KubeObject>(VMOP, KIND_VMG, undefined, selector), deps.kube.list<Vm & KubeObject>(VMOP, KIND_VM, undefined, selector)]);
@@ -114,8 +114,8 @@ async function tickTargets(deps: SequencerDeps): Promise<Target[]> {
     if (!g.spec?.groupName && !(progress?.restore === restore && progress.releasedAt)) targets.push({ namespace: g.metadata.namespace ?? '', restore, start: refOf(g) });
   }
   for (const v of vs.items) {
-    const orphan = v.spec?.groupName && !groupKeys.has(`${v.metadata.namespace}/${v.spec.groupName}`);
-    if (orphan && isStripped(v) && !v.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED]) targets.push({ namespace: v.metadata.namespace ?? '', restore: restoreOf(v)!, start: refOf(v) });
+    const orphan = !v.spec?.groupName || !groupKeys.has(`${v.metadata.namespace}/${v.spec.groupName}`);
+    if (orphan && isStripped(v) && v.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED] !== restoreOf(v)) targets.push({ namespace: v.metadata.namespace ?? '', restore: restoreOf(v)!, start: refOf(v) });
   }
   return targets;
 }
@@ -140,6 +140,7 @@ async function topsOf(run: Run, world: World, targets: Target[]): Promise<Map<st
   for (const t of targets) {
     const where = locateTop(world, t.start);
     if ('top' in where) tops.set(where.top, t.restore);
+    else if ('ungrouped' in where) await releaseLoner(run.deps, world, t);
     else if ('missingGroup' in where) {
       const o = orphans.get(where.missingGroup) ?? { restore: t.restore, held: [] };
       if (!o.held.some((m) => m.kind === where.below.kind && m.name === where.below.name)) o.held.push(where.below);
@@ -148,6 +149,20 @@ async function topsOf(run: Run, world: World, targets: Target[]): Promise<Map<st
   }
   for (const [group, o] of orphans) await record(run, o.restore, [missingGroupEvent(world.namespace, group, o.restore, o.held)]);
   return tops;
+}
+
+/**
+ * The modifier holds every restored VM, grouped or not; a VM in no group has no order to wait
+ * for, so it gets its backed-up power state back at once.
+ */
+async function releaseLoner(deps: SequencerDeps, world: World, t: Target): Promise<void> {
+  const v = world.vms.get(t.start.name);
+  if (!v || t.start.kind !== KIND_VM || restoreOf(v) !== t.restore || !isStripped(v)) return;
+  if (v.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED] === t.restore) return;
+  const on = intentOf(v) === 'PoweredOn';
+  const body = { metadata: { annotations: { [ANNOTATION_RESTORE_RELEASED]: t.restore } }, ...(on ? { spec: { powerState: 'PoweredOn' } } : {}) };
+  await deps.kube.patch(memberRef(world.namespace, t.start), { type: 'merge', body });
+  deps.logger.info({ vm: `${world.namespace}/${v.metadata.name}`, powerOn: on }, 'released a restored VM that is in no group');
 }
 
 async function restoreObject(run: Run, name: string): Promise<KubeObject | undefined> {

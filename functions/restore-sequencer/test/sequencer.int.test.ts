@@ -276,6 +276,18 @@ describe('restore sequencer (control plane)', function () {
     assert.equal(live.spec.powerState, 'PoweredOff');
   });
 
+  it('a restored VM in no group gets its backed-up power state back at once', async () => {
+    const s = await scenario('seq-loner');
+    await s.create(backedUpVm('solo', undefined));
+    await s.createOnly(backedUpVm('solo-off', undefined, 'PoweredOff'));
+    assert.deepEqual(await s.powers('solo', 'solo-off'), ['PoweredOn', 'PoweredOff']);
+    await s.deliver(pingEvent()); // the tick finds the one whose event was lost
+    assert.equal((await s.vm('solo-off')).metadata.annotations?.[ANNOTATION_RESTORE_RELEASED], s.restore);
+    const rv = (await s.vm('solo')).metadata.resourceVersion;
+    await s.deliver(pingEvent());
+    assert.equal((await s.vm('solo')).metadata.resourceVersion, rv);
+  });
+
   it('a restore without the resource modifier: nothing held, nothing sequenced, said so', async () => {
     const s = await scenario('seq-bare', { modifier: false });
     await s.create(asKube(vmg('app', { powerState: 'PoweredOn', bootOrder: [[vmMember('db')]] })));
