@@ -119,14 +119,22 @@ async function oneGroup(
 ): Promise<void> {
   const samples: number[] = [];
   const floors: number[] = [];
+  const applied: number[] = [];
   let small: Counts | undefined;
   for (let i = 0; i < SMALL_RUNS; i++) {
     const ns = await plane.newNamespace('bench-one');
     const created = await createMany(env, ns, groupFixture('app', 10));
     env.log.reset();
     const event = apiServerEvent('add', created.get('VirtualMachineGroup/app')!);
+    const sent = performance.now();
     const { ms, value: res } = await timed(() => postEvent(server.url, event));
     if (res.status >= 300) throw new Error(`labeler answered ${res.status}`);
+    const lastWrite = Math.max(
+      ...env.log.calls
+        .filter((c) => c.verb === 'patch' && c.outcome === 'success')
+        .map((c) => c.at),
+    );
+    applied.push(lastWrite - sent);
     const s = await env.admin.get({
       apiVersion: 'v1',
       kind: 'Secret',

@@ -13,7 +13,8 @@ import type { LabelerDeps } from '../handler.ts';
 import { VMOP_API_VERSION } from '../../vmgroup/names.ts';
 
 export interface CallLog {
-  calls: Array<{ verb: string; resource: string; outcome: string }>;
+  /** `at`: performance.now() when the call finished. */
+  calls: Array<{ verb: string; resource: string; outcome: string; at: number }>;
   reset(): void;
   count(verb: string, resource?: string): number;
   writes(): number;
@@ -26,7 +27,8 @@ export function callLog(): CallLog & {
   return {
     calls,
     observer: {
-      kubeCall: (verb, resource, outcome) => void calls.push({ verb, resource, outcome }),
+      kubeCall: (verb, resource, outcome) =>
+        void calls.push({ verb, resource, outcome, at: performance.now() }),
     },
     reset: () => void calls.splice(0),
     count: (verb, resource) =>
