@@ -8,6 +8,7 @@ import { ConflictError } from '../runtime/errors.ts';
 import { members } from '../vmgroup/boot-order.ts';
 import { VELERO_RESTORE_NAME_LABEL } from '../vmgroup/names.ts';
 import { membersMissingEvent, modifierMissingEvent, needsReport, stripIncompleteEvent, TERMINAL_PHASES, usesOurModifier, type RestoreLike } from './report.ts';
+import { findRestore, veleroLabelValue } from './restore-lookup.ts';
 import { pvcFixPatch, verify } from './verify.ts';
 
 export interface FixerDeps {
@@ -18,7 +19,6 @@ export interface FixerDeps {
 }
 
 const VMOP = 'vmoperator.vmware.com/v1alpha5';
-export const RESTORE_API = { apiVersion: 'velero.io/v1', kind: 'Restore' } as const;
 
 function restoreNameOf(obj: KubeObject): string | undefined {
   return obj.metadata.labels?.[VELERO_RESTORE_NAME_LABEL];
@@ -54,7 +54,7 @@ async function fixPvc(pvc: KubeObject, deps: FixerDeps): Promise<void> {
 }
 
 async function getRestore(name: string, deps: FixerDeps): Promise<RestoreLike | undefined> {
-  const r = await deps.kube.get<RestoreLike>({ ...RESTORE_API, namespace: deps.veleroNamespace, name });
+  const r = await findRestore<RestoreLike>(deps.kube, deps.veleroNamespace, name);
   if (!r) deps.logger.warn({ restore: name, namespace: deps.veleroNamespace }, 'restored object names a Restore that is not there; nothing to report on');
   return r;
 }
@@ -62,7 +62,7 @@ async function getRestore(name: string, deps: FixerDeps): Promise<RestoreLike | 
 async function reportStrip(namespace: string, restoreName: string, deps: FixerDeps): Promise<void> {
   const restore = await getRestore(restoreName, deps);
   if (!restore) return;
-  const options = { labelSelector: `${VELERO_RESTORE_NAME_LABEL}=${restoreName}` };
+  const options = { labelSelector: `${VELERO_RESTORE_NAME_LABEL}=${restoreName}` }; // the label's value, as found on the object
   const [vms, groups, pvcs] = await Promise.all([
     deps.kube.list(VMOP, 'VirtualMachine', namespace, options),
     deps.kube.list(VMOP, 'VirtualMachineGroup', namespace, options),
@@ -81,7 +81,7 @@ async function onRestore(restore: RestoreLike, deps: FixerDeps): Promise<void> {
     return;
   }
   // Ended: a group member the restore did not create was most likely rejected by the webhook.
-  const groups = await deps.kube.list(VMOP, 'VirtualMachineGroup', undefined, { labelSelector: `${VELERO_RESTORE_NAME_LABEL}=${restore.metadata.name}` });
+  const groups = await deps.kube.list(VMOP, 'VirtualMachineGroup', undefined, { labelSelector: `${VELERO_RESTORE_NAME_LABEL}=${veleroLabelValue(restore.metadata.name)}` });
   const byNamespace = new Map<string, KubeObject[]>();
   for (const g of groups.items) byNamespace.set(g.metadata.namespace ?? '', [...(byNamespace.get(g.metadata.namespace ?? '') ?? []), g]);
   for (const [namespace, gs] of byNamespace) {

@@ -10,6 +10,7 @@ export const FIXER_RULES: readonly PolicyRule[] = [
   // Restored PVCs: the per-VM CNS keys and the old CNS finalizer (get re-reads after a conflict).
   { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'patch'] },
   // The Restore a restored object names, and the report on it (get+patch bump a repeated Event).
-  { apiGroups: ['velero.io'], resources: ['restores'], verbs: ['get'] },
+  // list: a name longer than 63 characters is only in the label as its hashed form.
+  { apiGroups: ['velero.io'], resources: ['restores'], verbs: ['get', 'list'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'get', 'patch'] },
 ];

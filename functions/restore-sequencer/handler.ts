@@ -16,6 +16,7 @@ import { ConflictError } from '../runtime/errors.ts';
 import type { Kube, KubeObject, ObjectRef } from '../runtime/kube-api.ts';
 import { KIND_VM, KIND_VMG, type MemberRef } from '../vmgroup/boot-order.ts';
 import { ANNOTATION_RESTORE_PROGRESS, ANNOTATION_RESTORE_RELEASED, EVENT_TYPE_RESTORE_GROUP_READY, EVENT_TYPE_RESTORE_SEQUENCE_DUE, VELERO_RESTORE_NAME_LABEL } from '../vmgroup/names.ts';
+import { findRestore, veleroLabelValue } from '../restore-fixer/restore-lookup.ts';
 import { decide, type Decision, type Progress } from './plan.ts';
 import { decisionEvents, dueReply, missingGroupEvent, readyReply, releasedReply } from './report.ts';
 import { intentOf, isStripped, locateTop, restoreOf, type Member, type Vm, type Vmg, type World } from './tree.ts';
@@ -92,9 +93,10 @@ async function targetsOf(event: InboundEvent, deps: SequencerDeps): Promise<Targ
     // While a restore runs, its objects' own events drive the sequence; its end is what matters
     // here (groups still incomplete then will not be completed by it).
     if (!TERMINAL.includes(String((obj as { status?: { phase?: string } }).status?.phase ?? ''))) return [];
-    const selector = { labelSelector: `${VELERO_RESTORE_NAME_LABEL}=${obj.metadata.name}` };
+    const label = veleroLabelValue(obj.metadata.name);
+    const selector = { labelSelector: `${VELERO_RESTORE_NAME_LABEL}=${label}` };
     const [gs, vs] = await Promise.all([deps.kube.list(VMOP, KIND_VMG, undefined, selector), deps.kube.list(VMOP, KIND_VM, undefined, selector)]);
-    return [...gs.items, ...vs.items].map((o) => ({ namespace: o.metadata.namespace ?? '', restore: obj.metadata.name, start: refOf(o) }));
+    return [...gs.items, ...vs.items].map((o) => ({ namespace: o.metadata.namespace ?? '', restore: label, start: refOf(o) }));
   }
   const restore = obj.metadata.labels?.[VELERO_RESTORE_NAME_LABEL];
   // A member whose sequence is finished costs nothing (VM Operator keeps updating it).
@@ -166,7 +168,7 @@ async function releaseLoner(deps: SequencerDeps, world: World, t: Target): Promi
 }
 
 async function restoreObject(run: Run, name: string): Promise<KubeObject | undefined> {
-  if (!run.restores.has(name)) run.restores.set(name, await run.deps.kube.get({ apiVersion: 'velero.io/v1', kind: 'Restore', namespace: run.deps.veleroNamespace, name }));
+  if (!run.restores.has(name)) run.restores.set(name, await findRestore(run.deps.kube, run.deps.veleroNamespace, name));
   return run.restores.get(name);
 }
 

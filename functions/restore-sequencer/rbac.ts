@@ -8,6 +8,7 @@ export const SEQUENCER_RULES: readonly PolicyRule[] = [
   // writing captured network, power state, and progress on the top group.
   { apiGroups: ['vmoperator.vmware.com'], resources: ['virtualmachines', 'virtualmachinegroups'], verbs: ['list', 'patch'] },
   // Progress is reported on the Restore as Events (get+patch bump a repeated Event).
-  { apiGroups: ['velero.io'], resources: ['restores'], verbs: ['get'] },
+  // list: a name longer than 63 characters is only in the label as its hashed form.
+  { apiGroups: ['velero.io'], resources: ['restores'], verbs: ['get', 'list'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'get', 'patch'] },
 ];

@@ -12,6 +12,7 @@ import { REASON_RESTORE_MEMBERS_MISSING, REASON_RESTORE_MODIFIER_MISSING, REASON
 import { asKube, vm, vmg, vmMember } from '../../vmgroup/test/builders.ts';
 import { handle, type FixerDeps } from '../handler.ts';
 import { FIXER_RULES } from '../rbac.ts';
+import { veleroLabelValue } from '../restore-lookup.ts';
 import { kubeAs } from './identity.ts';
 import { dirtyPvc, dirtyVm } from './dirty-objects.ts';
 import { restoreObject, veleroCreate } from './velero-create.ts';
@@ -127,6 +128,17 @@ describe('restore fixer (control plane)', function () {
     const missing = (await eventsFor('r-ended')).find((e) => e.reason === REASON_RESTORE_MEMBERS_MISSING);
     assert.ok(missing, 'a members-missing Warning');
     assert.match(missing.message!, new RegExp(`2 group member\\(s\\) in ${ns}: VirtualMachine ${ns}/db \\(group app\\), VirtualMachine ${ns}/web-2 \\(group app\\)`));
+  });
+
+  it('finds a Restore whose name is too long for the label Velero puts on what it restores', async () => {
+    const ns = await cluster.newNamespace('fix-long');
+    const name = `nightly-restore-of-the-applications-namespace-${'x'.repeat(30)}`;
+    await newRestore(name, { backupName: 'b6' });
+    const label = veleroLabelValue(name);
+    assert.equal(label.length, 63);
+    const v = await veleroCreate(kube, dirtyVm('db'), { restore: label, backup: 'b6', namespace: ns, modifier: false });
+    await handle(apiServerEvent('add', v), deps);
+    assert.deepEqual((await eventsFor(name)).map((e) => e.reason), [REASON_RESTORE_STRIP_INCOMPLETE]);
   });
 
   it('catches up on the tick with PVCs whose events were lost', async () => {
