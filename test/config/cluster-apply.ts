@@ -21,12 +21,13 @@ export interface ApplyResult {
   stored?: KubeObject;
 }
 
-interface Response {
+export interface Response {
   status: number;
   body: unknown;
 }
 
-async function request(
+/** One raw request with the kubeconfig's credentials (scripts/demo uses it for the status subresource). */
+export async function request(
   kc: KubeConfig,
   method: string,
   path: string,

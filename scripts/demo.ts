@@ -1,0 +1,439 @@
+// `npm run demo`: the product's main job on a local control plane, start to finish, in plain words.
+//   1. start etcd + kube-apiserver with the VM Operator, Velero and Knative CRDs (test/harness);
+//   2. apply config/overlays/dev as rendered by kustomize (ServiceAccounts, RBAC, Broker, Triggers,
+//      sources, ConfigMaps: the Knative objects are stored, no Knative controller runs here);
+//   3. start every function as the image does, each as its own ServiceAccount;
+//   4. stand in for Knative: watch what the ApiServerSources watch and deliver the same CloudEvents
+//      through the Triggers (retries, replies back into the Broker);
+//   5. create a namespace with two groups (one nested), show the labels and the backup command;
+//   6. restore it the way Velero does (resource modifiers, item order) and show the power-on order.
+// Ends with a summary and checks; exit 0 when every check holds. --keep leaves it all running.
+import { parseArgs } from 'node:util';
+import { functionNames } from '../functions/registry.ts';
+import { createKube } from '../functions/runtime/kube.ts';
+import type { Kube, KubeObject } from '../functions/runtime/kube-api.ts';
+import {
+  ANNOTATION_CAPTURED_NETWORK,
+  ANNOTATION_LABELLED_SECRETS,
+  RESOURCE_MODIFIER_CONFIGMAP,
+  memberLabelKey,
+} from '../functions/vmgroup/names.ts';
+import { startControlPlane } from '../test/harness/index.ts';
+import type { ControlPlane } from '../test/harness/index.ts';
+import {
+  ensureNamespaces,
+  failures,
+  request,
+  serverSideApply,
+} from '../test/config/cluster-apply.ts';
+import { CONFIG_DIR, kustomizeBuild } from '../test/config/render.ts';
+import { DemoBroker } from './demo/broker.ts';
+import type { Delivery } from './demo/broker.ts';
+import {
+  EXPECTED_ORDER,
+  KEPT_OFF,
+  NAMESPACE,
+  NESTED_GROUP,
+  OUTSIDE,
+  TOP_GROUP,
+  application,
+  networkStatus,
+  secrets,
+} from './demo/fixture.ts';
+import { startFunction, stopFunctions } from './demo/functions.ts';
+import type { RunningFunction } from './demo/functions.ts';
+import { restoreInto } from './demo/restore.ts';
+import type { PowerOn } from './demo/restore.ts';
+import { say, table } from './demo/say.ts';
+import { startSources, toCloudEvent } from './demo/source.ts';
+import type { RunningSources, WatchedChange } from './demo/source.ts';
+import { watchProductEvents } from './demo/product-events.ts';
+import type { ProductEvent } from './demo/product-events.ts';
+
+const HELP = `Usage: npm run demo [-- --keep]
+
+Runs velero-vmgroup-functions end to end on a local control plane it starts itself (etcd +
+kube-apiserver built from Go modules on first use, which takes a while once), then cleans up.
+
+  --keep   leave the control plane and the functions running; prints the kubeconfig path.
+           Stop with Ctrl-C.
+  --help   this text`;
+
+const PRODUCT_NS = 'vmgroup-backup';
+const VELERO_NS = 'velero';
+const RESTORED_NS = `${NAMESPACE}-restored`;
+
+interface Check {
+  what: string;
+  ok: boolean;
+  detail?: string;
+}
+
+interface Run {
+  plane: ControlPlane;
+  admin: Kube;
+  config: KubeObject[];
+  fns: RunningFunction[];
+  broker: DemoBroker;
+  sources?: RunningSources;
+  stopEvents?: () => void;
+  productEvents: ProductEvent[];
+  checks: Check[];
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  say.step(
+    'Starting a local Kubernetes control plane (etcd + kube-apiserver, RBAC on) with the VM Operator, Velero and Knative CRDs',
+  );
+  const plane = await startControlPlane({ log: (l) => say.detail(l) });
+  const run = await setUp(plane);
+  let exit = 1;
+  try {
+    await phaseBackup(run);
+    const backupSnapshot = await backedUpObjects(run);
+    const powerOns = await phaseRestore(run, backupSnapshot);
+    exit = summary(run, powerOns);
+  } finally {
+    if (values.keep) await keep(run);
+    await tearDown(run);
+  }
+  return exit;
+}
+
+async function setUp(plane: ControlPlane): Promise<Run> {
+  say.step('Applying config/overlays/dev, rendered by kustomize, to the cluster');
+  const config = await kustomizeBuild(`${CONFIG_DIR}/overlays/dev`);
+  const kc = plane.kubeConfig();
+  await ensureNamespaces(
+    kc,
+    new Set(config.map((o) => o.metadata.namespace).filter((n): n is string => Boolean(n))),
+  );
+  const applied = await serverSideApply(kc, config, { dryRun: false });
+  const failed = failures(applied);
+  if (failed.length > 0)
+    throw new Error(`the API server refused parts of the config:\n${failed.join('\n')}`);
+  const byKind = new Map<string, number>();
+  for (const o of config) byKind.set(o.kind, (byKind.get(o.kind) ?? 0) + 1);
+  say.line(
+    `applied ${config.length} objects: ${[...byKind].map(([k, n]) => `${n} ${k}`).join(', ')}`,
+  );
+  say.detail(
+    '(no Knative controller runs here: this demo delivers the events itself, through those Triggers)',
+  );
+
+  say.step(
+    'Starting the functions, each as its own ServiceAccount with the RBAC the config grants',
+  );
+  const fns: RunningFunction[] = [];
+  for (const name of functionNames()) {
+    fns.push(
+      await startFunction(
+        name,
+        await plane.kubeconfigForServiceAccount(PRODUCT_NS, name),
+        plane.dir,
+      ),
+    );
+    say.line(`${name.padEnd(20)} ready at ${fns.at(-1)?.url}`);
+  }
+  const run: Run = {
+    plane,
+    admin: createKube(plane.kubeconfigPath),
+    config,
+    fns,
+    broker: new DemoBroker(config, Object.fromEntries(fns.map((f) => [f.name, f.url])), onDelivery),
+    productEvents: [],
+    checks: [],
+  };
+  say.step(
+    'Standing in for Knative: watching what the ApiServerSources watch, delivering through the Triggers',
+  );
+  run.sources = await startSources(
+    config,
+    (sa) => plane.kubeconfigForServiceAccount(PRODUCT_NS, sa),
+    (change) => publish(run, change),
+    (apiVersion) =>
+      apiVersion.startsWith('datamover.cnsdp.vmware.com/') && !process.env['DEMO_WATCH_UPLOADS'],
+  );
+  run.stopEvents = await watchProductEvents(kc, VELERO_NS, (e) => {
+    run.productEvents.push(e);
+    say.line(`Event on ${e.on}: ${e.reason}`);
+    say.detail(e.message.length > 300 ? `${e.message.slice(0, 299)}…` : e.message);
+  });
+  say.line(
+    `${config.filter((o) => o.kind === 'ApiServerSource').length} sources, ${config.filter((o) => o.kind === 'Trigger').length} Triggers`,
+  );
+  return run;
+}
+
+function publish(run: Run, change: WatchedChange): void {
+  run.broker.touch();
+  run.broker.publish(toCloudEvent(change));
+}
+
+function onDelivery(d: Delivery): void {
+  if (d.status >= 300) {
+    say.line(
+      `! ${d.subscriber} answered ${d.status} to ${d.event.type} after ${d.attempts} attempt(s)`,
+    );
+  }
+  if (d.reply) say.line(`${d.subscriber} replied ${d.reply.type}`);
+}
+
+async function createApplication(run: Run): Promise<void> {
+  const app = application();
+  await ensureNamespaces(run.plane.kubeConfig(), [NAMESPACE]);
+  for (const o of [...secrets(), ...app.configMaps, ...app.pvcs, ...app.groups, ...app.vms])
+    await run.admin.create(o);
+  // What VM Operator would report once the VMs run: the labeler copies it for the restore.
+  for (const [i, v] of app.vms.entries()) {
+    const path = `/apis/${v.apiVersion}/namespaces/${NAMESPACE}/virtualmachines/${v.metadata.name}/status`;
+    const res = await request(
+      run.plane.kubeConfig(),
+      'PATCH',
+      path,
+      JSON.stringify({ status: networkStatus(i) }),
+      'application/merge-patch+json',
+    );
+    if (res.status !== 200) throw new Error(`status of ${v.metadata.name}: ${res.status}`);
+  }
+  say.line(
+    `created in namespace ${NAMESPACE}: groups ${TOP_GROUP} (db, then group ${NESTED_GROUP} after 3s) and ${NESTED_GROUP} (web-1, then web-2 and web-canary after 2s)`,
+  );
+  say.detail(
+    'with their bootstrap Secrets (db-cloud-init, web-cloud-init) and PVCs; web-canary is powered off on purpose;',
+  );
+  say.detail(
+    `${OUTSIDE.vm} (with Secret ${OUTSIDE.secret} and PVC jumpbox-home) belongs to no group`,
+  );
+}
+
+async function phaseBackup(run: Run): Promise<void> {
+  say.step(`Creating the application in namespace ${NAMESPACE}`);
+  await createApplication(run);
+  await run.broker.settled();
+  say.step('What the backup labeler did (every change arrived as an ApiServerSource CloudEvent)');
+  await reportLabels(run);
+
+  say.step('Backing up the group with Velero');
+  const key = memberLabelKey(TOP_GROUP);
+  say.line('the command a user runs:');
+  say.detail(
+    `velero backup create ${NAMESPACE}-backup --include-namespaces ${NAMESPACE} --selector ${key}`,
+  );
+  await run.admin.create({
+    apiVersion: 'velero.io/v1',
+    kind: 'Backup',
+    metadata: { name: `${NAMESPACE}-backup`, namespace: VELERO_NS },
+    spec: {
+      includedNamespaces: [NAMESPACE],
+      labelSelector: { matchExpressions: [{ key, operator: 'Exists' }] },
+      storageLocation: 'default',
+    },
+    status: { phase: 'New' },
+  });
+  await run.broker.settled();
+}
+
+async function labelled(run: Run, group: string): Promise<KubeObject[]> {
+  const labelSelector = memberLabelKey(group);
+  const lists = await Promise.all(
+    [
+      ['vmoperator.vmware.com/v1alpha5', 'VirtualMachineGroup'],
+      ['vmoperator.vmware.com/v1alpha5', 'VirtualMachine'],
+      ['v1', 'ConfigMap'],
+      ['v1', 'PersistentVolumeClaim'],
+    ].map(([av, k]) => run.admin.list(av as string, k as string, NAMESPACE, { labelSelector })),
+  );
+  return lists.flatMap((l) => l.items);
+}
+
+async function reportLabels(run: Run): Promise<void> {
+  const top = await labelled(run, TOP_GROUP);
+  const nested = await labelled(run, NESTED_GROUP);
+  const groupObj = await run.admin.get({
+    apiVersion: 'vmoperator.vmware.com/v1alpha5',
+    kind: 'VirtualMachineGroup',
+    namespace: NAMESPACE,
+    name: TOP_GROUP,
+  });
+  const labelledSecrets = JSON.parse(
+    groupObj?.metadata.annotations?.[ANNOTATION_LABELLED_SECRETS] ?? '[]',
+  ) as string[];
+  const rows = [['object', memberLabelKey(TOP_GROUP), memberLabelKey(NESTED_GROUP)]];
+  for (const o of top)
+    rows.push([
+      `${o.kind} ${o.metadata.name}`,
+      o.metadata.labels?.[memberLabelKey(TOP_GROUP)] ?? '',
+      nested.some((n) => n.kind === o.kind && n.metadata.name === o.metadata.name)
+        ? (o.metadata.labels?.[memberLabelKey(NESTED_GROUP)] ?? '')
+        : '',
+    ]);
+  for (const s of labelledSecrets) rows.push([`Secret ${s}`, 'Secret', '']);
+  for (const r of table(rows)) say.detail(r);
+  const captured = top
+    .filter((o) => o.metadata.annotations?.[ANNOTATION_CAPTURED_NETWORK])
+    .map((o) => o.metadata.name);
+  say.line(`network identity captured for restore on: ${captured.join(', ') || '(none)'}`);
+  const outside =
+    top.some((o) => o.metadata.name.startsWith(OUTSIDE.vm)) ||
+    labelledSecrets.includes(OUTSIDE.secret);
+  run.checks.push(
+    {
+      what: `every object of group ${TOP_GROUP} is labelled (2 groups, 4 VMs, 3 PVCs, 2 Secrets)`,
+      ok:
+        count(top, 'VirtualMachineGroup') === 2 &&
+        count(top, 'VirtualMachine') === 4 &&
+        count(top, 'PersistentVolumeClaim') === 3 &&
+        ['db-cloud-init', 'web-cloud-init'].every((s) => labelledSecrets.includes(s)),
+      detail: `${top.length} objects + ${labelledSecrets.length} Secrets`,
+    },
+    {
+      what: `the nested group ${NESTED_GROUP} carries its own label on its members`,
+      ok: count(nested, 'VirtualMachine') === 3,
+    },
+    { what: `${OUTSIDE.vm}, its Secret and PVC are left out`, ok: !outside },
+    { what: 'network identity captured on the VMs that report one', ok: captured.length >= 4 },
+  );
+}
+
+const count = (objs: KubeObject[], kind: string): number =>
+  objs.filter((o) => o.kind === kind).length;
+
+/** What Velero would store for `--selector`: the labelled objects as they are now. Secrets come from the demo's own definition (it never reads them back). */
+async function backedUpObjects(run: Run): Promise<KubeObject[]> {
+  const objs = await labelled(run, TOP_GROUP);
+  const group = objs.find((o) => o.kind === 'VirtualMachineGroup' && o.metadata.name === TOP_GROUP);
+  const names = JSON.parse(
+    group?.metadata.annotations?.[ANNOTATION_LABELLED_SECRETS] ?? '[]',
+  ) as string[];
+  const secretObjs = secrets()
+    .filter((s) => names.includes(s.metadata.name))
+    .map((s) => ({
+      ...s,
+      metadata: { ...s.metadata, labels: { [memberLabelKey(TOP_GROUP)]: 'Secret' } },
+    }));
+  say.line(
+    `Velero would store ${objs.length + secretObjs.length} objects for that selector (the ${NAMESPACE} namespace comes along)`,
+  );
+  return [...secretObjs, ...objs];
+}
+
+async function phaseRestore(run: Run, backedUp: KubeObject[]): Promise<PowerOn[]> {
+  say.step(`Restoring the backup into namespace ${RESTORED_NS}, the way Velero does`);
+  say.line('the command a user runs:');
+  const selector = memberLabelKey(TOP_GROUP);
+  say.detail(
+    `velero restore create ${NAMESPACE}-restore --from-backup ${NAMESPACE}-backup --selector ${selector} \\`,
+  );
+  say.detail(
+    `  --namespace-mappings ${NAMESPACE}:${RESTORED_NS} --resource-modifier-configmap ${RESOURCE_MODIFIER_CONFIGMAP}`,
+  );
+  const plan = {
+    backup: `${NAMESPACE}-backup`,
+    restore: `${NAMESPACE}-restore`,
+    from: NAMESPACE,
+    to: RESTORED_NS,
+    veleroNamespace: VELERO_NS,
+    selector,
+  };
+  const result = await restoreInto(run.admin, run.plane, backedUp, plan, (text) => say.line(text));
+  await run.broker.settled();
+  return result;
+}
+
+function summary(run: Run, powerOns: PowerOn[]): number {
+  say.step('Summary');
+  const first = powerOns[0]?.at ?? 0;
+  say.line('power-on order after the restore (as the restore sequencer released it):');
+  for (const p of powerOns)
+    say.detail(
+      `+${((p.at - first) / 1000).toFixed(1)}s  ${p.kind} ${p.name} → PoweredOn   (${new Date(p.at).toISOString().slice(11, 23)})`,
+    );
+  const onNames = powerOns.map((p) => p.name);
+  const expected: string[] = EXPECTED_ORDER.map((e) => e.vm);
+  run.checks.push({
+    what: `VMs powered on in boot order: ${expected.join(' → ')}`,
+    ok: JSON.stringify(onNames.filter((n) => expected.includes(n))) === JSON.stringify(expected),
+    detail: onNames.join(', '),
+  });
+  for (const e of EXPECTED_ORDER.slice(1)) {
+    const at = powerOns.find((p) => p.name === e.vm)?.at;
+    const gap = at === undefined ? NaN : at - first;
+    run.checks.push({
+      what: `${e.vm} waited its powerOnDelay (≥ ${e.afterMs / 1000}s after db)`,
+      ok: gap >= e.afterMs - 250,
+      detail: Number.isNaN(gap) ? 'never powered on' : `${(gap / 1000).toFixed(1)}s`,
+    });
+  }
+  for (const name of KEPT_OFF)
+    run.checks.push({
+      what: `${name} stays off (it was off at backup)`,
+      ok: !onNames.includes(name),
+    });
+  const reasons = new Set(run.productEvents.map((e) => e.reason));
+  run.checks.push({
+    what: 'the Backup got its coverage report (VMGroupBackupExpanded)',
+    ok: reasons.has('VMGroupBackupExpanded'),
+  });
+  run.checks.push({
+    what: 'the Restore reports the group released (VMGroupRestoreReleased)',
+    ok: reasons.has('VMGroupRestoreReleased'),
+  });
+  const refused = run.broker.deliveries.filter((d) => d.status >= 300);
+  run.checks.push({
+    what: 'every delivered event was accepted (no function refused or failed one)',
+    ok: refused.length === 0,
+    detail: `${run.broker.deliveries.length} deliveries`,
+  });
+  say.blank();
+  for (const c of run.checks)
+    say.detail(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.what}${c.detail ? ` (${c.detail})` : ''}`);
+  const failed = run.checks.filter((c) => !c.ok).length;
+  say.blank();
+  say.line(
+    failed === 0
+      ? `All ${run.checks.length} checks hold. Demo finished in ${say.elapsedSeconds().toFixed(0)}s.`
+      : `${failed} of ${run.checks.length} checks failed; function logs are in ${run.plane.dir}`,
+  );
+  return failed === 0 ? 0 : 1;
+}
+
+async function keep(run: Run): Promise<void> {
+  say.step('Keeping everything running (--keep)');
+  say.line(`kubeconfig: ${run.plane.kubeconfigPath}`);
+  say.detail(
+    `try: KUBECONFIG=${run.plane.kubeconfigPath} kubectl -n ${RESTORED_NS} get vm,vmg --show-labels`,
+  );
+  say.detail(`function logs: ${run.plane.dir}/<function>.log — press Ctrl-C to stop and clean up`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+async function tearDown(run: Run): Promise<void> {
+  run.sources?.stop();
+  run.stopEvents?.();
+  await stopFunctions(run.fns);
+  await run.plane.stop();
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(
+      `\ndemo failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,146 @@
+// The demo's application: namespace `shop` with a group `shop` (database first, then the nested
+// group `web` 3 s later) and `web` (web-1, then 2 s later web-2 and web-canary, which was
+// powered off on purpose). Their bootstrap Secrets and their PVCs belong to the
+// groups; a `jumpbox` VM with its own Secret and PVC does not, and must stay out of the backup.
+import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import {
+  bootstraps,
+  groupMember,
+  pvcVolume,
+  vm,
+  vmg,
+  vmMember,
+} from '../../functions/vmgroup/test/builders.ts';
+
+export const NAMESPACE = 'shop';
+export const TOP_GROUP = 'shop';
+export const NESTED_GROUP = 'web';
+/** The powerOnDelay of each stage, as the boot order says; the summary checks the restore kept them. */
+export const EXPECTED_ORDER = [
+  { vm: 'db', afterMs: 0 },
+  { vm: 'web-1', afterMs: 3000 },
+  { vm: 'web-2', afterMs: 5000 },
+] as const;
+export const KEPT_OFF = ['web-canary'];
+export const OUTSIDE = { vm: 'jumpbox', secret: 'jumpbox-ssh' };
+
+/** Secrets are written, never read back: the demo restores them from this definition. */
+export function secrets(ns = NAMESPACE): KubeObject[] {
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db-cloud-init', namespace: ns },
+      stringData: { 'user-data': '#cloud-config\nhostname: db\n' },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'web-cloud-init', namespace: ns },
+      stringData: { 'user-data': '#cloud-config\npackages: [nginx]\n' },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: OUTSIDE.secret, namespace: ns },
+      stringData: { 'user-data': '#cloud-config\nhostname: jumpbox\n' },
+    },
+  ];
+}
+
+const pvc = (name: string, ns: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: { name, namespace: ns },
+  spec: {
+    accessModes: ['ReadWriteOnce'],
+    resources: { requests: { storage: '10Gi' } },
+    storageClassName: 'wcp-storage',
+  },
+});
+
+/** Network as VM Operator would report it once a VM runs; the labeler copies it for the restore. */
+export function networkStatus(index: number): Record<string, unknown> {
+  const ip = `10.10.0.${10 + index}`;
+  return {
+    network: {
+      primaryIP4: ip,
+      interfaces: [
+        {
+          name: 'eth0',
+          ip: {
+            macAddr: `00:50:56:aa:00:${(10 + index).toString(16).padStart(2, '0')}`,
+            addresses: [{ address: `${ip}/24` }],
+          },
+        },
+      ],
+    },
+  };
+}
+
+const network = { interfaces: [{ name: 'eth0', network: { name: 'shop-net' } }] };
+
+export function application(ns = NAMESPACE): {
+  configMaps: KubeObject[];
+  pvcs: KubeObject[];
+  groups: KubeObject[];
+  vms: KubeObject[];
+} {
+  const o = { namespace: ns };
+  return {
+    // ConfigMaps enter a closure only as the same-named fallback of a raw bootstrap reference;
+    // this application bootstraps from Secrets.
+    configMaps: [],
+    pvcs: ['db-data', 'web-1-data', 'web-2-data', 'jumpbox-home'].map((n) => pvc(n, ns)),
+    groups: [
+      vmg(TOP_GROUP, {
+        ...o,
+        bootOrder: [[vmMember('db')], { members: [groupMember(NESTED_GROUP)], powerOnDelay: '3s' }],
+      }),
+      vmg(NESTED_GROUP, {
+        ...o,
+        groupName: TOP_GROUP,
+        bootOrder: [
+          [vmMember('web-1')],
+          { members: [vmMember('web-2'), vmMember('web-canary')], powerOnDelay: '2s' },
+        ],
+      }),
+    ] as unknown as KubeObject[],
+    vms: [
+      vm('db', {
+        ...o,
+        groupName: TOP_GROUP,
+        bootstrap: bootstraps.cloudInitRaw('db-cloud-init'),
+        volumes: [pvcVolume('db-data')],
+        network,
+      }),
+      vm('web-1', {
+        ...o,
+        groupName: NESTED_GROUP,
+        bootstrap: bootstraps.cloudInitRaw('web-cloud-init'),
+        volumes: [pvcVolume('web-1-data')],
+        network,
+      }),
+      vm('web-2', {
+        ...o,
+        groupName: NESTED_GROUP,
+        bootstrap: bootstraps.cloudInitRaw('web-cloud-init'),
+        volumes: [pvcVolume('web-2-data')],
+        network,
+      }),
+      vm('web-canary', {
+        ...o,
+        groupName: NESTED_GROUP,
+        powerState: 'PoweredOff',
+        bootstrap: bootstraps.cloudInitRaw('web-cloud-init'),
+        network,
+      }),
+      vm(OUTSIDE.vm, {
+        ...o,
+        bootstrap: bootstraps.cloudInitRaw(OUTSIDE.secret),
+        volumes: [pvcVolume('jumpbox-home')],
+        network,
+      }),
+    ] as unknown as KubeObject[],
+  };
+}

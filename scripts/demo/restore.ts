@@ -1,0 +1,152 @@
+// A Velero restore as its item loop performs one (pkg/restore/restore.go): a Restore object naming
+// the resource-modifier ConfigMap, then each backed-up item with its metadata reset and status
+// dropped, the modifiers applied, the namespace mapped and the restore labels added, created in
+// Velero's order (Secrets, ConfigMaps, PVCs before the rest; the rest alphabetically by resource,
+// so VirtualMachineGroups before VirtualMachines). The item transformation is the one the restore
+// tests use (functions/restore-fixer/test/velero-create.ts). While it runs, every VM's power
+// state is watched, so the demo can tell when each one was powered on.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Kube, KubeObject } from '../../functions/runtime/kube-api.ts';
+import { RESOURCE_MODIFIER_CONFIGMAP } from '../../functions/vmgroup/names.ts';
+import { asRestored } from '../../functions/restore-fixer/test/velero-create.ts';
+import type { ControlPlane } from '../../test/harness/index.ts';
+import { ensureNamespaces } from '../../test/config/cluster-apply.ts';
+import { EXPECTED_ORDER } from './fixture.ts';
+import { keepWatching } from './watch.ts';
+
+export interface PowerOn {
+  kind: string;
+  name: string;
+  at: number;
+}
+
+export interface RestorePlan {
+  backup: string;
+  restore: string;
+  from: string;
+  to: string;
+  veleroNamespace: string;
+  /** `--selector`: the group's membership label, so the restore takes the group and nothing else. */
+  selector: string;
+}
+
+const ORDER = [
+  'Secret',
+  'ConfigMap',
+  'PersistentVolumeClaim',
+  'VirtualMachineGroup',
+  'VirtualMachine',
+];
+/** Held back a moment, so the group is seen waiting for a member that is not there yet. */
+const LATE_VM = 'web-2';
+
+/** What Velero keeps of metadata (asRestored drops status). */
+function asBackedUp(o: KubeObject): KubeObject {
+  const { name, namespace, labels, annotations } = o.metadata;
+  return {
+    ...o,
+    metadata: {
+      name,
+      ...(namespace ? { namespace } : {}),
+      ...(labels ? { labels } : {}),
+      ...(annotations ? { annotations } : {}),
+    },
+  };
+}
+
+async function watchPower(
+  plane: ControlPlane,
+  namespace: string,
+  onPowerOn: (p: PowerOn) => void,
+): Promise<() => void> {
+  const last = new Map<string, string>();
+  return keepWatching<KubeObject & { spec?: { powerState?: string } }>(
+    plane.kubeConfig(),
+    `/apis/vmoperator.vmware.com/v1alpha5/namespaces/${namespace}/virtualmachines`,
+    {},
+    (phase, vm) => {
+      const now = vm.spec?.powerState ?? '';
+      const before = last.get(vm.metadata.name);
+      last.set(vm.metadata.name, now);
+      if (phase !== 'DELETED' && now === 'PoweredOn' && before !== 'PoweredOn')
+        onPowerOn({ kind: 'VirtualMachine', name: vm.metadata.name, at: Date.now() });
+    },
+  );
+}
+
+export async function restoreInto(
+  admin: Kube,
+  plane: ControlPlane,
+  backedUp: KubeObject[],
+  plan: RestorePlan,
+  say: (text: string) => void,
+): Promise<PowerOn[]> {
+  await ensureNamespaces(plane.kubeConfig(), [plan.to]);
+  const powerOns: PowerOn[] = [];
+  const stopWatch = await watchPower(plane, plan.to, (p) => {
+    powerOns.push(p);
+    say(`${p.kind} ${p.name} powered on (set by the restore sequencer)`);
+  });
+  try {
+    const restore = await admin.create({
+      apiVersion: 'velero.io/v1',
+      kind: 'Restore',
+      metadata: { name: plan.restore, namespace: plan.veleroNamespace },
+      spec: {
+        backupName: plan.backup,
+        namespaceMapping: { [plan.from]: plan.to },
+        labelSelector: { matchExpressions: [{ key: plan.selector, operator: 'Exists' }] },
+        resourceModifier: { kind: 'configmap', name: RESOURCE_MODIFIER_CONFIGMAP },
+      },
+      status: { phase: 'InProgress' },
+    });
+    const items = [...backedUp].sort(
+      (a, b) =>
+        ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind) ||
+        a.metadata.name.localeCompare(b.metadata.name),
+    );
+    const late = items.filter((o) => o.kind === 'VirtualMachine' && o.metadata.name === LATE_VM);
+    for (const o of items.filter((i) => !late.includes(i))) await createItem(admin, o, plan, say);
+    say(`(holding back ${LATE_VM} for 2s: the group must wait for it, powered off)`);
+    await sleep(2000);
+    for (const o of late) await createItem(admin, o, plan, say);
+    await waitFor(() => EXPECTED_ORDER.every((e) => powerOns.some((p) => p.name === e.vm)), 60_000);
+    // Velero marks the restore finished once every item is created.
+    await admin.patch(
+      {
+        apiVersion: 'velero.io/v1',
+        kind: 'Restore',
+        namespace: plan.veleroNamespace,
+        name: restore.metadata.name,
+      },
+      { type: 'merge', body: { status: { phase: 'Completed' } } },
+    );
+    say(`Restore ${plan.restore} Completed`);
+    return powerOns.sort((a, b) => a.at - b.at);
+  } finally {
+    stopWatch();
+  }
+}
+
+async function createItem(
+  admin: Kube,
+  o: KubeObject,
+  plan: RestorePlan,
+  say: (text: string) => void,
+): Promise<void> {
+  const created = await admin.create(
+    asRestored(asBackedUp(o), { restore: plan.restore, backup: plan.backup, namespace: plan.to }),
+  );
+  const power = (created as { spec?: { powerState?: string } }).spec?.powerState;
+  say(
+    `created ${created.kind} ${created.metadata.name}${power ? ` (powerState ${power}${power === 'PoweredOff' ? ', held by the resource modifier' : ''})` : ''}`,
+  );
+}
+
+async function waitFor(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) return;
+    await sleep(100);
+  }
+}

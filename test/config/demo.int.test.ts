@@ -1,0 +1,60 @@
+// The README's main command, `npm run demo`, run as a newcomer runs it: it must finish on its own,
+// end with every check of its summary holding, exit 0, and leave no process or folder behind.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './paths.ts';
+
+function runDemo(
+  args: string[],
+  timeoutMs: number,
+): Promise<{ code: number | null; out: string; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'scripts/demo.ts'), ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGINT');
+      reject(new Error(`demo still running after ${timeoutMs / 1000}s:\n${out}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, ms: Date.now() - started });
+    });
+  });
+}
+
+describe('npm run demo', function () {
+  this.timeout(360_000);
+
+  it('--help explains itself and exits 0', async () => {
+    const { code, out } = await runDemo(['--help'], 30_000);
+    assert.equal(code, 0);
+    assert.match(out, /--keep/);
+  });
+
+  it('runs the main job end to end, ends with a correct summary and exit 0, and cleans up', async () => {
+    const { code, out, ms } = await runDemo([], 300_000);
+    assert.equal(code, 0, out);
+    assert.match(out, /All \d+ checks hold/);
+    assert.doesNotMatch(out, /FAIL/);
+    // The summary's facts, in plain words.
+    assert.match(
+      out,
+      /velero backup create shop-backup --include-namespaces shop --selector member\.vmgroup-backup\.dev\/shop/,
+    );
+    assert.match(
+      out,
+      /\+0\.0s {2}VirtualMachine db → PoweredOn[\s\S]*VirtualMachine web-1 → PoweredOn[\s\S]*VirtualMachine web-2 → PoweredOn/,
+    );
+    const plane = /dir (\/tmp\/vvf-plane-\w+)/.exec(out)?.[1];
+    assert.ok(plane && !existsSync(plane), `control plane folder ${plane} left behind`);
+    process.stdout.write(`      (demo took ${(ms / 1000).toFixed(0)}s)\n`);
+  });
+});
