@@ -10,10 +10,30 @@ const verbs = ['add', 'update'] as const;
 
 export const bindings: readonly Binding[] = [
   ...verbs.flatMap((v) => [
-    { type: `dev.knative.apiserver.resource.${v}`, kind: 'VirtualMachine', apiVersionPrefix: 'vmoperator.vmware.com/', dataSchema: `${OBJECTS}virtualmachine.schema.json` },
-    { type: `dev.knative.apiserver.resource.${v}`, kind: 'VirtualMachineGroup', apiVersionPrefix: 'vmoperator.vmware.com/', dataSchema: `${OBJECTS}virtualmachinegroup.schema.json` },
-    { type: `dev.knative.apiserver.resource.${v}`, kind: 'PersistentVolumeClaim', apiVersionPrefix: 'v1', dataSchema: `${OBJECTS}persistentvolumeclaim.schema.json` },
-    { type: `dev.knative.apiserver.resource.${v}`, kind: 'Restore', apiVersionPrefix: 'velero.io/', dataSchema: `${OBJECTS}restore.schema.json` },
+    {
+      type: `dev.knative.apiserver.resource.${v}`,
+      kind: 'VirtualMachine',
+      apiVersionPrefix: 'vmoperator.vmware.com/',
+      dataSchema: `${OBJECTS}virtualmachine.schema.json`,
+    },
+    {
+      type: `dev.knative.apiserver.resource.${v}`,
+      kind: 'VirtualMachineGroup',
+      apiVersionPrefix: 'vmoperator.vmware.com/',
+      dataSchema: `${OBJECTS}virtualmachinegroup.schema.json`,
+    },
+    {
+      type: `dev.knative.apiserver.resource.${v}`,
+      kind: 'PersistentVolumeClaim',
+      apiVersionPrefix: 'v1',
+      dataSchema: `${OBJECTS}persistentvolumeclaim.schema.json`,
+    },
+    {
+      type: `dev.knative.apiserver.resource.${v}`,
+      kind: 'Restore',
+      apiVersionPrefix: 'velero.io/',
+      dataSchema: `${OBJECTS}restore.schema.json`,
+    },
   ]),
   { type: 'dev.knative.sources.ping', dataSchema: `${OBJECTS}pingsource-event.schema.json` },
 ];

@@ -7,7 +7,15 @@ import type { Kube, KubeObject, ObjectRef } from '../runtime/kube-api.ts';
 import { ConflictError } from '../runtime/errors.ts';
 import { members } from '../vmgroup/boot-order.ts';
 import { VELERO_RESTORE_NAME_LABEL } from '../vmgroup/names.ts';
-import { membersMissingEvent, modifierMissingEvent, needsReport, stripIncompleteEvent, TERMINAL_PHASES, usesOurModifier, type RestoreLike } from './report.ts';
+import {
+  membersMissingEvent,
+  modifierMissingEvent,
+  needsReport,
+  stripIncompleteEvent,
+  TERMINAL_PHASES,
+  usesOurModifier,
+  type RestoreLike,
+} from './report.ts';
 import { findRestore, veleroLabelValue } from './restore-lookup.ts';
 import { pvcFixPatch, verify } from './verify.ts';
 
@@ -24,7 +32,10 @@ function restoreNameOf(obj: KubeObject): string | undefined {
   return obj.metadata.labels?.[VELERO_RESTORE_NAME_LABEL];
 }
 
-export async function handle(event: InboundEvent, deps: FixerDeps): Promise<OutboundEvent[] | void> {
+export async function handle(
+  event: InboundEvent,
+  deps: FixerDeps,
+): Promise<OutboundEvent[] | void> {
   if (event.type === 'dev.knative.sources.ping') return resync(deps);
   const obj = event.data as KubeObject;
   if (obj.kind === 'Restore') return onRestore(obj as RestoreLike, deps);
@@ -36,7 +47,12 @@ export async function handle(event: InboundEvent, deps: FixerDeps): Promise<Outb
 }
 
 async function fixPvc(pvc: KubeObject, deps: FixerDeps): Promise<void> {
-  const ref: ObjectRef = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: pvc.metadata.namespace, name: pvc.metadata.name };
+  const ref: ObjectRef = {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    namespace: pvc.metadata.namespace,
+    name: pvc.metadata.name,
+  };
   let current: KubeObject | undefined = pvc;
   // The event's copy is usually current; on a conflict re-read once, then let the runtime retry.
   for (let attempt = 0; current; attempt++) {
@@ -44,7 +60,10 @@ async function fixPvc(pvc: KubeObject, deps: FixerDeps): Promise<void> {
     if (!patch) return;
     try {
       await deps.kube.patch(ref, patch);
-      deps.logger.info({ pvc: `${ref.namespace}/${ref.name}` }, 'removed per-VM CNS keys from restored PVC');
+      deps.logger.info(
+        { pvc: `${ref.namespace}/${ref.name}` },
+        'removed per-VM CNS keys from restored PVC',
+      );
       return;
     } catch (err) {
       if (!(err instanceof ConflictError) || attempt > 0) throw err;
@@ -55,7 +74,11 @@ async function fixPvc(pvc: KubeObject, deps: FixerDeps): Promise<void> {
 
 async function getRestore(name: string, deps: FixerDeps): Promise<RestoreLike | undefined> {
   const r = await findRestore<RestoreLike>(deps.kube, deps.veleroNamespace, name);
-  if (!r) deps.logger.warn({ restore: name, namespace: deps.veleroNamespace }, 'restored object names a Restore that is not there; nothing to report on');
+  if (!r)
+    deps.logger.warn(
+      { restore: name, namespace: deps.veleroNamespace },
+      'restored object names a Restore that is not there; nothing to report on',
+    );
   return r;
 }
 
@@ -81,13 +104,29 @@ async function onRestore(restore: RestoreLike, deps: FixerDeps): Promise<void> {
     return;
   }
   // Ended: a group member the restore did not create was most likely rejected by the webhook.
-  const groups = await deps.kube.list(VMOP, 'VirtualMachineGroup', undefined, { labelSelector: `${VELERO_RESTORE_NAME_LABEL}=${veleroLabelValue(restore.metadata.name)}` });
+  const groups = await deps.kube.list(VMOP, 'VirtualMachineGroup', undefined, {
+    labelSelector: `${VELERO_RESTORE_NAME_LABEL}=${veleroLabelValue(restore.metadata.name)}`,
+  });
   const byNamespace = new Map<string, KubeObject[]>();
-  for (const g of groups.items) byNamespace.set(g.metadata.namespace ?? '', [...(byNamespace.get(g.metadata.namespace ?? '') ?? []), g]);
+  for (const g of groups.items)
+    byNamespace.set(g.metadata.namespace ?? '', [
+      ...(byNamespace.get(g.metadata.namespace ?? '') ?? []),
+      g,
+    ]);
   for (const [namespace, gs] of byNamespace) {
-    const [vms, vmgs] = await Promise.all([deps.kube.list(VMOP, 'VirtualMachine', namespace), deps.kube.list(VMOP, 'VirtualMachineGroup', namespace)]);
-    const present = new Set([...vms.items.map((v) => `VirtualMachine/${v.metadata.name}`), ...vmgs.items.map((v) => `VirtualMachineGroup/${v.metadata.name}`)]);
-    const missing = gs.flatMap((g) => members(g as Parameters<typeof members>[0]).filter((m) => !present.has(`${m.kind}/${m.name}`)).map((m) => `${m.kind} ${namespace}/${m.name} (group ${g.metadata.name})`));
+    const [vms, vmgs] = await Promise.all([
+      deps.kube.list(VMOP, 'VirtualMachine', namespace),
+      deps.kube.list(VMOP, 'VirtualMachineGroup', namespace),
+    ]);
+    const present = new Set([
+      ...vms.items.map((v) => `VirtualMachine/${v.metadata.name}`),
+      ...vmgs.items.map((v) => `VirtualMachineGroup/${v.metadata.name}`),
+    ]);
+    const missing = gs.flatMap((g) =>
+      members(g as Parameters<typeof members>[0])
+        .filter((m) => !present.has(`${m.kind}/${m.name}`))
+        .map((m) => `${m.kind} ${namespace}/${m.name} (group ${g.metadata.name})`),
+    );
     const record = membersMissingEvent(restore, namespace, missing);
     if (record) await deps.kube.recordEvent(restore, record);
   }
@@ -95,6 +134,8 @@ async function onRestore(restore: RestoreLike, deps: FixerDeps): Promise<void> {
 
 /** ApiServerSource drops events and sends nothing for objects that existed when it started. */
 async function resync(deps: FixerDeps): Promise<void> {
-  const pvcs = await deps.kube.list('v1', 'PersistentVolumeClaim', undefined, { labelSelector: VELERO_RESTORE_NAME_LABEL });
+  const pvcs = await deps.kube.list('v1', 'PersistentVolumeClaim', undefined, {
+    labelSelector: VELERO_RESTORE_NAME_LABEL,
+  });
   for (const pvc of pvcs.items) if (pvcFixPatch(pvc)) await fixPvc(pvc, deps);
 }

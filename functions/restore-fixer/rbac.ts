@@ -6,7 +6,11 @@ import type { PolicyRule } from '../backup-labeler/rbac.ts';
 export const FIXER_RULES: readonly PolicyRule[] = [
   // Verifying the strip: restored VMs and groups, listed by restore label (per namespace, and
   // cluster-wide when a Restore ends).
-  { apiGroups: ['vmoperator.vmware.com'], resources: ['virtualmachines', 'virtualmachinegroups'], verbs: ['list'] },
+  {
+    apiGroups: ['vmoperator.vmware.com'],
+    resources: ['virtualmachines', 'virtualmachinegroups'],
+    verbs: ['list'],
+  },
   // Restored PVCs: the per-VM CNS keys and the old CNS finalizer (get re-reads after a conflict).
   { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'patch'] },
   // The Restore a restored object names, and the report on it (get+patch bump a repeated Event).

@@ -2,7 +2,12 @@
 // which objects were or will be rejected and why, and the exact command that restores correctly.
 
 import type { EventRecord, KubeObject } from '../runtime/kube-api.ts';
-import { RESOURCE_MODIFIER_CONFIGMAP, REASON_RESTORE_MEMBERS_MISSING, REASON_RESTORE_MODIFIER_MISSING, REASON_RESTORE_STRIP_INCOMPLETE } from '../vmgroup/names.ts';
+import {
+  RESOURCE_MODIFIER_CONFIGMAP,
+  REASON_RESTORE_MEMBERS_MISSING,
+  REASON_RESTORE_MODIFIER_MISSING,
+  REASON_RESTORE_STRIP_INCOMPLETE,
+} from '../vmgroup/names.ts';
 import { STRIP_RULES } from './strip-rules.ts';
 import type { Verification } from './verify.ts';
 
@@ -26,18 +31,29 @@ export const TERMINAL_PHASES = ['Completed', 'PartiallyFailed', 'Failed', 'Faile
 
 export function usesOurModifier(restore: RestoreLike): boolean {
   const ref = restore.spec?.resourceModifier;
-  return !!ref && ref.name === RESOURCE_MODIFIER_CONFIGMAP && (ref.kind ?? '').toLowerCase() === 'configmap';
+  return (
+    !!ref &&
+    ref.name === RESOURCE_MODIFIER_CONFIGMAP &&
+    (ref.kind ?? '').toLowerCase() === 'configmap'
+  );
 }
 
 /** The `velero restore create` line that repeats this restore with the modifier. */
 export function rerunCommand(restore: RestoreLike): string {
   const s = restore.spec ?? {};
   const parts = ['velero restore create'];
-  parts.push(s.scheduleName ? `--from-schedule ${s.scheduleName}` : `--from-backup ${s.backupName ?? '<backup>'}`);
-  if (s.includedNamespaces?.length) parts.push(`--include-namespaces ${s.includedNamespaces.join(',')}`);
-  if (s.excludedNamespaces?.length) parts.push(`--exclude-namespaces ${s.excludedNamespaces.join(',')}`);
+  parts.push(
+    s.scheduleName
+      ? `--from-schedule ${s.scheduleName}`
+      : `--from-backup ${s.backupName ?? '<backup>'}`,
+  );
+  if (s.includedNamespaces?.length)
+    parts.push(`--include-namespaces ${s.includedNamespaces.join(',')}`);
+  if (s.excludedNamespaces?.length)
+    parts.push(`--exclude-namespaces ${s.excludedNamespaces.join(',')}`);
   const mapping = Object.entries(s.namespaceMapping ?? {});
-  if (mapping.length) parts.push(`--namespace-mappings ${mapping.map(([a, b]) => `${a}:${b}`).join(',')}`);
+  if (mapping.length)
+    parts.push(`--namespace-mappings ${mapping.map(([a, b]) => `${a}:${b}`).join(',')}`);
   const labels = Object.entries(s.labelSelector?.matchLabels ?? {});
   if (labels.length) parts.push(`--selector ${labels.map(([k, v]) => `${k}=${v}`).join(',')}`);
   parts.push(`--resource-modifier-configmap ${RESOURCE_MODIFIER_CONFIGMAP}`);
@@ -48,14 +64,18 @@ function clip(text: string): string {
   return text.length <= MAX_MESSAGE ? text : `${text.slice(0, MAX_MESSAGE - 1)}…`;
 }
 
-const REJECTED_KEYS = STRIP_RULES.filter((r) => r.kind === 'VirtualMachine' && r.effect === 'rejected' && r.by === 'modifier')
+const REJECTED_KEYS = STRIP_RULES.filter(
+  (r) => r.kind === 'VirtualMachine' && r.effect === 'rejected' && r.by === 'modifier',
+)
   .map((r) => (r.where === 'spec' ? `spec.${r.key}` : r.key))
   .join(', ');
 
 /** On a Restore that does not name the modifier ConfigMap, as soon as it is seen. */
 export function modifierMissingEvent(restore: RestoreLike): EventRecord {
   const ref = restore.spec?.resourceModifier;
-  const uses = ref?.name ? `uses the resource modifier ConfigMap "${ref.name}", not "${RESOURCE_MODIFIER_CONFIGMAP}"` : `has no resource modifier (spec.resourceModifier is unset)`;
+  const uses = ref?.name
+    ? `uses the resource modifier ConfigMap "${ref.name}", not "${RESOURCE_MODIFIER_CONFIGMAP}"`
+    : `has no resource modifier (spec.resourceModifier is unset)`;
   return {
     type: 'Warning',
     reason: REASON_RESTORE_MODIFIER_MISSING,
@@ -70,17 +90,24 @@ export function modifierMissingEvent(restore: RestoreLike): EventRecord {
 
 function byWhy(findings: Verification['findings']): string {
   const groups = new Map<string, string[]>();
-  for (const f of findings) groups.set(f.rule.why, [...(groups.get(f.rule.why) ?? []), f.what.replace(/^annotation /, '')]);
+  for (const f of findings)
+    groups.set(f.rule.why, [...(groups.get(f.rule.why) ?? []), f.what.replace(/^annotation /, '')]);
   return [...groups].map(([why, whats]) => `${whats.join(', ')} (${why})`).join('; ');
 }
 
 function describe(v: Verification): string {
   const rejected = v.findings.filter((f) => f.rule.effect === 'rejected');
-  const stale = v.findings.filter((f) => f.rule.effect === 'stale' && f.rule.by === 'modifier').map((f) => f.what);
+  const stale = v.findings
+    .filter((f) => f.rule.effect === 'stale' && f.rule.by === 'modifier')
+    .map((f) => f.what);
   const stuck = v.findings.filter((f) => f.rule.effect === 'stale' && f.rule.by === 'report');
   const parts: string[] = [];
-  if (rejected.length) parts.push(`rejected by VM Operator for a non-privileged creator: ${byWhy(rejected)}`);
-  if (stale.length) parts.push(`old identity kept: ${stale[0]}${stale.length > 1 ? ` and ${stale.length - 1} more` : ''}`);
+  if (rejected.length)
+    parts.push(`rejected by VM Operator for a non-privileged creator: ${byWhy(rejected)}`);
+  if (stale.length)
+    parts.push(
+      `old identity kept: ${stale[0]}${stale.length > 1 ? ` and ${stale.length - 1} more` : ''}`,
+    );
   if (stuck.length) parts.push(`needs a privileged user: ${byWhy(stuck)}`);
   if (!v.stripped && v.kind === 'VirtualMachine') parts.push('not held powered off');
   if (v.outdated) parts.push('stripped by an outdated copy of the modifier');
@@ -89,11 +116,19 @@ function describe(v: Verification): string {
 
 /** The modifier did not run (or an old copy did), or the object carries what only a privileged user can fix. */
 export function needsReport(v: Verification): boolean {
-  return !v.stripped || v.outdated || v.findings.some((f) => f.rule.by === 'modifier' || f.rule.by === 'report');
+  return (
+    !v.stripped ||
+    v.outdated ||
+    v.findings.some((f) => f.rule.by === 'modifier' || f.rule.by === 'report')
+  );
 }
 
 /** Objects a restore created that the modifier did not (fully) process. Undefined = nothing to say. */
-export function stripIncompleteEvent(restore: RestoreLike, namespace: string, verified: Verification[]): EventRecord | undefined {
+export function stripIncompleteEvent(
+  restore: RestoreLike,
+  namespace: string,
+  verified: Verification[],
+): EventRecord | undefined {
   const bad = verified.filter(needsReport);
   if (bad.length === 0) return undefined;
   // VMs first: they are what the webhook rejects.
@@ -102,7 +137,9 @@ export function stripIncompleteEvent(restore: RestoreLike, namespace: string, ve
   const head = unstripped
     ? `${bad.length} object(s) restored into ${namespace} without the resource modifier's strip: `
     : `${bad.length} object(s) restored into ${namespace} carry what only a privileged user can remove: `;
-  const tail = unstripped ? `Re-run: ${rerunCommand(restore)}` : 'Ask a Supervisor administrator (a VM Operator privileged user) to remove them.';
+  const tail = unstripped
+    ? `Re-run: ${rerunCommand(restore)}`
+    : 'Ask a Supervisor administrator (a VM Operator privileged user) to remove them.';
   const budget = MAX_MESSAGE - head.length - tail.length - 30;
   let body = '';
   let shown = 0;
@@ -122,7 +159,11 @@ export function stripIncompleteEvent(restore: RestoreLike, namespace: string, ve
 }
 
 /** After a restore without the modifier ended: group members it did not create (rejected, or not in the backup). */
-export function membersMissingEvent(restore: RestoreLike, namespace: string, missing: string[]): EventRecord | undefined {
+export function membersMissingEvent(
+  restore: RestoreLike,
+  namespace: string,
+  missing: string[],
+): EventRecord | undefined {
   if (missing.length === 0) return undefined;
   return {
     type: 'Warning',

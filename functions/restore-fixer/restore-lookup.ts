@@ -13,8 +13,17 @@ export function veleroLabelValue(name: string): string {
   return name.slice(0, MAX - 6) + createHash('sha256').update(name).digest('hex').slice(0, 6);
 }
 
-export async function findRestore<T extends KubeObject>(kube: Pick<Kube, 'get' | 'list'>, namespace: string, labelValue: string): Promise<T | undefined> {
-  const direct = await kube.get<T>({ apiVersion: 'velero.io/v1', kind: 'Restore', namespace, name: labelValue });
+export async function findRestore<T extends KubeObject>(
+  kube: Pick<Kube, 'get' | 'list'>,
+  namespace: string,
+  labelValue: string,
+): Promise<T | undefined> {
+  const direct = await kube.get<T>({
+    apiVersion: 'velero.io/v1',
+    kind: 'Restore',
+    namespace,
+    name: labelValue,
+  });
   if (direct || labelValue.length < MAX) return direct;
   const all = await kube.list<T>('velero.io/v1', 'Restore', namespace);
   return all.items.find((r) => veleroLabelValue(r.metadata.name) === labelValue);

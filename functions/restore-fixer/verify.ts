@@ -54,7 +54,9 @@ function matchRule(obj: KubeObject, rule: StripRule): string[] {
       const volumes = specOf(obj).volumes;
       if (!Array.isArray(volumes)) return [];
       return volumes
-        .filter((v) => present((v as { persistentVolumeClaim?: Spec }).persistentVolumeClaim?.[rule.key]))
+        .filter((v) =>
+          present((v as { persistentVolumeClaim?: Spec }).persistentVolumeClaim?.[rule.key]),
+        )
         .map((v) => `spec.volumes[${String((v as { name?: string }).name)}] (instance storage)`);
     }
   }
@@ -68,7 +70,14 @@ export function verify(obj: KubeObject): Verification {
   // Not a key to strip but a value the webhook refuses at create; the modifier's hold replaces it.
   if (obj.kind === 'VirtualMachine' && specOf(obj).powerState === 'Suspended') {
     findings.push({
-      rule: { kind: 'VirtualMachine', where: 'spec', key: 'powerState', effect: 'rejected', by: 'modifier', why: 'a VM cannot be created Suspended' },
+      rule: {
+        kind: 'VirtualMachine',
+        where: 'spec',
+        key: 'powerState',
+        effect: 'rejected',
+        by: 'modifier',
+        why: 'a VM cannot be created Suspended',
+      },
       what: 'spec.powerState Suspended',
     });
   }
@@ -104,7 +113,8 @@ export function pvcFixPatch(pvc: KubeObject): Patch | undefined {
   for (const f of v.findings) {
     if (f.rule.where === 'annotation') annotations[f.rule.key] = null;
     if (f.rule.where === 'annotationPrefix') annotations[f.what.slice('annotation '.length)] = null;
-    if (f.rule.where === 'finalizer') finalizers = (pvc.metadata.finalizers ?? []).filter((x) => x !== f.rule.key);
+    if (f.rule.where === 'finalizer')
+      finalizers = (pvc.metadata.finalizers ?? []).filter((x) => x !== f.rule.key);
   }
   if (Object.keys(annotations).length === 0 && finalizers === undefined) return undefined;
   const metadata: Record<string, unknown> = { resourceVersion: pvc.metadata.resourceVersion };

@@ -15,11 +15,32 @@ import type { Clock, InboundEvent, Logger, OutboundEvent } from '../runtime/func
 import { ConflictError } from '../runtime/errors.ts';
 import type { Kube, KubeObject, ObjectRef } from '../runtime/kube-api.ts';
 import { KIND_VM, KIND_VMG, type MemberRef } from '../vmgroup/boot-order.ts';
-import { ANNOTATION_RESTORE_PROGRESS, ANNOTATION_RESTORE_RELEASED, EVENT_TYPE_RESTORE_GROUP_READY, EVENT_TYPE_RESTORE_SEQUENCE_DUE, VELERO_RESTORE_NAME_LABEL } from '../vmgroup/names.ts';
+import {
+  ANNOTATION_RESTORE_PROGRESS,
+  ANNOTATION_RESTORE_RELEASED,
+  EVENT_TYPE_RESTORE_GROUP_READY,
+  EVENT_TYPE_RESTORE_SEQUENCE_DUE,
+  VELERO_RESTORE_NAME_LABEL,
+} from '../vmgroup/names.ts';
 import { findRestore, veleroLabelValue } from '../restore-fixer/restore-lookup.ts';
 import { decide, type Decision, type Progress } from './plan.ts';
-import { decisionEvents, dueReply, missingGroupEvent, readyReply, releasedReply } from './report.ts';
-import { intentOf, isStripped, locateTop, restoreOf, type Member, type Vm, type Vmg, type World } from './tree.ts';
+import {
+  decisionEvents,
+  dueReply,
+  missingGroupEvent,
+  readyReply,
+  releasedReply,
+} from './report.ts';
+import {
+  intentOf,
+  isStripped,
+  locateTop,
+  restoreOf,
+  type Member,
+  type Vm,
+  type Vmg,
+  type World,
+} from './tree.ts';
 
 export interface SequencerDeps {
   kube: Pick<Kube, 'get' | 'list' | 'patch' | 'recordEvent'>;
@@ -53,9 +74,15 @@ interface Outcome {
   reply?: OutboundEvent;
 }
 
-export async function handle(event: InboundEvent, deps: SequencerDeps): Promise<OutboundEvent[] | void> {
+export async function handle(
+  event: InboundEvent,
+  deps: SequencerDeps,
+): Promise<OutboundEvent[] | void> {
   const run: Run = { deps, restores: new Map() };
-  if (event.type === EVENT_TYPE_RESTORE_GROUP_READY || event.type === EVENT_TYPE_RESTORE_SEQUENCE_DUE) {
+  if (
+    event.type === EVENT_TYPE_RESTORE_GROUP_READY ||
+    event.type === EVENT_TYPE_RESTORE_SEQUENCE_DUE
+  ) {
     const data = event.data as { restore: string; namespace: string; group: string };
     const reply = await continueChain(run, data.namespace, data.group, data.restore);
     return reply ? [reply] : undefined;
@@ -71,7 +98,8 @@ export async function handle(event: InboundEvent, deps: SequencerDeps): Promise<
     }
   }
   // HTTP carries one reply; the most final first. Others still have their Kubernetes Events.
-  const rank = (e: OutboundEvent): number => ['released', 'ready', 'due'].findIndex((s) => e.type.endsWith(s));
+  const rank = (e: OutboundEvent): number =>
+    ['released', 'ready', 'due'].findIndex((s) => e.type.endsWith(s));
   return replies.sort((a, b) => rank(a) - rank(b)).slice(0, 1);
 }
 
@@ -92,11 +120,19 @@ async function targetsOf(event: InboundEvent, deps: SequencerDeps): Promise<Targ
   if (obj.kind === 'Restore') {
     // While a restore runs, its objects' own events drive the sequence; its end is what matters
     // here (groups still incomplete then will not be completed by it).
-    if (!TERMINAL.includes(String((obj as { status?: { phase?: string } }).status?.phase ?? ''))) return [];
+    if (!TERMINAL.includes(String((obj as { status?: { phase?: string } }).status?.phase ?? '')))
+      return [];
     const label = veleroLabelValue(obj.metadata.name);
     const selector = { labelSelector: `${VELERO_RESTORE_NAME_LABEL}=${label}` };
-    const [gs, vs] = await Promise.all([deps.kube.list(VMOP, KIND_VMG, undefined, selector), deps.kube.list(VMOP, KIND_VM, undefined, selector)]);
-    return [...gs.items, ...vs.items].map((o) => ({ namespace: o.metadata.namespace ?? '', restore: label, start: refOf(o) }));
+    const [gs, vs] = await Promise.all([
+      deps.kube.list(VMOP, KIND_VMG, undefined, selector),
+      deps.kube.list(VMOP, KIND_VM, undefined, selector),
+    ]);
+    return [...gs.items, ...vs.items].map((o) => ({
+      namespace: o.metadata.namespace ?? '',
+      restore: label,
+      start: refOf(o),
+    }));
   }
   const restore = obj.metadata.labels?.[VELERO_RESTORE_NAME_LABEL];
   // A member whose sequence is finished costs nothing (VM Operator keeps updating it).
@@ -107,17 +143,31 @@ async function targetsOf(event: InboundEvent, deps: SequencerDeps): Promise<Targ
 /** The tick looks only where a restored tree is unfinished: a restored top group not yet released, or a held VM in no group or in one that is not among the restored ones. */
 async function tickTargets(deps: SequencerDeps): Promise<Target[]> {
   const selector = { labelSelector: VELERO_RESTORE_NAME_LABEL };
-  const [gs, vs] = await Promise.all([deps.kube.list<Vmg & KubeObject>(VMOP, KIND_VMG, undefined, selector), deps.kube.list<Vm & KubeObject>(VMOP, KIND_VM, undefined, selector)]);
+  const [gs, vs] = await Promise.all([
+    deps.kube.list<Vmg & KubeObject>(VMOP, KIND_VMG, undefined, selector),
+    deps.kube.list<Vm & KubeObject>(VMOP, KIND_VM, undefined, selector),
+  ]);
   const groupKeys = new Set(gs.items.map((g) => `${g.metadata.namespace}/${g.metadata.name}`));
   const targets: Target[] = [];
   for (const g of gs.items) {
     const restore = restoreOf(g)!;
     const progress = parseProgressText(g.metadata.annotations?.[ANNOTATION_RESTORE_PROGRESS]);
-    if (!g.spec?.groupName && !(progress?.restore === restore && progress.releasedAt)) targets.push({ namespace: g.metadata.namespace ?? '', restore, start: refOf(g) });
+    if (!g.spec?.groupName && !(progress?.restore === restore && progress.releasedAt))
+      targets.push({ namespace: g.metadata.namespace ?? '', restore, start: refOf(g) });
   }
   for (const v of vs.items) {
-    const orphan = !v.spec?.groupName || !groupKeys.has(`${v.metadata.namespace}/${v.spec.groupName}`);
-    if (orphan && isStripped(v) && v.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED] !== restoreOf(v)) targets.push({ namespace: v.metadata.namespace ?? '', restore: restoreOf(v)!, start: refOf(v) });
+    const orphan =
+      !v.spec?.groupName || !groupKeys.has(`${v.metadata.namespace}/${v.spec.groupName}`);
+    if (
+      orphan &&
+      isStripped(v) &&
+      v.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED] !== restoreOf(v)
+    )
+      targets.push({
+        namespace: v.metadata.namespace ?? '',
+        restore: restoreOf(v)!,
+        start: refOf(v),
+      });
   }
   return targets;
 }
@@ -131,8 +181,15 @@ function parseProgressText(text: string | undefined): Progress | undefined {
 }
 
 async function loadWorld(deps: SequencerDeps, namespace: string): Promise<World> {
-  const [gs, vs] = await Promise.all([deps.kube.list<Vmg & KubeObject>(VMOP, KIND_VMG, namespace), deps.kube.list<Vm & KubeObject>(VMOP, KIND_VM, namespace)]);
-  return { namespace, groups: new Map(gs.items.map((g) => [g.metadata.name, g])), vms: new Map(vs.items.map((v) => [v.metadata.name, v])) };
+  const [gs, vs] = await Promise.all([
+    deps.kube.list<Vmg & KubeObject>(VMOP, KIND_VMG, namespace),
+    deps.kube.list<Vm & KubeObject>(VMOP, KIND_VM, namespace),
+  ]);
+  return {
+    namespace,
+    groups: new Map(gs.items.map((g) => [g.metadata.name, g])),
+    vms: new Map(vs.items.map((v) => [v.metadata.name, v])),
+  };
 }
 
 /** Distinct (top group, restore) pairs; members of groups that are missing are reported here. */
@@ -145,11 +202,13 @@ async function topsOf(run: Run, world: World, targets: Target[]): Promise<Map<st
     else if ('ungrouped' in where) await releaseLoner(run.deps, world, t);
     else if ('missingGroup' in where) {
       const o = orphans.get(where.missingGroup) ?? { restore: t.restore, held: [] };
-      if (!o.held.some((m) => m.kind === where.below.kind && m.name === where.below.name)) o.held.push(where.below);
+      if (!o.held.some((m) => m.kind === where.below.kind && m.name === where.below.name))
+        o.held.push(where.below);
       orphans.set(where.missingGroup, o);
     }
   }
-  for (const [group, o] of orphans) await record(run, o.restore, [missingGroupEvent(world.namespace, group, o.restore, o.held)]);
+  for (const [group, o] of orphans)
+    await record(run, o.restore, [missingGroupEvent(world.namespace, group, o.restore, o.held)]);
   return tops;
 }
 
@@ -162,21 +221,35 @@ async function releaseLoner(deps: SequencerDeps, world: World, t: Target): Promi
   if (!v || t.start.kind !== KIND_VM || restoreOf(v) !== t.restore || !isStripped(v)) return;
   if (v.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED] === t.restore) return;
   const on = intentOf(v) === 'PoweredOn';
-  const body = { metadata: { annotations: { [ANNOTATION_RESTORE_RELEASED]: t.restore } }, ...(on ? { spec: { powerState: 'PoweredOn' } } : {}) };
+  const body = {
+    metadata: { annotations: { [ANNOTATION_RESTORE_RELEASED]: t.restore } },
+    ...(on ? { spec: { powerState: 'PoweredOn' } } : {}),
+  };
   await deps.kube.patch(memberRef(world.namespace, t.start), { type: 'merge', body });
-  deps.logger.info({ vm: `${world.namespace}/${v.metadata.name}`, powerOn: on }, 'released a restored VM that is in no group');
+  deps.logger.info(
+    { vm: `${world.namespace}/${v.metadata.name}`, powerOn: on },
+    'released a restored VM that is in no group',
+  );
 }
 
 async function restoreObject(run: Run, name: string): Promise<KubeObject | undefined> {
-  if (!run.restores.has(name)) run.restores.set(name, await findRestore(run.deps.kube, run.deps.veleroNamespace, name));
+  if (!run.restores.has(name))
+    run.restores.set(name, await findRestore(run.deps.kube, run.deps.veleroNamespace, name));
   return run.restores.get(name);
 }
 
-async function record(run: Run, restore: string, events: ReturnType<typeof decisionEvents>): Promise<void> {
+async function record(
+  run: Run,
+  restore: string,
+  events: ReturnType<typeof decisionEvents>,
+): Promise<void> {
   if (events.length === 0) return;
   const r = await restoreObject(run, restore);
   if (!r) {
-    run.deps.logger.info({ restore, events: events.map((e) => e.reason) }, 'Restore not found; events not recorded');
+    run.deps.logger.info(
+      { restore, events: events.map((e) => e.reason) },
+      'Restore not found; events not recorded',
+    );
     return;
   }
   for (const e of events) await run.deps.kube.recordEvent(r, e);
@@ -186,11 +259,21 @@ async function record(run: Run, restore: string, events: ReturnType<typeof decis
  * Marks the members an event came from once their tree's sequence is finished, so their later
  * events (VM Operator updates them often) are dropped without any API call.
  */
-async function markFinished(deps: SequencerDeps, world: World, d: Decision, targets: Target[]): Promise<void> {
-  const inTree = new Set([`${KIND_VMG}/${d.top}`, ...d.tree.nodes.map((n) => `${n.ref.kind}/${n.ref.name}`)]);
+async function markFinished(
+  deps: SequencerDeps,
+  world: World,
+  d: Decision,
+  targets: Target[],
+): Promise<void> {
+  const inTree = new Set([
+    `${KIND_VMG}/${d.top}`,
+    ...d.tree.nodes.map((n) => `${n.ref.kind}/${n.ref.name}`),
+  ]);
   for (const t of targets) {
-    const obj: Member | undefined = t.start.kind === KIND_VMG ? world.groups.get(t.start.name) : world.vms.get(t.start.name);
-    if (!obj || !inTree.has(`${t.start.kind}/${t.start.name}`) || restoreOf(obj) !== d.restore) continue;
+    const obj: Member | undefined =
+      t.start.kind === KIND_VMG ? world.groups.get(t.start.name) : world.vms.get(t.start.name);
+    if (!obj || !inTree.has(`${t.start.kind}/${t.start.name}`) || restoreOf(obj) !== d.restore)
+      continue;
     if (obj.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED] === d.restore) continue;
     // Annotation-only: merges with any concurrent change, so no resourceVersion is needed.
     const body = { metadata: { annotations: { [ANNOTATION_RESTORE_RELEASED]: d.restore } } };
@@ -199,13 +282,21 @@ async function markFinished(deps: SequencerDeps, world: World, d: Decision, targ
 }
 
 /** One decision for one tree, written. Chooses this tree's reply (or none). */
-async function step(run: Run, world: World, top: string, restore: string, continuation: boolean): Promise<Outcome> {
+async function step(
+  run: Run,
+  world: World,
+  top: string,
+  restore: string,
+  continuation: boolean,
+): Promise<Outcome> {
   const nowMs = run.deps.clock.now().getTime();
   const d = decide(world, top, restore, nowMs);
   if (d.state === 'released' && !d.becameReleased) return { d };
   await applyDecision(run.deps, world, d);
   const restoreObj = d.state === 'waiting' ? await restoreObject(run, restore) : undefined;
-  const ended = TERMINAL.includes(String((restoreObj as { status?: { phase?: string } } | undefined)?.status?.phase ?? ''));
+  const ended = TERMINAL.includes(
+    String((restoreObj as { status?: { phase?: string } } | undefined)?.status?.phase ?? ''),
+  );
   await record(run, restore, decisionEvents(d, ended));
   const progress = d.progress ?? currentProgress(world, top, restore);
   if (d.becameReleased && progress) return { d, reply: releasedReply(d, progress) };
@@ -217,7 +308,9 @@ async function step(run: Run, world: World, top: string, restore: string, contin
 }
 
 function currentProgress(world: World, top: string, restore: string): Progress | undefined {
-  const p = parseProgressText(world.groups.get(top)?.metadata.annotations?.[ANNOTATION_RESTORE_PROGRESS]);
+  const p = parseProgressText(
+    world.groups.get(top)?.metadata.annotations?.[ANNOTATION_RESTORE_PROGRESS],
+  );
   return p?.restore === restore ? p : undefined;
 }
 
@@ -226,7 +319,8 @@ function memberRef(namespace: string, m: MemberRef): ObjectRef {
 }
 
 async function applyDecision(deps: SequencerDeps, world: World, d: Decision): Promise<void> {
-  for (const n of d.network) await deps.kube.patch(memberRef(d.namespace, { kind: KIND_VM, name: n.name }), n.patch);
+  for (const n of d.network)
+    await deps.kube.patch(memberRef(d.namespace, { kind: KIND_VM, name: n.name }), n.patch);
   let topPower: string | undefined;
   for (const k of d.due) {
     for (const e of d.schedule!.steps[k]!.entries) {
@@ -234,27 +328,54 @@ async function applyDecision(deps: SequencerDeps, world: World, d: Decision): Pr
         topPower = e.powerState;
         continue;
       }
-      const body = { metadata: { annotations: { [ANNOTATION_RESTORE_RELEASED]: d.restore } }, spec: { powerState: e.powerState } };
+      const body = {
+        metadata: { annotations: { [ANNOTATION_RESTORE_RELEASED]: d.restore } },
+        spec: { powerState: e.powerState },
+      };
       await deps.kube.patch(memberRef(d.namespace, e.ref), { type: 'merge', body });
     }
   }
   if (!d.progress) return;
   const group = world.groups.get(d.top)!;
-  const annotations: Record<string, string> = { [ANNOTATION_RESTORE_PROGRESS]: JSON.stringify(d.progress) };
+  const annotations: Record<string, string> = {
+    [ANNOTATION_RESTORE_PROGRESS]: JSON.stringify(d.progress),
+  };
   if (topPower) annotations[ANNOTATION_RESTORE_RELEASED] = d.restore;
-  const body: Record<string, unknown> = { metadata: { resourceVersion: group.metadata.resourceVersion, annotations } };
+  const body: Record<string, unknown> = {
+    metadata: { resourceVersion: group.metadata.resourceVersion, annotations },
+  };
   if (topPower) body.spec = { powerState: topPower };
-  const updated = await deps.kube.patch<Vmg & KubeObject>(memberRef(d.namespace, { kind: KIND_VMG, name: d.top }), { type: 'merge', body });
+  const updated = await deps.kube.patch<Vmg & KubeObject>(
+    memberRef(d.namespace, { kind: KIND_VMG, name: d.top }),
+    { type: 'merge', body },
+  );
   (world.groups as Map<string, Vmg>).set(d.top, updated);
 }
 
 /** Best effort: a conflict means another replica moved the sequence on, and it renews its own lease. */
-async function renewLease(deps: SequencerDeps, world: World, top: string, progress: Progress, nowMs: number): Promise<void> {
+async function renewLease(
+  deps: SequencerDeps,
+  world: World,
+  top: string,
+  progress: Progress,
+  nowMs: number,
+): Promise<void> {
   const group = world.groups.get(top)!;
-  const next: Progress = { ...progress, lease: new Date(nowMs + deps.maxWaitMs + LEASE_GRACE_MS).toISOString() };
-  const body = { metadata: { resourceVersion: group.metadata.resourceVersion, annotations: { [ANNOTATION_RESTORE_PROGRESS]: JSON.stringify(next) } } };
+  const next: Progress = {
+    ...progress,
+    lease: new Date(nowMs + deps.maxWaitMs + LEASE_GRACE_MS).toISOString(),
+  };
+  const body = {
+    metadata: {
+      resourceVersion: group.metadata.resourceVersion,
+      annotations: { [ANNOTATION_RESTORE_PROGRESS]: JSON.stringify(next) },
+    },
+  };
   try {
-    const updated = await deps.kube.patch<Vmg & KubeObject>(memberRef(world.namespace, { kind: KIND_VMG, name: top }), { type: 'merge', body });
+    const updated = await deps.kube.patch<Vmg & KubeObject>(
+      memberRef(world.namespace, { kind: KIND_VMG, name: top }),
+      { type: 'merge', body },
+    );
     (world.groups as Map<string, Vmg>).set(top, updated);
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
@@ -262,7 +383,12 @@ async function renewLease(deps: SequencerDeps, world: World, top: string, progre
 }
 
 /** A timed continuation: sleep until the next stage (bounded), release it, and reply while stages remain. */
-async function continueChain(run: Run, namespace: string, top: string, restore: string): Promise<OutboundEvent | undefined> {
+async function continueChain(
+  run: Run,
+  namespace: string,
+  top: string,
+  restore: string,
+): Promise<OutboundEvent | undefined> {
   let budget = run.deps.maxWaitMs;
   for (;;) {
     const world = await loadWorld(run.deps, namespace);

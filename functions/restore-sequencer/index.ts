@@ -15,7 +15,8 @@ export const DEFAULT_MAX_WAIT_SECONDS = 20;
 export function maxWaitMs(env: Readonly<Record<string, string | undefined>>): number {
   const text = env.RESTORE_MAX_WAIT_SECONDS;
   const n = text === undefined || text === '' ? DEFAULT_MAX_WAIT_SECONDS : Number(text);
-  if (!Number.isFinite(n) || n < 0 || n > 240) throw new Error(`RESTORE_MAX_WAIT_SECONDS "${text}" is not 0-240`);
+  if (!Number.isFinite(n) || n < 0 || n > 240)
+    throw new Error(`RESTORE_MAX_WAIT_SECONDS "${text}" is not 0-240`);
   return n * 1000;
 }
 

@@ -29,7 +29,9 @@ export function networkPatch(vm: Vm): NetworkResult {
   for (const c of captured.interfaces) {
     const i = next.find((x) => x.name === c.name);
     if (!i) {
-      result.skipped.push(`${c.name}: not in spec.network.interfaces (interfaces cannot be added after create)`);
+      result.skipped.push(
+        `${c.name}: not in spec.network.interfaces (interfaces cannot be added after create)`,
+      );
       continue;
     }
     if (c.dhcp4 || c.dhcp6 || i.dhcp4 || i.dhcp6) continue;
@@ -45,7 +47,10 @@ export function networkPatch(vm: Vm): NetworkResult {
     // A merge patch replaces the whole list; resourceVersion makes sure it replaces what was read.
     result.patch = {
       type: 'merge',
-      body: { metadata: { resourceVersion: vm.metadata.resourceVersion }, spec: { network: { interfaces: next } } },
+      body: {
+        metadata: { resourceVersion: vm.metadata.resourceVersion },
+        spec: { network: { interfaces: next } },
+      },
     };
   }
   return result;

@@ -8,7 +8,15 @@ import { KIND_VM, KIND_VMG, type MemberRef } from '../vmgroup/boot-order.ts';
 import { ANNOTATION_RESTORE_PROGRESS } from '../vmgroup/names.ts';
 import { networkPatch } from './network.ts';
 import { buildSchedule, type Schedule, type Step } from './schedule.ts';
-import { collectTree, isStripped, restoreOf, type Tree, type Vm, type Vmg, type World } from './tree.ts';
+import {
+  collectTree,
+  isStripped,
+  restoreOf,
+  type Tree,
+  type Vm,
+  type Vmg,
+  type World,
+} from './tree.ts';
 
 export interface Progress {
   restore: string;
@@ -53,7 +61,12 @@ export function readProgress(group: Vmg | undefined, restore: string): Progress 
   if (!text) return undefined;
   try {
     const p = JSON.parse(text) as Progress;
-    return p && p.restore === restore && typeof p.readyAt === 'string' && Number.isInteger(p.released) ? p : undefined;
+    return p &&
+      p.restore === restore &&
+      typeof p.readyAt === 'string' &&
+      Number.isInteger(p.released)
+      ? p
+      : undefined;
   } catch {
     return undefined;
   }
@@ -65,7 +78,20 @@ export function decide(world: World, top: string, restore: string, nowMs: number
   } catch (err) {
     // A spec VM Operator would refuse too (e.g. an unparsable powerOnDelay): hold and report.
     const tree = { top, nodes: [], missing: [], unlinked: [] };
-    return { state: 'blocked', namespace: world.namespace, top, restore, tree, notHeld: [], network: [], networkSkipped: [], due: [], becameReady: false, becameReleased: false, problem: (err as Error).message };
+    return {
+      state: 'blocked',
+      namespace: world.namespace,
+      top,
+      restore,
+      tree,
+      notHeld: [],
+      network: [],
+      networkSkipped: [],
+      due: [],
+      becameReady: false,
+      becameReleased: false,
+      problem: (err as Error).message,
+    };
   }
 }
 
@@ -87,11 +113,16 @@ function decideOrThrow(world: World, top: string, restore: string, nowMs: number
     becameReleased: false,
   };
   if (prev?.releasedAt) return { ...d, state: 'released' };
-  if (tree.cycle) return { ...d, state: 'blocked', problem: `groups nest in a cycle: ${tree.cycle.join(' → ')}` };
+  if (tree.cycle)
+    return { ...d, state: 'blocked', problem: `groups nest in a cycle: ${tree.cycle.join(' → ')}` };
 
   const ours = [
-    ...(topGroup && restoreOf(topGroup) === restore ? [{ ref: { kind: KIND_VMG, name: top } as MemberRef, obj: topGroup }] : []),
-    ...tree.nodes.filter((n) => n.obj && restoreOf(n.obj) === restore).map((n) => ({ ref: n.ref, obj: n.obj! })),
+    ...(topGroup && restoreOf(topGroup) === restore
+      ? [{ ref: { kind: KIND_VMG, name: top } as MemberRef, obj: topGroup }]
+      : []),
+    ...tree.nodes
+      .filter((n) => n.obj && restoreOf(n.obj) === restore)
+      .map((n) => ({ ref: n.ref, obj: n.obj! })),
   ];
   d.notHeld = ours.filter((o) => !isStripped(o.obj)).map((o) => o.ref);
   if (d.notHeld.length > 0) return { ...d, state: 'not-held' };
@@ -112,7 +143,10 @@ function decideOrThrow(world: World, top: string, restore: string, nowMs: number
   d.schedule = schedule;
   d.becameReady = !prev;
   const start = Date.parse(progress.readyAt);
-  while (progress.released < schedule.steps.length && start + stepAt(schedule.steps[progress.released]!) <= nowMs) {
+  while (
+    progress.released < schedule.steps.length &&
+    start + stepAt(schedule.steps[progress.released]!) <= nowMs
+  ) {
     d.due.push(progress.released);
     progress.released += 1;
     progress.times.push(now);

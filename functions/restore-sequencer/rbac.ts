@@ -6,7 +6,11 @@ import type { PolicyRule } from '../backup-labeler/rbac.ts';
 export const SEQUENCER_RULES: readonly PolicyRule[] = [
   // Reading restored trees (per namespace; cluster-wide by restore label on a Restore or a tick),
   // writing captured network, power state, and progress on the top group.
-  { apiGroups: ['vmoperator.vmware.com'], resources: ['virtualmachines', 'virtualmachinegroups'], verbs: ['list', 'patch'] },
+  {
+    apiGroups: ['vmoperator.vmware.com'],
+    resources: ['virtualmachines', 'virtualmachinegroups'],
+    verbs: ['list', 'patch'],
+  },
   // Progress is reported on the Restore as Events (get+patch bump a repeated Event).
   // list: a name longer than 63 characters is only in the label as its hashed form.
   { apiGroups: ['velero.io'], resources: ['restores'], verbs: ['get', 'list'] },

@@ -29,14 +29,30 @@ export const DUE_SCHEMA = `${SCHEMAS}restore-sequence-due.schema.json`;
 const ref = (m: MemberRef): string => `${m.kind} ${m.name}`;
 const list = (ms: MemberRef[]): string => (ms.length ? ms.map(ref).join(', ') : 'none');
 const where = (d: Pick<Decision, 'namespace' | 'top'>): string => `${d.namespace}/${d.top}`;
-const subject = (namespace: string, group: string): string => `namespaces/${namespace}/virtualmachinegroups/${group}`;
+const subject = (namespace: string, group: string): string =>
+  `namespaces/${namespace}/virtualmachinegroups/${group}`;
 
 /** Kubernetes Events for one decision; `restoreEnded` turns waiting into a warning. */
 export function decisionEvents(d: Decision, restoreEnded: boolean): EventRecord[] {
-  const key = (suffix: string): string => `${d.namespace}/${d.top}/${suffix}`;
+  return [...holdEvents(d, restoreEnded), ...progressEvents(d)];
+}
+
+const keyOf =
+  (d: Decision) =>
+  (suffix: string): string =>
+    `${d.namespace}/${d.top}/${suffix}`;
+
+/** Why a tree is still held. */
+function holdEvents(d: Decision, restoreEnded: boolean): EventRecord[] {
+  const key = keyOf(d);
   const out: EventRecord[] = [];
   if (d.state === 'blocked') {
-    out.push({ type: 'Warning', reason: REASON_RESTORE_GROUP_BLOCKED, dedupeKey: key('blocked'), message: `Group ${where(d)} stays held: ${d.problem ?? 'blocked'}.` });
+    out.push({
+      type: 'Warning',
+      reason: REASON_RESTORE_GROUP_BLOCKED,
+      dedupeKey: key('blocked'),
+      message: `Group ${where(d)} stays held: ${d.problem ?? 'blocked'}.`,
+    });
   }
   if (d.state === 'not-held') {
     out.push({
@@ -48,16 +64,38 @@ export function decisionEvents(d: Decision, restoreEnded: boolean): EventRecord[
   }
   if (d.state === 'waiting') {
     const missing = d.tree.missing.map((n) => `${ref(n.ref)} (in ${n.parent})`);
-    const unlinked = d.tree.unlinked.map((n) => `${ref(n.ref)} (spec.groupName is "${n.obj?.spec?.groupName ?? ''}", not "${n.parent}")`);
+    const unlinked = d.tree.unlinked.map(
+      (n) =>
+        `${ref(n.ref)} (spec.groupName is "${n.obj?.spec?.groupName ?? ''}", not "${n.parent}")`,
+    );
     const what = [...missing, ...unlinked].join(', ');
     out.push(
       restoreEnded
-        ? { type: 'Warning', reason: REASON_RESTORE_GROUP_WAITING, dedupeKey: key('waiting'), message: `Restore ${d.restore} has ended but group ${where(d)} is incomplete, so all its restored members stay powered off: ${what}.` }
-        : { type: 'Normal', reason: REASON_RESTORE_GROUP_WAITING, dedupeKey: key('waiting'), message: `Group ${where(d)} is held powered off until every member exists; waiting for ${what}.` },
+        ? {
+            type: 'Warning',
+            reason: REASON_RESTORE_GROUP_WAITING,
+            dedupeKey: key('waiting'),
+            message: `Restore ${d.restore} has ended but group ${where(d)} is incomplete, so all its restored members stay powered off: ${what}.`,
+          }
+        : {
+            type: 'Normal',
+            reason: REASON_RESTORE_GROUP_WAITING,
+            dedupeKey: key('waiting'),
+            message: `Group ${where(d)} is held powered off until every member exists; waiting for ${what}.`,
+          },
     );
   }
+  return out;
+}
+
+/** Ready, each released stage, released. */
+function progressEvents(d: Decision): EventRecord[] {
+  const key = keyOf(d);
+  const out: EventRecord[] = [];
   if (d.becameReady && d.schedule) {
-    const net = d.network.length ? ` Captured network applied to ${d.network.map((n) => `${n.name} (${n.interfaces.join(', ')})`).join(', ')}.` : '';
+    const net = d.network.length
+      ? ` Captured network applied to ${d.network.map((n) => `${n.name} (${n.interfaces.join(', ')})`).join(', ')}.`
+      : '';
     const skipped = d.networkSkipped.length ? ` Not applied: ${d.networkSkipped.join('; ')}.` : '';
     out.push({
       type: 'Normal',
@@ -79,15 +117,32 @@ export function decisionEvents(d: Decision, restoreEnded: boolean): EventRecord[
   }
   if (d.becameReleased && d.schedule) {
     const s = d.schedule;
-    const kept = s.keptOff.length ? ` Kept off: ${s.keptOff.map((k) => `${ref(k.ref)} (${k.reason})`).join(', ')}.` : '';
-    const unset = s.unsetGroups.length ? ` Power state left unset on ${s.unsetGroups.join(', ')} (members differed at backup).` : '';
-    const how = s.mode === 'delegated' ? 'handed to VM Operator, which powers members on in boot order with their delays' : 'released stage by stage';
-    out.push({ type: 'Normal', reason: REASON_RESTORE_GROUP_RELEASED, dedupeKey: key('released'), message: `Group ${where(d)} ${how}: powered on ${list(s.poweredOn)}.${kept}${unset}` });
+    const kept = s.keptOff.length
+      ? ` Kept off: ${s.keptOff.map((k) => `${ref(k.ref)} (${k.reason})`).join(', ')}.`
+      : '';
+    const unset = s.unsetGroups.length
+      ? ` Power state left unset on ${s.unsetGroups.join(', ')} (members differed at backup).`
+      : '';
+    const how =
+      s.mode === 'delegated'
+        ? 'handed to VM Operator, which powers members on in boot order with their delays'
+        : 'released stage by stage';
+    out.push({
+      type: 'Normal',
+      reason: REASON_RESTORE_GROUP_RELEASED,
+      dedupeKey: key('released'),
+      message: `Group ${where(d)} ${how}: powered on ${list(s.poweredOn)}.${kept}${unset}`,
+    });
   }
   return out;
 }
 
-export function missingGroupEvent(namespace: string, group: string, restore: string, held: MemberRef[]): EventRecord {
+export function missingGroupEvent(
+  namespace: string,
+  group: string,
+  restore: string,
+  held: MemberRef[],
+): EventRecord {
   return {
     type: 'Warning',
     reason: REASON_RESTORE_GROUP_MISSING,
@@ -97,7 +152,12 @@ export function missingGroupEvent(namespace: string, group: string, restore: str
 }
 
 function keptOff(s: Schedule): RestoreGroupReady['keptOff'] {
-  return s.keptOff.map((k) => ({ kind: k.ref.kind, name: k.ref.name, state: k.state, reason: k.reason }));
+  return s.keptOff.map((k) => ({
+    kind: k.ref.kind,
+    name: k.ref.name,
+    state: k.state,
+    reason: k.reason,
+  }));
 }
 
 export function readyReply(d: Decision, progress: Progress): OutboundEvent<RestoreGroupReady> {
@@ -112,13 +172,23 @@ export function readyReply(d: Decision, progress: Progress): OutboundEvent<Resto
       group: d.top,
       mode: s.mode,
       readyAt: progress.readyAt,
-      steps: s.steps.map((st) => ({ offsetSeconds: st.offsetMs / 1000, members: st.entries.map((e) => ({ kind: e.ref.kind, name: e.ref.name, powerState: e.powerState })) })),
+      steps: s.steps.map((st) => ({
+        offsetSeconds: st.offsetMs / 1000,
+        members: st.entries.map((e) => ({
+          kind: e.ref.kind,
+          name: e.ref.name,
+          powerState: e.powerState,
+        })),
+      })),
       keptOff: keptOff(s),
     },
   };
 }
 
-export function releasedReply(d: Decision, progress: Progress): OutboundEvent<RestoreGroupReleased> {
+export function releasedReply(
+  d: Decision,
+  progress: Progress,
+): OutboundEvent<RestoreGroupReleased> {
   const s = d.schedule!;
   return {
     type: EVENT_TYPE_RESTORE_GROUP_RELEASED,
@@ -139,11 +209,19 @@ export function releasedReply(d: Decision, progress: Progress): OutboundEvent<Re
   };
 }
 
-export function dueReply(d: Pick<Decision, 'namespace' | 'top' | 'restore'>, dueMs: number): OutboundEvent<RestoreSequenceDue> {
+export function dueReply(
+  d: Pick<Decision, 'namespace' | 'top' | 'restore'>,
+  dueMs: number,
+): OutboundEvent<RestoreSequenceDue> {
   return {
     type: EVENT_TYPE_RESTORE_SEQUENCE_DUE,
     subject: subject(d.namespace, d.top),
     dataschema: DUE_SCHEMA,
-    data: { restore: d.restore, namespace: d.namespace, group: d.top, dueAt: new Date(dueMs).toISOString() },
+    data: {
+      restore: d.restore,
+      namespace: d.namespace,
+      group: d.top,
+      dueAt: new Date(dueMs).toISOString(),
+    },
   };
 }

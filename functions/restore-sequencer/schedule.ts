@@ -6,7 +6,15 @@
 // stage by stage itself, delegating only uniform nested groups.
 
 import { KIND_VM, KIND_VMG, stages, type MemberRef } from '../vmgroup/boot-order.ts';
-import { collectTree, intentOf, lookup, restoreOf, uniformState, type Intent, type World } from './tree.ts';
+import {
+  collectTree,
+  intentOf,
+  lookup,
+  restoreOf,
+  uniformState,
+  type Intent,
+  type World,
+} from './tree.ts';
 
 export interface Entry {
   ref: MemberRef;
@@ -41,11 +49,17 @@ const KEPT_OFF_REASON: Record<Intent, string> = {
   PoweredOn: '',
   PoweredOff: 'was powered off at backup',
   Suspended: 'was suspended at backup; VM Operator cannot create a VM suspended, so it stays off',
-  Unknown: 'no power state was recorded at backup (no resource-modifier record, no captured annotation), so it stays off',
+  Unknown:
+    'no power state was recorded at backup (no resource-modifier record, no captured annotation), so it stays off',
 };
 
 /** Every VM below a group that a delegated power state reaches, with what it will get. */
-function vmsBelow(world: World, group: string, acc: MemberRef[] = [], seen: string[] = []): MemberRef[] {
+function vmsBelow(
+  world: World,
+  group: string,
+  acc: MemberRef[] = [],
+  seen: string[] = [],
+): MemberRef[] {
   const g = world.groups.get(group);
   if (!g || seen.includes(group)) return acc;
   for (const ref of stages(g).flatMap((s) => s.members)) {
@@ -58,9 +72,19 @@ function vmsBelow(world: World, group: string, acc: MemberRef[] = [], seen: stri
 export function buildSchedule(world: World, top: string, restore: string): Schedule {
   const tree = collectTree(world, top);
   const topGroup = world.groups.get(top);
-  const allOurs = !!topGroup && restoreOf(topGroup) === restore && tree.nodes.every((n) => n.obj && restoreOf(n.obj) === restore);
+  const allOurs =
+    !!topGroup &&
+    restoreOf(topGroup) === restore &&
+    tree.nodes.every((n) => n.obj && restoreOf(n.obj) === restore);
   const uniform = uniformState(world, top);
-  const out: Schedule = { mode: 'staged', steps: [], poweredOn: [], keptOff: [], unsetGroups: [], foreign: [] };
+  const out: Schedule = {
+    mode: 'staged',
+    steps: [],
+    poweredOn: [],
+    keptOff: [],
+    unsetGroups: [],
+    foreign: [],
+  };
   const entries: Array<Entry & { offsetMs: number }> = [];
 
   const delegate = (group: string, state: 'PoweredOn' | 'PoweredOff', offsetMs: number): void => {
@@ -98,7 +122,11 @@ export function buildSchedule(world: World, top: string, restore: string): Sched
           }
           if (seen.includes(ref.name)) continue;
           const u = uniformState(world, ref.name);
-          if (u && collectTree(world, ref.name).nodes.every((n) => n.obj && restoreOf(n.obj) === restore)) delegate(ref.name, u, offsetMs);
+          if (
+            u &&
+            collectTree(world, ref.name).nodes.every((n) => n.obj && restoreOf(n.obj) === restore)
+          )
+            delegate(ref.name, u, offsetMs);
           else {
             out.unsetGroups.push(ref.name);
             walk(ref.name, offsetMs, [...seen, ref.name]);
@@ -110,7 +138,10 @@ export function buildSchedule(world: World, top: string, restore: string): Sched
   }
 
   const byOffset = new Map<number, Entry[]>();
-  for (const { offsetMs, ...entry } of entries) byOffset.set(offsetMs, [...(byOffset.get(offsetMs) ?? []), entry]);
-  out.steps = [...byOffset.entries()].sort((a, b) => a[0] - b[0]).map(([offsetMs, es]) => ({ offsetMs, entries: es }));
+  for (const { offsetMs, ...entry } of entries)
+    byOffset.set(offsetMs, [...(byOffset.get(offsetMs) ?? []), entry]);
+  out.steps = [...byOffset.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([offsetMs, es]) => ({ offsetMs, entries: es }));
   return out;
 }

@@ -124,7 +124,11 @@ export function collectTree(world: World, top: string): Tree {
  * setting the group's power state — which VM Operator pushes onto every member — restore
  * exactly what was backed up.
  */
-export function uniformState(world: World, groupName: string, seen: string[] = []): 'PoweredOn' | 'PoweredOff' | undefined {
+export function uniformState(
+  world: World,
+  groupName: string,
+  seen: string[] = [],
+): 'PoweredOn' | 'PoweredOff' | undefined {
   const g = world.groups.get(groupName);
   if (!g || seen.includes(groupName)) return undefined;
   const own = intentOf(g);
@@ -132,7 +136,8 @@ export function uniformState(world: World, groupName: string, seen: string[] = [
   for (const ref of stages(g).flatMap((s) => s.members)) {
     const obj = lookup(world, ref);
     if (!obj) return undefined;
-    const state = ref.kind === KIND_VMG ? uniformState(world, ref.name, [...seen, groupName]) : intentOf(obj);
+    const state =
+      ref.kind === KIND_VMG ? uniformState(world, ref.name, [...seen, groupName]) : intentOf(obj);
     if (state !== own) return undefined;
   }
   return own;

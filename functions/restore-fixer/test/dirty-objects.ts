@@ -9,13 +9,22 @@ import { rulesFor } from '../strip-rules.ts';
 const SPEC_VALUES: Record<string, unknown> = {
   instanceUUID: '2f6b1f0e-6f0a-4c8e-9a57-3d2a1b8c9e01',
   biosUUID: '4210a9b1-07cc-1d5e-2f3a-9c8b7a6d5e4f',
-  class: { apiVersion: 'vmoperator.vmware.com/v1alpha5', kind: 'VirtualMachineClassInstance', name: 'best-effort-small-8f3k2' },
+  class: {
+    apiVersion: 'vmoperator.vmware.com/v1alpha5',
+    kind: 'VirtualMachineClassInstance',
+    name: 'best-effort-small-8f3k2',
+  },
   currentSnapshotName: 'before-upgrade',
   nextRestartTime: '2026-08-01T10:00:00Z',
   nextForcePowerStateSyncTime: '2026-08-01T10:00:00.123456789Z',
 };
 
-function dirtyMeta(kind: string): { annotations: Record<string, string>; labels: Record<string, string>; spec: Record<string, unknown>; finalizers: string[] } {
+function dirtyMeta(kind: string): {
+  annotations: Record<string, string>;
+  labels: Record<string, string>;
+  spec: Record<string, unknown>;
+  finalizers: string[];
+} {
   const annotations: Record<string, string> = {};
   const labels: Record<string, string> = {};
   const spec: Record<string, unknown> = {};
@@ -33,7 +42,8 @@ function dirtyMeta(kind: string): { annotations: Record<string, string>; labels:
 /** A VM carrying every key of strip-rules.ts that the modifier removes (nothing only reportable). */
 export function dirtyVm(name: string, o: VmOverrides = {}): KubeObject {
   const d = dirtyMeta('VirtualMachine');
-  for (const k of Object.keys(d.annotations)) if (k.includes('check.vmoperator.vmware.com/')) delete d.annotations[k];
+  for (const k of Object.keys(d.annotations))
+    if (k.includes('check.vmoperator.vmware.com/')) delete d.annotations[k];
   const obj = asKube(
     vm(name, {
       ...o,
@@ -45,16 +55,32 @@ export function dirtyVm(name: string, o: VmOverrides = {}): KubeObject {
   return obj;
 }
 
-export function dirtyVmg(name: string, members: string[], powerState?: 'PoweredOn' | 'PoweredOff' | 'Suspended'): KubeObject {
+export function dirtyVmg(
+  name: string,
+  members: string[],
+  powerState?: 'PoweredOn' | 'PoweredOff' | 'Suspended',
+): KubeObject {
   const d = dirtyMeta('VirtualMachineGroup');
-  const g = asKube(vmg(name, { annotations: d.annotations, bootOrder: [members.map((m) => vmMember(m))], ...(powerState ? { powerState } : {}) }));
+  const g = asKube(
+    vmg(name, {
+      annotations: d.annotations,
+      bootOrder: [members.map((m) => vmMember(m))],
+      ...(powerState ? { powerState } : {}),
+    }),
+  );
   Object.assign(g.spec as object, d.spec);
   return g;
 }
 
 export function dirtyPvc(name: string): KubeObject {
   const d = dirtyMeta('PersistentVolumeClaim');
-  const p = pvc(name, { annotations: { ...d.annotations, 'cns.vmware.com/usedby-vm-9c1d2e3f-aaaa': 'true', 'volume.kubernetes.io/storage-provisioner': 'csi.vsphere.vmware.com' } });
+  const p = pvc(name, {
+    annotations: {
+      ...d.annotations,
+      'cns.vmware.com/usedby-vm-9c1d2e3f-aaaa': 'true',
+      'volume.kubernetes.io/storage-provisioner': 'csi.vsphere.vmware.com',
+    },
+  });
   p.metadata.finalizers = ['kubernetes.io/pvc-protection', ...d.finalizers];
   return p;
 }

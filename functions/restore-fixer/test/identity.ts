@@ -6,12 +6,21 @@ import type { PolicyRule } from '../../backup-labeler/rbac.ts';
 import { createKube } from '../../runtime/kube.ts';
 import type { Kube } from '../../runtime/kube-api.ts';
 
-export async function kubeAs(cluster: TestCluster, name: string, rules: readonly PolicyRule[]): Promise<Kube> {
+export async function kubeAs(
+  cluster: TestCluster,
+  name: string,
+  rules: readonly PolicyRule[],
+): Promise<Kube> {
   const home = await cluster.newNamespace(`${name}-sa`);
   const role = `${name}-${home}`;
   await cluster.applyYaml(
     [
-      stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: role }, rules }),
+      stringify({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: role },
+        rules,
+      }),
       stringify({
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'ClusterRoleBinding',
@@ -26,7 +35,11 @@ export async function kubeAs(cluster: TestCluster, name: string, rules: readonly
   const probe = rules[0]!;
   for (let i = 0; ; i++) {
     try {
-      await kube.list(probe.apiGroups[0] ? `${probe.apiGroups[0]}/v1alpha5` : 'v1', probe.apiGroups[0] ? 'VirtualMachine' : 'PersistentVolumeClaim', undefined);
+      await kube.list(
+        probe.apiGroups[0] ? `${probe.apiGroups[0]}/v1alpha5` : 'v1',
+        probe.apiGroups[0] ? 'VirtualMachine' : 'PersistentVolumeClaim',
+        undefined,
+      );
       return kube;
     } catch (err) {
       if (i > 50) throw err;

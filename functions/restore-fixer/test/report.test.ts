@@ -1,50 +1,111 @@
 import assert from 'node:assert/strict';
 import { ANNOTATION_RESTORE_STRIPPED, RESOURCE_MODIFIER_CONFIGMAP } from '../../vmgroup/names.ts';
 import { asKube, vm } from '../../vmgroup/test/builders.ts';
-import { modifierMissingEvent, rerunCommand, stripIncompleteEvent, usesOurModifier, type RestoreLike } from '../report.ts';
+import {
+  modifierMissingEvent,
+  rerunCommand,
+  stripIncompleteEvent,
+  usesOurModifier,
+  type RestoreLike,
+} from '../report.ts';
 import { verify } from '../verify.ts';
 
-const restore = (spec: RestoreLike['spec']): RestoreLike => ({ apiVersion: 'velero.io/v1', kind: 'Restore', metadata: { name: 'r1', namespace: 'velero' }, spec });
+const restore = (spec: RestoreLike['spec']): RestoreLike => ({
+  apiVersion: 'velero.io/v1',
+  kind: 'Restore',
+  metadata: { name: 'r1', namespace: 'velero' },
+  spec,
+});
 
 describe('restore fixer: report', () => {
   const commands: Array<[string, RestoreLike['spec'], string]> = [
     ['a backup', { backupName: 'b1' }, 'velero restore create --from-backup b1'],
-    ['a schedule', { scheduleName: 'nightly', backupName: 'nightly-2026' }, 'velero restore create --from-schedule nightly'],
-    ['namespaces and a mapping', { backupName: 'b1', includedNamespaces: ['a', 'b'], excludedNamespaces: ['c'], namespaceMapping: { a: 'a2' } }, 'velero restore create --from-backup b1 --include-namespaces a,b --exclude-namespaces c --namespace-mappings a:a2'],
-    ['a selector', { backupName: 'b1', labelSelector: { matchLabels: { 'member.vmgroup-backup.dev/app': 'VirtualMachineGroup' } } }, 'velero restore create --from-backup b1 --selector member.vmgroup-backup.dev/app=VirtualMachineGroup'],
+    [
+      'a schedule',
+      { scheduleName: 'nightly', backupName: 'nightly-2026' },
+      'velero restore create --from-schedule nightly',
+    ],
+    [
+      'namespaces and a mapping',
+      {
+        backupName: 'b1',
+        includedNamespaces: ['a', 'b'],
+        excludedNamespaces: ['c'],
+        namespaceMapping: { a: 'a2' },
+      },
+      'velero restore create --from-backup b1 --include-namespaces a,b --exclude-namespaces c --namespace-mappings a:a2',
+    ],
+    [
+      'a selector',
+      {
+        backupName: 'b1',
+        labelSelector: { matchLabels: { 'member.vmgroup-backup.dev/app': 'VirtualMachineGroup' } },
+      },
+      'velero restore create --from-backup b1 --selector member.vmgroup-backup.dev/app=VirtualMachineGroup',
+    ],
   ];
   for (const [name, spec, prefix] of commands) {
     it(`repeats a restore from ${name} with the modifier`, () => {
-      assert.equal(rerunCommand(restore(spec)), `${prefix} --resource-modifier-configmap ${RESOURCE_MODIFIER_CONFIGMAP}`);
+      assert.equal(
+        rerunCommand(restore(spec)),
+        `${prefix} --resource-modifier-configmap ${RESOURCE_MODIFIER_CONFIGMAP}`,
+      );
     });
   }
 
   it('recognises the modifier by name and kind, case-insensitively for the kind', () => {
-    assert.ok(usesOurModifier(restore({ resourceModifier: { kind: 'ConfigMap', name: RESOURCE_MODIFIER_CONFIGMAP } })));
+    assert.ok(
+      usesOurModifier(
+        restore({ resourceModifier: { kind: 'ConfigMap', name: RESOURCE_MODIFIER_CONFIGMAP } }),
+      ),
+    );
     assert.ok(!usesOurModifier(restore({ resourceModifier: { kind: 'configmap', name: 'mine' } })));
     assert.ok(!usesOurModifier(restore({})));
-    assert.match(modifierMissingEvent(restore({ backupName: 'b', resourceModifier: { kind: 'configmap', name: 'mine' } })).message, /uses the resource modifier ConfigMap "mine", not "vmgroup-backup-restore-modifiers"/);
+    assert.match(
+      modifierMissingEvent(
+        restore({ backupName: 'b', resourceModifier: { kind: 'configmap', name: 'mine' } }),
+      ).message,
+      /uses the resource modifier ConfigMap "mine", not "vmgroup-backup-restore-modifiers"/,
+    );
   });
 
   it('reports a stripped VM that carries what only a privileged user can remove, without suggesting a re-run', () => {
-    const v = asKube(vm('db', { annotations: { [ANNOTATION_RESTORE_STRIPPED]: '1', 'poweron.check.vmoperator.vmware.com/backup-tool': 'hold' } }));
+    const v = asKube(
+      vm('db', {
+        annotations: {
+          [ANNOTATION_RESTORE_STRIPPED]: '1',
+          'poweron.check.vmoperator.vmware.com/backup-tool': 'hold',
+        },
+      }),
+    );
     const e = stripIncompleteEvent(restore({ backupName: 'b' }), 'apps', [verify(v)]);
-    assert.match(e!.message, /carry what only a privileged user can remove: VirtualMachine apps\/db: needs a privileged user: poweron\.check\.vmoperator\.vmware\.com\/backup-tool \(blocks power-on and only privileged users may remove it\)/);
+    assert.match(
+      e!.message,
+      /carry what only a privileged user can remove: VirtualMachine apps\/db: needs a privileged user: poweron\.check\.vmoperator\.vmware\.com\/backup-tool \(blocks power-on and only privileged users may remove it\)/,
+    );
     assert.doesNotMatch(e!.message, /Re-run/);
   });
 
   it('says nothing about a clean, stripped object', () => {
     const v = asKube(vm('db', { annotations: { [ANNOTATION_RESTORE_STRIPPED]: '1' } }));
-    assert.equal(stripIncompleteEvent(restore({ backupName: 'b' }), 'apps', [verify(v)]), undefined);
+    assert.equal(
+      stripIncompleteEvent(restore({ backupName: 'b' }), 'apps', [verify(v)]),
+      undefined,
+    );
   });
 
   it('flags an object stripped by an outdated copy of the modifier', () => {
     const v = asKube(vm('db', { annotations: { [ANNOTATION_RESTORE_STRIPPED]: '0' } }));
-    assert.match(stripIncompleteEvent(restore({ backupName: 'b' }), 'apps', [verify(v)])!.message, /stripped by an outdated copy of the modifier/);
+    assert.match(
+      stripIncompleteEvent(restore({ backupName: 'b' }), 'apps', [verify(v)])!.message,
+      /stripped by an outdated copy of the modifier/,
+    );
   });
 
   it('keeps long reports within the Event size and says how many were left out', () => {
-    const many = Array.from({ length: 60 }, (_, i) => verify(asKube(vm(`vm-${i}`, { spec: { instanceUUID: 'x', biosUUID: 'y' } }))));
+    const many = Array.from({ length: 60 }, (_, i) =>
+      verify(asKube(vm(`vm-${i}`, { spec: { instanceUUID: 'x', biosUUID: 'y' } }))),
+    );
     const e = stripIncompleteEvent(restore({ backupName: 'b' }), 'apps', many)!;
     assert.ok(e.message.length <= 2048, String(e.message.length));
     assert.match(e.message, /…and \d+ more\. Re-run: /);

@@ -4,7 +4,12 @@
 
 import type { Kube, KubeObject } from '../../runtime/kube-api.ts';
 import { VELERO_BACKUP_NAME_LABEL, VELERO_RESTORE_NAME_LABEL } from '../../vmgroup/names.ts';
-import { applyModifiers, groupResourceOf, modifierDocument, readConfigMap } from './velero-modifiers.ts';
+import {
+  applyModifiers,
+  groupResourceOf,
+  modifierDocument,
+  readConfigMap,
+} from './velero-modifiers.ts';
 
 const PLURALS: Record<string, string> = {
   VirtualMachine: 'virtualmachines',
@@ -14,7 +19,17 @@ const PLURALS: Record<string, string> = {
   ConfigMap: 'configmaps',
 };
 
-const RESET = ['generateName', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'ownerReferences'];
+const RESET = [
+  'generateName',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'ownerReferences',
+];
 
 export interface VeleroRestoreItem {
   restore: string;
@@ -31,16 +46,40 @@ export function asRestored<T extends KubeObject>(obj: T, item: VeleroRestoreItem
   let o = structuredClone(obj) as KubeObject;
   for (const k of RESET) delete (o.metadata as Record<string, unknown>)[k];
   delete (o as Record<string, unknown>).status;
-  if (item.modifier !== false) o = applyModifiers(doc, o, groupResourceOf(o.apiVersion, PLURALS[o.kind] ?? `${o.kind.toLowerCase()}s`));
+  if (item.modifier !== false)
+    o = applyModifiers(
+      doc,
+      o,
+      groupResourceOf(o.apiVersion, PLURALS[o.kind] ?? `${o.kind.toLowerCase()}s`),
+    );
   o.metadata.namespace = item.namespace;
-  o.metadata.labels = { ...o.metadata.labels, [VELERO_BACKUP_NAME_LABEL]: item.backup, [VELERO_RESTORE_NAME_LABEL]: item.restore };
+  o.metadata.labels = {
+    ...o.metadata.labels,
+    [VELERO_BACKUP_NAME_LABEL]: item.backup,
+    [VELERO_RESTORE_NAME_LABEL]: item.restore,
+  };
   return o as T;
 }
 
-export async function veleroCreate<T extends KubeObject>(kube: Pick<Kube, 'create'>, obj: T, item: VeleroRestoreItem): Promise<T> {
+export async function veleroCreate<T extends KubeObject>(
+  kube: Pick<Kube, 'create'>,
+  obj: T,
+  item: VeleroRestoreItem,
+): Promise<T> {
   return kube.create(asRestored(obj, item));
 }
 
-export function restoreObject(name: string, namespace: string, spec: Record<string, unknown>, phase = 'InProgress'): KubeObject {
-  return { apiVersion: 'velero.io/v1', kind: 'Restore', metadata: { name, namespace }, spec, status: { phase } };
+export function restoreObject(
+  name: string,
+  namespace: string,
+  spec: Record<string, unknown>,
+  phase = 'InProgress',
+): KubeObject {
+  return {
+    apiVersion: 'velero.io/v1',
+    kind: 'Restore',
+    metadata: { name, namespace },
+    spec,
+    status: { phase },
+  };
 }

@@ -1,10 +1,21 @@
 import assert from 'node:assert/strict';
-import { ANNOTATION_CAPTURED_POWER_STATE, ANNOTATION_RESTORE_PROGRESS } from '../../vmgroup/names.ts';
+import {
+  ANNOTATION_CAPTURED_POWER_STATE,
+  ANNOTATION_RESTORE_PROGRESS,
+} from '../../vmgroup/names.ts';
 import { networkPatch } from '../network.ts';
 import { decide, readProgress, type Progress } from '../plan.ts';
 import { buildSchedule } from '../schedule.ts';
 import { locateTop } from '../tree.ts';
-import { G, RESTORE, V, restoredVm, restoredVmg, withCapturedNetwork, worldOf } from './restored.ts';
+import {
+  G,
+  RESTORE,
+  V,
+  restoredVm,
+  restoredVmg,
+  withCapturedNetwork,
+  worldOf,
+} from './restored.ts';
 
 const T0 = Date.parse('2026-11-21T10:00:00.000Z');
 const at = (ms: number): string => new Date(T0 + ms).toISOString();
@@ -13,11 +24,17 @@ const at = (ms: number): string => new Date(T0 + ms).toISOString();
 function persist(world: ReturnType<typeof worldOf>, top: string, p: Progress | undefined): void {
   if (!p) return;
   const g = world.groups.get(top)!;
-  g.metadata.annotations = { ...g.metadata.annotations, [ANNOTATION_RESTORE_PROGRESS]: JSON.stringify(p) };
+  g.metadata.annotations = {
+    ...g.metadata.annotations,
+    [ANNOTATION_RESTORE_PROGRESS]: JSON.stringify(p),
+  };
 }
 
 const steps = (s: ReturnType<typeof buildSchedule>): Array<[number, string[]]> =>
-  s.steps.map((x) => [x.offsetMs, x.entries.map((e) => `${e.ref.kind}/${e.ref.name}=${e.powerState}`)]);
+  s.steps.map((x) => [
+    x.offsetMs,
+    x.entries.map((e) => `${e.ref.kind}/${e.ref.name}=${e.powerState}`),
+  ]);
 
 describe('restore sequencer: locating a restored tree', () => {
   const world = worldOf([
@@ -33,7 +50,11 @@ describe('restore sequencer: locating a restored tree', () => {
     ['a VM two levels down', V('web-1'), { top: 'app' }],
     ['a nested group', G('web'), { top: 'app' }],
     ['the top itself', G('app'), { top: 'app' }],
-    ['a VM whose group is not in the restore', V('orphan'), { missingGroup: 'gone', below: V('orphan') }],
+    [
+      'a VM whose group is not in the restore',
+      V('orphan'),
+      { missingGroup: 'gone', below: V('orphan') },
+    ],
     ['a VM in no group', V('loner'), { ungrouped: true }],
     ['groups that name each other as parent', G('a'), { cycle: ['a', 'b', 'a'] }],
   ];
@@ -44,25 +65,47 @@ describe('restore sequencer: locating a restored tree', () => {
 
 describe('restore sequencer: deciding', () => {
   it('waits while a member is missing (alphabetical order: the group arrives before its VMs)', () => {
-    const world = worldOf([restoredVmg('app', [{ members: [V('db'), V('web')] }], { was: 'PoweredOn' }), restoredVm('db', 'app', { was: 'PoweredOn' })]);
+    const world = worldOf([
+      restoredVmg('app', [{ members: [V('db'), V('web')] }], { was: 'PoweredOn' }),
+      restoredVm('db', 'app', { was: 'PoweredOn' }),
+    ]);
     const d = decide(world, 'app', RESTORE, T0);
     assert.equal(d.state, 'waiting');
-    assert.deepEqual(d.tree.missing.map((n) => n.ref.name), ['web']);
+    assert.deepEqual(
+      d.tree.missing.map((n) => n.ref.name),
+      ['web'],
+    );
     assert.equal(d.progress, undefined);
   });
 
   it('waits for a member that exists but names another group', () => {
-    const world = worldOf([restoredVmg('app', [{ members: [V('db')] }], { was: 'PoweredOn' }), restoredVm('db', 'other', { was: 'PoweredOn' })]);
+    const world = worldOf([
+      restoredVmg('app', [{ members: [V('db')] }], { was: 'PoweredOn' }),
+      restoredVm('db', 'other', { was: 'PoweredOn' }),
+    ]);
     const d = decide(world, 'app', RESTORE, T0);
     assert.equal(d.state, 'waiting');
-    assert.deepEqual(d.tree.unlinked.map((n) => n.ref.name), ['db']);
+    assert.deepEqual(
+      d.tree.unlinked.map((n) => n.ref.name),
+      ['db'],
+    );
   });
 
   it('hands a tree that was all on to VM Operator in one write, released at once', () => {
     const world = worldOf([
-      restoredVmg('app', [{ members: [V('db')], powerOnDelay: '10s' }, { members: [G('web')], powerOnDelay: '5s' }], { was: 'PoweredOn' }),
+      restoredVmg(
+        'app',
+        [
+          { members: [V('db')], powerOnDelay: '10s' },
+          { members: [G('web')], powerOnDelay: '5s' },
+        ],
+        { was: 'PoweredOn' },
+      ),
       restoredVm('db', 'app', { was: 'PoweredOn' }),
-      restoredVmg('web', [{ members: [V('web-1'), V('web-2')] }], { parent: 'app', was: 'PoweredOn' }),
+      restoredVmg('web', [{ members: [V('web-1'), V('web-2')] }], {
+        parent: 'app',
+        was: 'PoweredOn',
+      }),
       restoredVm('web-1', 'web', { was: 'PoweredOn' }),
       restoredVm('web-2', 'web', { was: 'PoweredOn' }),
     ]);
@@ -75,8 +118,11 @@ describe('restore sequencer: deciding', () => {
     assert.equal(d.progress?.releasedAt, at(0));
   });
 
-  it('keeps a tree that was all off off, recording the group\'s state', () => {
-    const world = worldOf([restoredVmg('app', [{ members: [V('db')] }], { was: 'PoweredOff' }), restoredVm('db', 'app', { was: 'PoweredOff' })]);
+  it("keeps a tree that was all off off, recording the group's state", () => {
+    const world = worldOf([
+      restoredVmg('app', [{ members: [V('db')] }], { was: 'PoweredOff' }),
+      restoredVm('db', 'app', { was: 'PoweredOff' }),
+    ]);
     const d = decide(world, 'app', RESTORE, T0);
     assert.deepEqual(steps(d.schedule!), [[0, ['VirtualMachineGroup/app=PoweredOff']]]);
     assert.deepEqual(d.schedule!.poweredOn, []);
@@ -85,15 +131,29 @@ describe('restore sequencer: deciding', () => {
 
   it('releases stage by stage when some members were off, honouring delays across calls', () => {
     const world = worldOf([
-      restoredVmg('app', [{ members: [V('db')], powerOnDelay: '5s' }, { members: [V('cache')], powerOnDelay: '10s' }, { members: [V('web')] }], { was: 'PoweredOn' }),
+      restoredVmg(
+        'app',
+        [
+          { members: [V('db')], powerOnDelay: '5s' },
+          { members: [V('cache')], powerOnDelay: '10s' },
+          { members: [V('web')] },
+        ],
+        { was: 'PoweredOn' },
+      ),
       restoredVm('db', 'app', { was: 'PoweredOn' }),
       restoredVm('cache', 'app', { was: 'PoweredOff' }),
       restoredVm('web', 'app', { was: 'PoweredOn' }),
     ]);
     const d0 = decide(world, 'app', RESTORE, T0);
     assert.equal(d0.schedule?.mode, 'staged');
-    assert.deepEqual(steps(d0.schedule!), [[5000, ['VirtualMachine/db=PoweredOn']], [15000, ['VirtualMachine/web=PoweredOn']]]);
-    assert.deepEqual(d0.schedule!.keptOff.map((k) => [k.ref.name, k.reason]), [['cache', 'was powered off at backup']]);
+    assert.deepEqual(steps(d0.schedule!), [
+      [5000, ['VirtualMachine/db=PoweredOn']],
+      [15000, ['VirtualMachine/web=PoweredOn']],
+    ]);
+    assert.deepEqual(
+      d0.schedule!.keptOff.map((k) => [k.ref.name, k.reason]),
+      [['cache', 'was powered off at backup']],
+    );
     assert.deepEqual(d0.schedule!.unsetGroups, ['app']);
     assert.equal(d0.state, 'releasing');
     assert.deepEqual(d0.due, []);
@@ -102,7 +162,10 @@ describe('restore sequencer: deciding', () => {
 
     // Another replica, 4.9 s later: nothing due yet, nothing to write.
     const d1 = decide(world, 'app', RESTORE, T0 + 4900);
-    assert.deepEqual([d1.state, d1.due, d1.progress, d1.becameReady], ['releasing', [], undefined, false]);
+    assert.deepEqual(
+      [d1.state, d1.due, d1.progress, d1.becameReady],
+      ['releasing', [], undefined, false],
+    );
 
     const d2 = decide(world, 'app', RESTORE, T0 + 5200);
     assert.deepEqual(d2.due, [0]);
@@ -118,14 +181,31 @@ describe('restore sequencer: deciding', () => {
     assert.equal(decide(world, 'app', RESTORE, T0 + 70_000).state, 'released');
   });
 
-  it('delegates a nested group that was uniform, at its stage\'s time, and walks one that was not', () => {
+  it("delegates a nested group that was uniform, at its stage's time, and walks one that was not", () => {
     const world = worldOf([
-      restoredVmg('app', [{ members: [G('data')], powerOnDelay: '3s' }, { members: [G('web'), V('tool')], powerOnDelay: '2s' }], { was: 'PoweredOn' }),
+      restoredVmg(
+        'app',
+        [
+          { members: [G('data')], powerOnDelay: '3s' },
+          { members: [G('web'), V('tool')], powerOnDelay: '2s' },
+        ],
+        { was: 'PoweredOn' },
+      ),
       restoredVm('tool', 'app', { was: 'PoweredOff' }),
-      restoredVmg('data', [{ members: [V('db-1'), V('db-2')] }], { parent: 'app', was: 'PoweredOn' }),
+      restoredVmg('data', [{ members: [V('db-1'), V('db-2')] }], {
+        parent: 'app',
+        was: 'PoweredOn',
+      }),
       restoredVm('db-1', 'data', { was: 'PoweredOn' }),
       restoredVm('db-2', 'data', { was: 'PoweredOn' }),
-      restoredVmg('web', [{ members: [V('web-1')], powerOnDelay: '1s' }, { members: [V('web-2')], powerOnDelay: '4s' }], { parent: 'app', was: 'PoweredOn' }),
+      restoredVmg(
+        'web',
+        [
+          { members: [V('web-1')], powerOnDelay: '1s' },
+          { members: [V('web-2')], powerOnDelay: '4s' },
+        ],
+        { parent: 'app', was: 'PoweredOn' },
+      ),
       restoredVm('web-1', 'web', { was: 'PoweredOn' }),
       restoredVm('web-2', 'web', { was: 'Suspended' }),
     ]);
@@ -136,28 +216,45 @@ describe('restore sequencer: deciding', () => {
       [6000, ['VirtualMachine/web-1=PoweredOn']],
     ]);
     assert.deepEqual(s.unsetGroups, ['app', 'web']);
-    assert.deepEqual(s.keptOff.map((k) => `${k.ref.name}:${k.state}`).sort(), ['tool:PoweredOff', 'web-2:Suspended']);
+    assert.deepEqual(s.keptOff.map((k) => `${k.ref.name}:${k.state}`).sort(), [
+      'tool:PoweredOff',
+      'web-2:Suspended',
+    ]);
     assert.deepEqual(s.poweredOn.map((m) => m.name).sort(), ['db-1', 'db-2', 'web-1']);
   });
 
-  it('keeps a member without a recorded power state off, and falls back to the labeler\'s capture', () => {
+  it("keeps a member without a recorded power state off, and falls back to the labeler's capture", () => {
     const noRecord = restoredVm('a', 'app');
-    const captured = restoredVm('b', 'app', { annotations: { [ANNOTATION_CAPTURED_POWER_STATE]: 'PoweredOn' } });
-    const world = worldOf([restoredVmg('app', [{ members: [V('a'), V('b')] }], { was: 'PoweredOn' }), noRecord, captured]);
+    const captured = restoredVm('b', 'app', {
+      annotations: { [ANNOTATION_CAPTURED_POWER_STATE]: 'PoweredOn' },
+    });
+    const world = worldOf([
+      restoredVmg('app', [{ members: [V('a'), V('b')] }], { was: 'PoweredOn' }),
+      noRecord,
+      captured,
+    ]);
     const s = buildSchedule(world, 'app', RESTORE);
     assert.deepEqual(steps(s), [[0, ['VirtualMachine/b=PoweredOn']]]);
     assert.equal(s.keptOff[0]?.state, 'Unknown');
   });
 
   it('does not sequence members the modifier did not hold', () => {
-    const world = worldOf([restoredVmg('app', [{ members: [V('a'), V('b')] }], { was: 'PoweredOn' }), restoredVm('a', 'app', { was: 'PoweredOn' }), restoredVm('b', 'app', { was: 'PoweredOn', modifier: false })]);
+    const world = worldOf([
+      restoredVmg('app', [{ members: [V('a'), V('b')] }], { was: 'PoweredOn' }),
+      restoredVm('a', 'app', { was: 'PoweredOn' }),
+      restoredVm('b', 'app', { was: 'PoweredOn', modifier: false }),
+    ]);
     const d = decide(world, 'app', RESTORE, T0);
     assert.equal(d.state, 'not-held');
     assert.deepEqual(d.notHeld, [V('b')]);
   });
 
   it('leaves members this restore did not create alone and does not delegate over them', () => {
-    const world = worldOf([restoredVmg('app', [{ members: [V('a'), V('old')] }], { was: 'PoweredOn' }), restoredVm('a', 'app', { was: 'PoweredOn' }), restoredVm('old', 'app', { foreign: true })]);
+    const world = worldOf([
+      restoredVmg('app', [{ members: [V('a'), V('old')] }], { was: 'PoweredOn' }),
+      restoredVm('a', 'app', { was: 'PoweredOn' }),
+      restoredVm('old', 'app', { foreign: true }),
+    ]);
     const s = buildSchedule(world, 'app', RESTORE);
     assert.equal(s.mode, 'staged');
     assert.deepEqual(s.foreign, [V('old')]);
@@ -165,8 +262,18 @@ describe('restore sequencer: deciding', () => {
   });
 
   it('starts a fresh sequence for a new restore of the same backup', () => {
-    const world = worldOf([restoredVmg('app', [{ members: [V('a')] }], { was: 'PoweredOn', restore: 'restore-2' }), restoredVm('a', 'app', { was: 'PoweredOn', restore: 'restore-2' })]);
-    const old: Progress = { restore: RESTORE, mode: 'delegated', readyAt: at(0), released: 1, times: [at(0)], releasedAt: at(0) };
+    const world = worldOf([
+      restoredVmg('app', [{ members: [V('a')] }], { was: 'PoweredOn', restore: 'restore-2' }),
+      restoredVm('a', 'app', { was: 'PoweredOn', restore: 'restore-2' }),
+    ]);
+    const old: Progress = {
+      restore: RESTORE,
+      mode: 'delegated',
+      readyAt: at(0),
+      released: 1,
+      times: [at(0)],
+      releasedAt: at(0),
+    };
     persist(world, 'app', old);
     assert.equal(readProgress(world.groups.get('app'), 'restore-2'), undefined);
     const d = decide(world, 'app', 'restore-2', T0 + 1000);
@@ -174,7 +281,10 @@ describe('restore sequencer: deciding', () => {
   });
 
   it('blocks on a cycle of nested groups', () => {
-    const world = worldOf([restoredVmg('app', [{ members: [G('x')] }]), restoredVmg('x', [{ members: [G('app')] }], { parent: 'app' })]);
+    const world = worldOf([
+      restoredVmg('app', [{ members: [G('x')] }]),
+      restoredVmg('x', [{ members: [G('app')] }], { parent: 'app' }),
+    ]);
     assert.equal(decide(world, 'app', RESTORE, T0).state, 'blocked');
   });
 });
@@ -183,13 +293,26 @@ describe('restore sequencer: captured network', () => {
   const base = (): ReturnType<typeof restoredVm> => {
     const v = restoredVm('db', 'app', { was: 'PoweredOn' });
     v.metadata.resourceVersion = '42';
-    v.spec!.network = { interfaces: [{ name: 'eth0', network: { name: 'vnet' } }, { name: 'eth1', dhcp4: true }, { name: 'eth2', addresses: ['10.9.0.5/24'] }] };
+    v.spec!.network = {
+      interfaces: [
+        { name: 'eth0', network: { name: 'vnet' } },
+        { name: 'eth1', dhcp4: true },
+        { name: 'eth2', addresses: ['10.9.0.5/24'] },
+      ],
+    };
     return v;
   };
   const captured = {
     version: 1,
     interfaces: [
-      { name: 'eth0', macAddr: '00:50:56:aa:bb:cc', addresses: ['10.0.0.5/24'], gateway4: '10.0.0.1', nameservers: ['10.0.0.2'], dhcp4: false },
+      {
+        name: 'eth0',
+        macAddr: '00:50:56:aa:bb:cc',
+        addresses: ['10.0.0.5/24'],
+        gateway4: '10.0.0.1',
+        nameservers: ['10.0.0.2'],
+        dhcp4: false,
+      },
       { name: 'eth1', addresses: ['10.1.0.9/24'], dhcp4: true },
       { name: 'eth2', addresses: ['10.9.0.6/24'] },
       { name: 'eth3', addresses: ['10.3.0.1/24'] },
@@ -199,7 +322,9 @@ describe('restore sequencer: captured network', () => {
   it('fills empty static addresses, gateways and DNS, and nothing else', () => {
     const r = networkPatch(withCapturedNetwork(base(), captured));
     assert.deepEqual(r.applied, ['eth0']);
-    assert.deepEqual(r.skipped, ['eth3: not in spec.network.interfaces (interfaces cannot be added after create)']);
+    assert.deepEqual(r.skipped, [
+      'eth3: not in spec.network.interfaces (interfaces cannot be added after create)',
+    ]);
     assert.deepEqual(r.patch, {
       type: 'merge',
       body: {
@@ -207,7 +332,13 @@ describe('restore sequencer: captured network', () => {
         spec: {
           network: {
             interfaces: [
-              { name: 'eth0', network: { name: 'vnet' }, addresses: ['10.0.0.5/24'], gateway4: '10.0.0.1', nameservers: ['10.0.0.2'] },
+              {
+                name: 'eth0',
+                network: { name: 'vnet' },
+                addresses: ['10.0.0.5/24'],
+                gateway4: '10.0.0.1',
+                nameservers: ['10.0.0.2'],
+              },
               { name: 'eth1', dhcp4: true },
               { name: 'eth2', addresses: ['10.9.0.5/24'] },
             ],
@@ -225,16 +356,25 @@ describe('restore sequencer: captured network', () => {
   });
 
   it('is part of the decision while the group is still incomplete', () => {
-    const world = worldOf([restoredVmg('app', [{ members: [V('db'), V('web')] }], { was: 'PoweredOn' }), withCapturedNetwork(base(), captured)]);
+    const world = worldOf([
+      restoredVmg('app', [{ members: [V('db'), V('web')] }], { was: 'PoweredOn' }),
+      withCapturedNetwork(base(), captured),
+    ]);
     const d = decide(world, 'app', RESTORE, T0);
     assert.equal(d.state, 'waiting');
-    assert.deepEqual(d.network.map((n) => [n.name, n.interfaces]), [['db', ['eth0']]]);
+    assert.deepEqual(
+      d.network.map((n) => [n.name, n.interfaces]),
+      [['db', ['eth0']]],
+    );
   });
 });
 
 describe('restore sequencer: a spec VM Operator would refuse', () => {
   it('blocks with the reason instead of failing the request', () => {
-    const world = worldOf([restoredVmg('app', [{ members: [V('a')], powerOnDelay: '5 seconds' }], { was: 'PoweredOn' }), restoredVm('a', 'app', { was: 'PoweredOn' })]);
+    const world = worldOf([
+      restoredVmg('app', [{ members: [V('a')], powerOnDelay: '5 seconds' }], { was: 'PoweredOn' }),
+      restoredVm('a', 'app', { was: 'PoweredOn' }),
+    ]);
     const d = decide(world, 'app', RESTORE, T0);
     assert.equal(d.state, 'blocked');
     assert.match(d.problem ?? '', /invalid duration "5 seconds"/);

@@ -29,8 +29,14 @@ export interface RestoredOptions {
   annotations?: Record<string, string>;
 }
 
-function restoredMeta(o: RestoredOptions): { labels: Record<string, string>; annotations: Record<string, string>; namespace?: string } {
-  const labels: Record<string, string> = o.foreign ? {} : { [VELERO_BACKUP_NAME_LABEL]: BACKUP, [VELERO_RESTORE_NAME_LABEL]: o.restore ?? RESTORE };
+function restoredMeta(o: RestoredOptions): {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  namespace?: string;
+} {
+  const labels: Record<string, string> = o.foreign
+    ? {}
+    : { [VELERO_BACKUP_NAME_LABEL]: BACKUP, [VELERO_RESTORE_NAME_LABEL]: o.restore ?? RESTORE };
   const annotations: Record<string, string> = { ...o.annotations };
   if (!o.foreign && o.modifier !== false) {
     annotations[ANNOTATION_RESTORE_STRIPPED] = RESTORE_STRIP_VERSION;
@@ -50,14 +56,20 @@ export function restoredVm(name: string, group: string | undefined, o: RestoredO
 
 export type StageSpec = { members: MemberRef[]; powerOnDelay?: string };
 
-export function restoredVmg(name: string, bootOrder: StageSpec[], o: RestoredOptions & { parent?: string } = {}): Vmg {
+export function restoredVmg(
+  name: string,
+  bootOrder: StageSpec[],
+  o: RestoredOptions & { parent?: string } = {},
+): Vmg {
   const held = !o.foreign && o.modifier !== false;
   return vmg(name, {
     ...restoredMeta(o),
     ...(o.parent ? { groupName: o.parent } : {}),
     ...(!held && o.was ? { powerState: o.was } : {}),
     bootOrder: bootOrder.map((s) => ({
-      members: s.members.map((m) => (m.kind === 'VirtualMachineGroup' ? groupMember(m.name) : vmMember(m.name))),
+      members: s.members.map((m) =>
+        m.kind === 'VirtualMachineGroup' ? groupMember(m.name) : vmMember(m.name),
+      ),
       ...(s.powerOnDelay ? { powerOnDelay: s.powerOnDelay } : {}),
     })),
   });
@@ -69,12 +81,21 @@ export const G = (name: string): MemberRef => ({ kind: 'VirtualMachineGroup', na
 export function worldOf(objects: Array<Vm | Vmg>, namespace = 'apps'): World {
   return {
     namespace,
-    groups: new Map(objects.filter((o): o is Vmg => o.kind === 'VirtualMachineGroup').map((g) => [g.metadata.name, g])),
-    vms: new Map(objects.filter((o): o is Vm => o.kind === 'VirtualMachine').map((v) => [v.metadata.name, v])),
+    groups: new Map(
+      objects
+        .filter((o): o is Vmg => o.kind === 'VirtualMachineGroup')
+        .map((g) => [g.metadata.name, g]),
+    ),
+    vms: new Map(
+      objects.filter((o): o is Vm => o.kind === 'VirtualMachine').map((v) => [v.metadata.name, v]),
+    ),
   };
 }
 
 export function withCapturedNetwork(v: Vm, value: object): Vm {
-  v.metadata.annotations = { ...v.metadata.annotations, [ANNOTATION_CAPTURED_NETWORK]: JSON.stringify(value) };
+  v.metadata.annotations = {
+    ...v.metadata.annotations,
+    [ANNOTATION_CAPTURED_NETWORK]: JSON.stringify(value),
+  };
   return v;
 }

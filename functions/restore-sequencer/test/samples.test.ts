@@ -11,7 +11,10 @@ import def from '../index.ts';
 const dir = new URL('../samples/', import.meta.url);
 const samples = readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
-  .map((f) => ({ file: f, event: JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as InboundEvent }));
+  .map((f) => ({
+    file: f,
+    event: JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as InboundEvent,
+  }));
 
 describe('restore-sequencer samples', () => {
   it('has samples', () => assert.ok(samples.length >= 3));

@@ -18,13 +18,29 @@ interface GroupNode {
 }
 type Node = VmNode | GroupNode;
 
-const state: fc.Arbitrary<State> = fc.constantFrom('PoweredOn', 'PoweredOn', 'PoweredOff', 'Suspended', undefined);
+const state: fc.Arbitrary<State> = fc.constantFrom(
+  'PoweredOn',
+  'PoweredOn',
+  'PoweredOff',
+  'Suspended',
+  undefined,
+);
 const tree = fc.letrec<{ group: GroupNode; node: Node }>((tie) => ({
   group: fc.record({
     state,
-    stages: fc.array(fc.record({ delay: fc.integer({ min: 0, max: 30 }), members: fc.array(tie('node'), { minLength: 1, maxLength: 3 }) }), { minLength: 1, maxLength: 3 }),
+    stages: fc.array(
+      fc.record({
+        delay: fc.integer({ min: 0, max: 30 }),
+        members: fc.array(tie('node'), { minLength: 1, maxLength: 3 }),
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
   }),
-  node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, fc.record({ vm: state }), tie('group')),
+  node: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.record({ vm: state }),
+    tie('group'),
+  ),
 })).group;
 
 interface Built {
@@ -59,7 +75,12 @@ function build(root: GroupNode): Built {
     }
     out.states.set(name, g.state);
     out.groupAt.set(name, base);
-    out.objects.push(restoredVmg(name, stages, { ...(g.state ? { was: g.state } : {}), ...(parent ? { parent } : {}) }));
+    out.objects.push(
+      restoredVmg(name, stages, {
+        ...(g.state ? { was: g.state } : {}),
+        ...(parent ? { parent } : {}),
+      }),
+    );
   };
   addGroup(root, 'top', undefined, 0);
   return out;
@@ -74,21 +95,38 @@ describe('restore sequencer: schedule properties', () => {
         const on = s.poweredOn.map((m) => m.name);
         const off = s.keptOff.map((k) => k.ref.name);
         assert.equal(new Set(on).size, on.length, 'no VM powered on twice');
-        assert.deepEqual([...on, ...off].sort(), [...b.vms.keys()].sort(), 'every VM accounted for once');
+        assert.deepEqual(
+          [...on, ...off].sort(),
+          [...b.vms.keys()].sort(),
+          'every VM accounted for once',
+        );
         for (const name of on) assert.equal(b.vms.get(name)![0], 'PoweredOn');
         const offsets = s.steps.map((x) => x.offsetMs);
-        assert.deepEqual(offsets, [...offsets].sort((x, y) => x - y));
+        assert.deepEqual(
+          offsets,
+          [...offsets].sort((x, y) => x - y),
+        );
         assert.equal(new Set(offsets).size, offsets.length, 'one step per distinct time');
         for (const step of s.steps) {
           for (const e of step.entries) {
             if (e.ref.kind === 'VirtualMachine') {
               assert.equal(e.powerState, 'PoweredOn');
-              assert.equal(step.offsetMs, b.vms.get(e.ref.name)![1], `${e.ref.name} at its boot-order time`);
-            } else assert.equal(step.offsetMs, b.groupAt.get(e.ref.name), `group ${e.ref.name} handed over at its boot-order time`);
+              assert.equal(
+                step.offsetMs,
+                b.vms.get(e.ref.name)![1],
+                `${e.ref.name} at its boot-order time`,
+              );
+            } else
+              assert.equal(
+                step.offsetMs,
+                b.groupAt.get(e.ref.name),
+                `group ${e.ref.name} handed over at its boot-order time`,
+              );
           }
         }
         const all = [...b.states.values()];
-        if (s.mode === 'delegated') assert.ok(all.every((x) => x === all[0] && (x === 'PoweredOn' || x === 'PoweredOff')));
+        if (s.mode === 'delegated')
+          assert.ok(all.every((x) => x === all[0] && (x === 'PoweredOn' || x === 'PoweredOff')));
         else assert.ok(s.unsetGroups.includes('top'));
       }),
       { numRuns: 300 },

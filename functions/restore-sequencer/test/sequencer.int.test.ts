@@ -32,7 +32,11 @@ import {
 } from '../../vmgroup/names.ts';
 import { asKube, groupMember, vm, vmg, vmMember } from '../../vmgroup/test/builders.ts';
 import { kubeAs } from '../../restore-fixer/test/identity.ts';
-import { restoreObject, veleroCreate, type VeleroRestoreItem } from '../../restore-fixer/test/velero-create.ts';
+import {
+  restoreObject,
+  veleroCreate,
+  type VeleroRestoreItem,
+} from '../../restore-fixer/test/velero-create.ts';
 import { handle, VMOP, type SequencerDeps } from '../handler.ts';
 import { SEQUENCER_RULES } from '../rbac.ts';
 
@@ -74,12 +78,30 @@ describe('restore sequencer (control plane)', function () {
   async function scenario(name: string, o: { modifier?: boolean; maxWaitMs?: number } = {}) {
     const namespace = await cluster.newNamespace(name);
     const restore = `${name}-${randomUUID().slice(0, 6)}`;
-    const spec = { backupName: 'nightly', includedNamespaces: [namespace], ...(o.modifier === false ? {} : { resourceModifier: { kind: 'configmap', name: RESOURCE_MODIFIER_CONFIGMAP } }) };
+    const spec = {
+      backupName: 'nightly',
+      includedNamespaces: [namespace],
+      ...(o.modifier === false
+        ? {}
+        : { resourceModifier: { kind: 'configmap', name: RESOURCE_MODIFIER_CONFIGMAP } }),
+    };
     await admin.create(restoreObject(restore, veleroNs, spec));
     const time = new TestTime();
-    const replica = (): SequencerDeps => ({ kube: saKube, clock: time.clock, sleep: time.sleep, logger: createLogger('silent'), veleroNamespace: veleroNs, maxWaitMs: o.maxWaitMs ?? 20_000 });
+    const replica = (): SequencerDeps => ({
+      kube: saKube,
+      clock: time.clock,
+      sleep: time.sleep,
+      logger: createLogger('silent'),
+      veleroNamespace: veleroNs,
+      maxWaitMs: o.maxWaitMs ?? 20_000,
+    });
     let deps = replica();
-    const item: VeleroRestoreItem = { restore, backup: 'nightly', namespace, modifier: o.modifier ?? true };
+    const item: VeleroRestoreItem = {
+      restore,
+      backup: 'nightly',
+      namespace,
+      modifier: o.modifier ?? true,
+    };
     const s = {
       namespace,
       restore,
@@ -95,7 +117,12 @@ describe('restore sequencer (control plane)', function () {
       deliver: async (event: InboundEvent): Promise<OutboundEvent | undefined> => {
         const replies = (await handle(event, deps)) ?? [];
         assert.ok(replies.length <= 1);
-        for (const r of replies) assert.equal(violation(validators, r.dataschema, r.data), undefined, `${r.type} violates its schema`);
+        for (const r of replies)
+          assert.equal(
+            violation(validators, r.dataschema, r.data),
+            undefined,
+            `${r.type} violates its schema`,
+          );
         return replies[0];
       },
       /** The Broker routes the sequencer's continuation replies back to it, until one is final. */
@@ -104,30 +131,73 @@ describe('restore sequencer (control plane)', function () {
         let next = first;
         while (next) {
           seen.push(next);
-          if (next.type !== EVENT_TYPE_RESTORE_GROUP_READY && next.type !== EVENT_TYPE_RESTORE_SEQUENCE_DUE) break;
+          if (
+            next.type !== EVENT_TYPE_RESTORE_GROUP_READY &&
+            next.type !== EVENT_TYPE_RESTORE_SEQUENCE_DUE
+          )
+            break;
           assert.ok(seen.length < 50, 'continuation chain does not end');
-          next = await s.deliver({ id: randomUUID(), source: EVENT_SOURCE, type: next.type, subject: next.subject, extensions: {}, data: next.data });
+          next = await s.deliver({
+            id: randomUUID(),
+            source: EVENT_SOURCE,
+            type: next.type,
+            subject: next.subject,
+            extensions: {},
+            data: next.data,
+          });
         }
         return seen;
       },
-      vm: async (vmName: string) => (await admin.get<KubeObject & { spec: { powerState?: string; network?: { interfaces?: Array<{ name: string; addresses?: string[] }> } } }>({ apiVersion: VMOP, kind: 'VirtualMachine', namespace, name: vmName }))!,
-      group: async (g: string) => (await admin.get<KubeObject & { spec: { powerState?: string } }>({ apiVersion: VMOP, kind: 'VirtualMachineGroup', namespace, name: g }))!,
-      powers: async (...names: string[]) => Promise.all(names.map(async (n) => (await s.vm(n)).spec.powerState)),
-      events: async (): Promise<CoreEvent[]> => (await admin.list<CoreEvent>('v1', 'Event', veleroNs)).items.filter((e) => e.involvedObject?.name === restore),
+      vm: async (vmName: string) =>
+        (await admin.get<
+          KubeObject & {
+            spec: {
+              powerState?: string;
+              network?: { interfaces?: Array<{ name: string; addresses?: string[] }> };
+            };
+          }
+        >({ apiVersion: VMOP, kind: 'VirtualMachine', namespace, name: vmName }))!,
+      group: async (g: string) =>
+        (await admin.get<KubeObject & { spec: { powerState?: string } }>({
+          apiVersion: VMOP,
+          kind: 'VirtualMachineGroup',
+          namespace,
+          name: g,
+        }))!,
+      powers: async (...names: string[]) =>
+        Promise.all(names.map(async (n) => (await s.vm(n)).spec.powerState)),
+      events: async (): Promise<CoreEvent[]> =>
+        (await admin.list<CoreEvent>('v1', 'Event', veleroNs)).items.filter(
+          (e) => e.involvedObject?.name === restore,
+        ),
       reasons: async (): Promise<string[]> => (await s.events()).map((e) => e.reason ?? '').sort(),
     };
     return s;
   }
 
-  const backedUpVm = (name: string, group: string | undefined, powerState: PowerState = 'PoweredOn') => asKube(vm(name, { ...(group ? { groupName: group } : {}), powerState }));
+  const backedUpVm = (
+    name: string,
+    group: string | undefined,
+    powerState: PowerState = 'PoweredOn',
+  ) => asKube(vm(name, { ...(group ? { groupName: group } : {}), powerState }));
 
   it('alphabetical order (group first): holds until the last member exists, then hands a uniform group to VM Operator', async () => {
     const s = await scenario('seq-alpha');
-    const app = vmg('app', { powerState: 'PoweredOn', bootOrder: [{ members: [vmMember('db')], powerOnDelay: '10s' }, { members: [vmMember('web-1'), vmMember('web-2')], powerOnDelay: '5s' }] });
+    const app = vmg('app', {
+      powerState: 'PoweredOn',
+      bootOrder: [
+        { members: [vmMember('db')], powerOnDelay: '10s' },
+        { members: [vmMember('web-1'), vmMember('web-2')], powerOnDelay: '5s' },
+      ],
+    });
     assert.equal(await s.create(asKube(app)), undefined);
     assert.equal(await s.create(backedUpVm('db', 'app')), undefined);
     assert.equal(await s.create(backedUpVm('web-1', 'app')), undefined);
-    assert.equal((await s.group('app')).spec.powerState, undefined, 'the group is held without a power state');
+    assert.equal(
+      (await s.group('app')).spec.powerState,
+      undefined,
+      'the group is held without a power state',
+    );
     assert.deepEqual(await s.powers('db', 'web-1'), ['PoweredOff', 'PoweredOff']);
     const waiting = (await s.events()).find((e) => e.reason === REASON_RESTORE_GROUP_WAITING);
     assert.match(waiting!.message!, /waiting for VirtualMachine web-2 \(in app\)/);
@@ -139,8 +209,16 @@ describe('restore sequencer (control plane)', function () {
     assert.equal(g.spec.powerState, 'PoweredOn');
     assert.equal(g.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED], s.restore);
     // VM Operator's group controller powers the members on with the delays; the sequencer does not.
-    assert.deepEqual(await s.powers('db', 'web-1', 'web-2'), ['PoweredOff', 'PoweredOff', 'PoweredOff']);
-    assert.deepEqual(await s.reasons(), [REASON_RESTORE_GROUP_READY, REASON_RESTORE_GROUP_RELEASED, REASON_RESTORE_GROUP_WAITING]);
+    assert.deepEqual(await s.powers('db', 'web-1', 'web-2'), [
+      'PoweredOff',
+      'PoweredOff',
+      'PoweredOff',
+    ]);
+    assert.deepEqual(await s.reasons(), [
+      REASON_RESTORE_GROUP_READY,
+      REASON_RESTORE_GROUP_RELEASED,
+      REASON_RESTORE_GROUP_WAITING,
+    ]);
 
     // Redelivery and ticks change nothing.
     const rv = g.metadata.resourceVersion;
@@ -148,7 +226,10 @@ describe('restore sequencer (control plane)', function () {
     assert.equal(await s.deliver(pingEvent()), undefined);
     assert.equal((await s.group('app')).metadata.resourceVersion, rv);
     // Members are marked finished on their first later event; after that their events are free.
-    assert.equal((await s.vm('web-2')).metadata.annotations?.[ANNOTATION_RESTORE_RELEASED], s.restore);
+    assert.equal(
+      (await s.vm('web-2')).metadata.annotations?.[ANNOTATION_RESTORE_RELEASED],
+      s.restore,
+    );
     await s.deliver(apiServerEvent('update', await s.vm('web-1')));
     const marked = await s.vm('web-1');
     assert.equal(marked.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED], s.restore);
@@ -164,46 +245,101 @@ describe('restore sequencer (control plane)', function () {
     s.time.t += 2 * 60_000;
     assert.equal(await s.deliver(pingEvent()), undefined);
     const missing = (await s.events()).find((e) => e.reason === REASON_RESTORE_GROUP_MISSING);
-    assert.match(missing!.message!, new RegExp(`Group ${s.namespace}/app is not in restore ${s.restore}.*VirtualMachine (web, VirtualMachine db|db, VirtualMachine web) name it and stay powered off`));
+    assert.match(
+      missing!.message!,
+      new RegExp(
+        `Group ${s.namespace}/app is not in restore ${s.restore}.*VirtualMachine (web, VirtualMachine db|db, VirtualMachine web) name it and stay powered off`,
+      ),
+    );
     assert.deepEqual(await s.powers('web', 'db'), ['PoweredOff', 'PoweredOff']);
 
-    const reply = await s.create(asKube(vmg('app', { powerState: 'PoweredOn', bootOrder: [[vmMember('db')], [vmMember('web')]] })));
+    const reply = await s.create(
+      asKube(
+        vmg('app', { powerState: 'PoweredOn', bootOrder: [[vmMember('db')], [vmMember('web')]] }),
+      ),
+    );
     assert.equal(reply?.type, EVENT_TYPE_RESTORE_GROUP_RELEASED);
     assert.equal((await s.group('app')).spec.powerState, 'PoweredOn');
   });
 
   it('releases stage by stage when some members were off: delays honoured, off members stay off', async () => {
     const s = await scenario('seq-staged');
-    await s.create(asKube(vmg('app', { powerState: 'PoweredOn', bootOrder: [{ members: [vmMember('db')], powerOnDelay: '10s' }, { members: [vmMember('cache'), vmMember('web')], powerOnDelay: '5s' }] })));
+    await s.create(
+      asKube(
+        vmg('app', {
+          powerState: 'PoweredOn',
+          bootOrder: [
+            { members: [vmMember('db')], powerOnDelay: '10s' },
+            { members: [vmMember('cache'), vmMember('web')], powerOnDelay: '5s' },
+          ],
+        }),
+      ),
+    );
     await s.create(backedUpVm('cache', 'app', 'PoweredOff'));
     await s.create(backedUpVm('db', 'app'));
     const t0 = s.time.t;
     const ready = await s.create(backedUpVm('web', 'app'));
     assert.equal(ready?.type, EVENT_TYPE_RESTORE_GROUP_READY);
     assert.deepEqual((ready!.data as { steps: unknown[] }).steps, [
-      { offsetSeconds: 10, members: [{ kind: 'VirtualMachine', name: 'db', powerState: 'PoweredOn' }] },
-      { offsetSeconds: 15, members: [{ kind: 'VirtualMachine', name: 'web', powerState: 'PoweredOn' }] },
+      {
+        offsetSeconds: 10,
+        members: [{ kind: 'VirtualMachine', name: 'db', powerState: 'PoweredOn' }],
+      },
+      {
+        offsetSeconds: 15,
+        members: [{ kind: 'VirtualMachine', name: 'web', powerState: 'PoweredOn' }],
+      },
     ]);
-    assert.deepEqual(await s.powers('db', 'cache', 'web'), ['PoweredOff', 'PoweredOff', 'PoweredOff']);
+    assert.deepEqual(await s.powers('db', 'cache', 'web'), [
+      'PoweredOff',
+      'PoweredOff',
+      'PoweredOff',
+    ]);
 
     // An ordinary event meanwhile neither releases early nor starts a second chain.
     assert.equal(await s.deliver(apiServerEvent('update', await s.vm('db'))), undefined);
 
     const chain = await s.broker(ready);
-    assert.deepEqual(chain.map((e) => e.type), [EVENT_TYPE_RESTORE_GROUP_READY, EVENT_TYPE_RESTORE_GROUP_RELEASED]);
+    assert.deepEqual(
+      chain.map((e) => e.type),
+      [EVENT_TYPE_RESTORE_GROUP_READY, EVENT_TYPE_RESTORE_GROUP_RELEASED],
+    );
     assert.equal(s.time.t - t0, 15_000, 'the continuation slept exactly until each stage was due');
-    assert.deepEqual(await s.powers('db', 'cache', 'web'), ['PoweredOn', 'PoweredOff', 'PoweredOn']);
-    assert.equal((await s.group('app')).spec.powerState, undefined, 'a mixed group keeps no power state');
-    const progress = JSON.parse((await s.group('app')).metadata.annotations![ANNOTATION_RESTORE_PROGRESS]!);
-    assert.deepEqual(progress.times, [new Date(t0 + 10_000).toISOString(), new Date(t0 + 15_000).toISOString()]);
+    assert.deepEqual(await s.powers('db', 'cache', 'web'), [
+      'PoweredOn',
+      'PoweredOff',
+      'PoweredOn',
+    ]);
+    assert.equal(
+      (await s.group('app')).spec.powerState,
+      undefined,
+      'a mixed group keeps no power state',
+    );
+    const progress = JSON.parse(
+      (await s.group('app')).metadata.annotations![ANNOTATION_RESTORE_PROGRESS]!,
+    );
+    assert.deepEqual(progress.times, [
+      new Date(t0 + 10_000).toISOString(),
+      new Date(t0 + 15_000).toISOString(),
+    ]);
     const released = chain[1]!.data as { keptOff: Array<{ name: string; state: string }> };
-    assert.deepEqual(released.keptOff.map((k) => [k.name, k.state]), [['cache', 'PoweredOff']]);
+    assert.deepEqual(
+      released.keptOff.map((k) => [k.name, k.state]),
+      [['cache', 'PoweredOff']],
+    );
     assert.equal((await s.reasons()).filter((r) => r === REASON_RESTORE_STAGE_RELEASED).length, 2);
   });
 
   it('long delays chain continuations, each request sleeping no longer than its bound', async () => {
     const s = await scenario('seq-long', { maxWaitMs: 20_000 });
-    await s.create(asKube(vmg('app', { powerState: 'PoweredOn', bootOrder: [[vmMember('a')], { members: [vmMember('b')], powerOnDelay: '1m' }] })));
+    await s.create(
+      asKube(
+        vmg('app', {
+          powerState: 'PoweredOn',
+          bootOrder: [[vmMember('a')], { members: [vmMember('b')], powerOnDelay: '1m' }],
+        }),
+      ),
+    );
     await s.create(backedUpVm('b', 'app', 'PoweredOff'));
     const t0 = s.time.t;
     const ready = await s.create(backedUpVm('a', 'app'));
@@ -213,19 +349,44 @@ describe('restore sequencer (control plane)', function () {
     assert.equal(s.time.t, t0);
 
     const s2 = await scenario('seq-long2', { maxWaitMs: 20_000 });
-    await s2.create(asKube(vmg('app', { powerState: 'PoweredOn', bootOrder: [[vmMember('a')], { members: [vmMember('b')], powerOnDelay: '1m' }, [vmMember('c')]] })));
+    await s2.create(
+      asKube(
+        vmg('app', {
+          powerState: 'PoweredOn',
+          bootOrder: [
+            [vmMember('a')],
+            { members: [vmMember('b')], powerOnDelay: '1m' },
+            [vmMember('c')],
+          ],
+        }),
+      ),
+    );
     await s2.create(backedUpVm('c', 'app', 'PoweredOff'));
     await s2.create(backedUpVm('b', 'app'));
     const t1 = s2.time.t;
     const chain = await s2.broker(await s2.create(backedUpVm('a', 'app')));
-    assert.deepEqual(chain.map((e) => e.type.split('.').pop()), ['group-ready', 'sequence-due', 'sequence-due', 'group-released']);
+    assert.deepEqual(
+      chain.map((e) => e.type.split('.').pop()),
+      ['group-ready', 'sequence-due', 'sequence-due', 'group-released'],
+    );
     assert.equal(s2.time.t - t1, 60_000);
     assert.deepEqual(await s2.powers('a', 'b', 'c'), ['PoweredOn', 'PoweredOn', 'PoweredOff']);
   });
 
   it('a replica restarted mid-sequence: the tick of another replica continues from the cluster state', async () => {
     const s = await scenario('seq-restart');
-    await s.create(asKube(vmg('app', { powerState: 'PoweredOn', bootOrder: [{ members: [vmMember('db')], powerOnDelay: '10s' }, { members: [vmMember('web')], powerOnDelay: '30s' }, [vmMember('tool')]] })));
+    await s.create(
+      asKube(
+        vmg('app', {
+          powerState: 'PoweredOn',
+          bootOrder: [
+            { members: [vmMember('db')], powerOnDelay: '10s' },
+            { members: [vmMember('web')], powerOnDelay: '30s' },
+            [vmMember('tool')],
+          ],
+        }),
+      ),
+    );
     await s.create(backedUpVm('tool', 'app', 'PoweredOff'));
     await s.create(backedUpVm('web', 'app'));
     const ready = await s.create(backedUpVm('db', 'app'));
@@ -233,46 +394,112 @@ describe('restore sequencer (control plane)', function () {
     assert.equal(ready?.type, EVENT_TYPE_RESTORE_GROUP_READY);
     s.restart();
     s.time.t += 12_000;
-    assert.equal(await s.deliver(pingEvent()), undefined, 'the lease is still live: no second chain');
+    assert.equal(
+      await s.deliver(pingEvent()),
+      undefined,
+      'the lease is still live: no second chain',
+    );
     assert.deepEqual(await s.powers('db', 'web'), ['PoweredOn', 'PoweredOff']);
     // After the lease expires the next tick restarts the chain.
     s.time.t += 60_000;
     const tick = await s.deliver(pingEvent());
-    assert.equal(tick?.type, EVENT_TYPE_RESTORE_GROUP_RELEASED, 'web was due long ago: released at once');
+    assert.equal(
+      tick?.type,
+      EVENT_TYPE_RESTORE_GROUP_RELEASED,
+      'web was due long ago: released at once',
+    );
     assert.deepEqual(await s.powers('db', 'web', 'tool'), ['PoweredOn', 'PoweredOn', 'PoweredOff']);
     const before = (await s.vm('db')).metadata.resourceVersion;
     await s.deliver(pingEvent());
-    assert.equal((await s.vm('db')).metadata.resourceVersion, before, 'nothing re-applied after release');
+    assert.equal(
+      (await s.vm('db')).metadata.resourceVersion,
+      before,
+      'nothing re-applied after release',
+    );
   });
 
   it('nested groups: a uniform child is handed to VM Operator at its stage, a mixed child is walked', async () => {
     const s = await scenario('seq-nested');
-    await s.create(asKube(vmg('app', { powerState: 'PoweredOn', bootOrder: [{ members: [groupMember('data')], powerOnDelay: '2s' }, { members: [groupMember('web')], powerOnDelay: '3s' }] })));
-    await s.create(asKube(vmg('data', { groupName: 'app', powerState: 'PoweredOn', bootOrder: [[vmMember('db-1'), vmMember('db-2')]] })));
-    await s.create(asKube(vmg('web', { groupName: 'app', powerState: 'PoweredOn', bootOrder: [[vmMember('web-1')], { members: [vmMember('web-2')], powerOnDelay: '1s' }] })));
-    for (const [n, g, p] of [['db-1', 'data', 'PoweredOn'], ['db-2', 'data', 'PoweredOn'], ['web-2', 'web', 'PoweredOff']] as const) await s.create(backedUpVm(n, g, p));
+    await s.create(
+      asKube(
+        vmg('app', {
+          powerState: 'PoweredOn',
+          bootOrder: [
+            { members: [groupMember('data')], powerOnDelay: '2s' },
+            { members: [groupMember('web')], powerOnDelay: '3s' },
+          ],
+        }),
+      ),
+    );
+    await s.create(
+      asKube(
+        vmg('data', {
+          groupName: 'app',
+          powerState: 'PoweredOn',
+          bootOrder: [[vmMember('db-1'), vmMember('db-2')]],
+        }),
+      ),
+    );
+    await s.create(
+      asKube(
+        vmg('web', {
+          groupName: 'app',
+          powerState: 'PoweredOn',
+          bootOrder: [[vmMember('web-1')], { members: [vmMember('web-2')], powerOnDelay: '1s' }],
+        }),
+      ),
+    );
+    for (const [n, g, p] of [
+      ['db-1', 'data', 'PoweredOn'],
+      ['db-2', 'data', 'PoweredOn'],
+      ['web-2', 'web', 'PoweredOff'],
+    ] as const)
+      await s.create(backedUpVm(n, g, p));
     const chain = await s.broker(await s.create(backedUpVm('web-1', 'web')));
     assert.equal(chain.at(-1)?.type, EVENT_TYPE_RESTORE_GROUP_RELEASED);
     assert.equal((await s.group('data')).spec.powerState, 'PoweredOn');
     assert.equal((await s.group('web')).spec.powerState, undefined);
     assert.equal((await s.group('app')).spec.powerState, undefined);
-    assert.deepEqual(await s.powers('db-1', 'web-1', 'web-2'), ['PoweredOff', 'PoweredOn', 'PoweredOff']);
-    const data = chain.at(-1)!.data as { poweredOn: Array<{ name: string }>; unsetGroups: string[] };
+    assert.deepEqual(await s.powers('db-1', 'web-1', 'web-2'), [
+      'PoweredOff',
+      'PoweredOn',
+      'PoweredOff',
+    ]);
+    const data = chain.at(-1)!.data as {
+      poweredOn: Array<{ name: string }>;
+      unsetGroups: string[];
+    };
     assert.deepEqual(data.poweredOn.map((m) => m.name).sort(), ['db-1', 'db-2', 'web-1']);
     assert.deepEqual(data.unsetGroups, ['app', 'web']);
   });
 
   it('applies captured network addresses while members are held, before the group is complete', async () => {
     const s = await scenario('seq-net');
-    await s.create(asKube(vmg('app', { powerState: 'PoweredOn', bootOrder: [[vmMember('db'), vmMember('web')]] })));
+    await s.create(
+      asKube(
+        vmg('app', { powerState: 'PoweredOn', bootOrder: [[vmMember('db'), vmMember('web')]] }),
+      ),
+    );
     const db = backedUpVm('db', 'app');
-    (db.spec as Record<string, unknown>).network = { interfaces: [{ name: 'eth0', network: { name: 'vnet-1', kind: 'VirtualNetwork' } }] };
+    (db.spec as Record<string, unknown>).network = {
+      interfaces: [{ name: 'eth0', network: { name: 'vnet-1', kind: 'VirtualNetwork' } }],
+    };
     db.metadata.annotations = {
-      [ANNOTATION_CAPTURED_NETWORK]: JSON.stringify({ version: 1, interfaces: [{ name: 'eth0', addresses: ['10.0.0.5/24'], gateway4: '10.0.0.1', dhcp4: false }] }),
+      [ANNOTATION_CAPTURED_NETWORK]: JSON.stringify({
+        version: 1,
+        interfaces: [
+          { name: 'eth0', addresses: ['10.0.0.5/24'], gateway4: '10.0.0.1', dhcp4: false },
+        ],
+      }),
     };
     await s.create(db);
     const live = await s.vm('db');
-    assert.deepEqual(live.spec.network?.interfaces?.[0], { name: 'eth0', network: { name: 'vnet-1', kind: 'VirtualNetwork' }, addresses: ['10.0.0.5/24'], gateway4: '10.0.0.1' });
+    assert.deepEqual(live.spec.network?.interfaces?.[0], {
+      name: 'eth0',
+      network: { name: 'vnet-1', kind: 'VirtualNetwork' },
+      addresses: ['10.0.0.5/24'],
+      gateway4: '10.0.0.1',
+    });
     assert.equal(live.spec.powerState, 'PoweredOff');
   });
 
@@ -282,7 +509,10 @@ describe('restore sequencer (control plane)', function () {
     await s.createOnly(backedUpVm('solo-off', undefined, 'PoweredOff'));
     assert.deepEqual(await s.powers('solo', 'solo-off'), ['PoweredOn', 'PoweredOff']);
     await s.deliver(pingEvent()); // the tick finds the one whose event was lost
-    assert.equal((await s.vm('solo-off')).metadata.annotations?.[ANNOTATION_RESTORE_RELEASED], s.restore);
+    assert.equal(
+      (await s.vm('solo-off')).metadata.annotations?.[ANNOTATION_RESTORE_RELEASED],
+      s.restore,
+    );
     const rv = (await s.vm('solo')).metadata.resourceVersion;
     await s.deliver(pingEvent());
     assert.equal((await s.vm('solo')).metadata.resourceVersion, rv);
@@ -293,20 +523,36 @@ describe('restore sequencer (control plane)', function () {
     await s.create(asKube(vmg('app', { powerState: 'PoweredOn', bootOrder: [[vmMember('db')]] })));
     const reply = await s.create(backedUpVm('db', 'app'));
     assert.equal(reply, undefined);
-    assert.equal((await s.group('app')).metadata.annotations?.[ANNOTATION_RESTORE_PROGRESS], undefined);
+    assert.equal(
+      (await s.group('app')).metadata.annotations?.[ANNOTATION_RESTORE_PROGRESS],
+      undefined,
+    );
     const e = (await s.events()).find((x) => x.reason === REASON_RESTORE_GROUP_NOT_HELD);
-    assert.match(e!.message!, /VirtualMachineGroup app, VirtualMachine db were restored without the resource modifier/);
+    assert.match(
+      e!.message!,
+      /VirtualMachineGroup app, VirtualMachine db were restored without the resource modifier/,
+    );
   });
 
   it('a restore that ended with members missing warns and keeps the group held', async () => {
     const s = await scenario('seq-ended');
-    await s.create(asKube(vmg('app', { powerState: 'PoweredOn', bootOrder: [[vmMember('db'), vmMember('lost')]] })));
+    await s.create(
+      asKube(
+        vmg('app', { powerState: 'PoweredOn', bootOrder: [[vmMember('db'), vmMember('lost')]] }),
+      ),
+    );
     await s.create(backedUpVm('db', 'app'));
-    const r = await admin.patch<KubeObject>({ apiVersion: 'velero.io/v1', kind: 'Restore', namespace: veleroNs, name: s.restore }, { type: 'merge', body: { status: { phase: 'PartiallyFailed' } } });
+    const r = await admin.patch<KubeObject>(
+      { apiVersion: 'velero.io/v1', kind: 'Restore', namespace: veleroNs, name: s.restore },
+      { type: 'merge', body: { status: { phase: 'PartiallyFailed' } } },
+    );
     await s.deliver(apiServerEvent('update', r));
     const e = (await s.events()).find((x) => x.reason === REASON_RESTORE_GROUP_WAITING);
     assert.equal(e?.type, 'Warning');
-    assert.match(e!.message!, /has ended but group .*\/app is incomplete.*VirtualMachine lost \(in app\)/);
+    assert.match(
+      e!.message!,
+      /has ended but group .*\/app is incomplete.*VirtualMachine lost \(in app\)/,
+    );
     assert.deepEqual(await s.powers('db'), ['PoweredOff']);
   });
 });
