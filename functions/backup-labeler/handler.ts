@@ -31,8 +31,13 @@ import {
 } from './plan-backup.ts';
 import type { ReconcileDeps, ReconcileOptions, ReconcileResult } from './reconcile.ts';
 import { reconcileNamespace } from './reconcile.ts';
+import { checkSecretLabels, expectedSecretLabels } from './secret-check.ts';
+import type { Coalescer } from './coalesce.ts';
 
-export type LabelerDeps = ReconcileDeps;
+export interface LabelerDeps extends ReconcileDeps {
+  /** Shares one reconcile among events for the same namespace (see coalesce.ts); none in tests that want every run. */
+  coalescer?: Coalescer<ReconcileResult>;
+}
 
 export interface Totals {
   namespaces: number;
@@ -131,7 +136,11 @@ async function onVmOperatorObject(event: InboundEvent, deps: LabelerDeps): Promi
     const record = parseSecretRecord(obj.metadata.annotations?.[ANNOTATION_LABELLED_SECRETS]);
     o.deletedRecords = new Map([[memberLabelKey(obj.metadata.name), record]]);
   }
-  const r = await reconcileNamespace(deps, namespace, o);
+  // A delete carries the only copy of the group's Secret record: that run is never shared.
+  const r =
+    deps.coalescer && !o.deletedRecords
+      ? await deps.coalescer.run(namespace, () => reconcileNamespace(deps, namespace))
+      : await reconcileNamespace(deps, namespace, o);
   deps.logger.info(
     {
       namespace,
@@ -176,6 +185,23 @@ async function onBackup(event: InboundEvent, deps: LabelerDeps): Promise<Outboun
     namespaces = namespacesToResync(snapshot).filter((ns) => namespaceInScope(backup, ns));
   }
   const { results, totals } = await reconcileAll(deps, namespaces, snapshot, reads);
+  // Secrets re-created since they were labelled lost their labels unseen: probe (no write) and fix.
+  for (const r of results) {
+    const expected = expectedSecretLabels(r.closures.values(), r.absentSecrets);
+    const check = await checkSecretLabels(deps.kube, r.namespace, expected, deps.concurrency);
+    for (const s of check.absent) r.absentSecrets.add(s);
+    totals.probes += check.probes;
+    totals.writes += check.relabelled.length;
+    totals.labelsChanged += check.relabelled.reduce(
+      (n, s) => n + Object.keys(expected.get(s) ?? {}).length,
+      0,
+    );
+    if (check.relabelled.length > 0)
+      deps.logger.warn(
+        { namespace: r.namespace, secrets: check.relabelled },
+        'Secrets had lost their membership labels (re-created?); relabelled',
+      );
+  }
   const closures = new Map<string, Map<string, Closure>>(
     results.map((r) => [r.namespace, r.closures]),
   );

@@ -7,6 +7,7 @@ import { VMOP_API_VERSION } from '../vmgroup/names.ts';
 import { bindings } from './bindings.ts';
 import type { LabelerDeps } from './handler.ts';
 import { handle } from './handler.ts';
+import { Coalescer } from './coalesce.ts';
 
 function positiveInt(value: string | undefined, fallback: number): number {
   const n = Number(value);
@@ -22,6 +23,7 @@ const backupLabeler: FunctionDefinition<LabelerDeps> = {
     vmopApiVersion: ctx.env.VMOP_API_VERSION || VMOP_API_VERSION,
     maxPasses: positiveInt(ctx.env.LABELER_MAX_PASSES, 6),
     concurrency: positiveInt(ctx.env.LABELER_WRITE_CONCURRENCY, 16),
+    coalescer: new Coalescer(),
   }),
   handle,
 };

@@ -313,6 +313,53 @@ describe('backup-labeler on the control plane', function () {
     );
   });
 
+  it('a Secret re-created since it was labelled is relabelled when a Backup comes; intact Secrets are only probed', async () => {
+    const ns = await env.cluster.newNamespace('lab-rotate');
+    const veleroNs = await env.cluster.newNamespace('lab-velero');
+    const created = await createAll(env.admin, ns, groupFixture('rot', 2));
+    await deliver('add', created.get('VirtualMachineGroup/rot')!);
+    // Rotation by delete + create: the new Secret has no label, the group's record still names it.
+    await env.admin.delete({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace: ns,
+      name: 'rot-vm-0-boot',
+    });
+    await createAll(env.admin, ns, [secret('rot-vm-0-boot')]);
+    await deliver('update', created.get('VirtualMachine/rot-vm-0')!);
+    assert.deepEqual(
+      ours(await labelsOn(env.admin, ns, 'v1', 'Secret', 'rot-vm-0-boot')),
+      {},
+      'events alone cannot see it',
+    );
+    const backup = await env.admin.create({
+      apiVersion: 'velero.io/v1',
+      kind: 'Backup',
+      metadata: { name: 'rot', namespace: veleroNs },
+      spec: {
+        includedNamespaces: [ns],
+        labelSelector: { matchExpressions: [{ key: key('rot'), operator: 'Exists' }] },
+      },
+    });
+    await deliver('add', backup);
+    assert.deepEqual(ours(await labelsOn(env.admin, ns, 'v1', 'Secret', 'rot-vm-0-boot')), {
+      [key('rot')]: 'Secret',
+    });
+    // Delivered again: the probes are test-only JSON patches, so no Secret changes.
+    const before = await Promise.all(
+      ['rot-vm-0-boot', 'rot-vm-1-boot'].map((n) => get(ns, 'v1', 'Secret', n)),
+    );
+    const again = await deliver('add', backup);
+    assert.equal((again.reply?.data as BackupExpanded).writes, 0);
+    const after = await Promise.all(
+      ['rot-vm-0-boot', 'rot-vm-1-boot'].map((n) => get(ns, 'v1', 'Secret', n)),
+    );
+    assert.deepEqual(
+      after.map((o) => o.metadata.resourceVersion),
+      before.map((o) => o.metadata.resourceVersion),
+    );
+  });
+
   it('the periodic tick labels what no event announced and cleans labels of groups deleted unseen', async () => {
     const ns = await env.cluster.newNamespace('lab-tick');
     await createAll(env.admin, ns, [
