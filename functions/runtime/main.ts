@@ -45,6 +45,10 @@ export async function serve(
       logger,
       env: io.env,
     };
+    // A promise a handler forgot to await must not take every other event down with it.
+    const onRejection = (reason: unknown) =>
+      logger.error({ err: reason }, 'unhandled promise rejection');
+    process.on('unhandledRejection', onRejection);
     const server = await startServer(def, { port, ctx, validators, metrics, maxBodyBytes });
     logger.info(
       { function: def.name, port: server.port, precompiled, api: access.server },
@@ -56,6 +60,7 @@ export async function serve(
     });
     logger.info({ signal }, 'draining');
     await server.close();
+    process.off('unhandledRejection', onRejection);
     logger.info({}, 'stopped');
     return 0;
   } catch (err) {

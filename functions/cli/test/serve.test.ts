@@ -61,6 +61,33 @@ describe('velero-vmgroup-functions command', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('keeps serving after a handler leaves a promise rejection unhandled', async () => {
+    const careless = join(dir, 'careless-function.mjs');
+    writeFileSync(
+      careless,
+      `export default {
+        name: 'careless',
+        bindings: [{ type: 'dev.knative.apiserver.resource.add', kind: 'VirtualMachine',
+          dataSchema: 'https://vmgroup-backup.dev/schemas/objects/virtualmachine.schema.json' }],
+        deps: () => ({}),
+        handle: async () => { Promise.reject(new Error('forgotten')); },
+      };\n`,
+    );
+    const child = spawn(process.execPath, [BIN, 'serve', careless, '--port', '0'], {
+      env: { PATH: process.env.PATH, KUBECONFIG: kubeconfig },
+    });
+    try {
+      const ready = await readyLine(child);
+      const url = `http://127.0.0.1:${ready.port}`;
+      assert.equal((await postEvent(url, apiServerEvent('add', virtualMachine()))).status, 204);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal((await postEvent(url, apiServerEvent('add', virtualMachine()))).status, 204);
+      assert.equal(child.exitCode, null);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('--help lists the commands', async () => {
     const r = await run(['--help']);
     assert.equal(r.code, 0);
