@@ -1,0 +1,338 @@
+// End to end with the real programs (README, "End-to-end suite"): labels appear through the real
+// ApiServerSource adapter, the real Velero server backs up exactly a group's closure to a real S3
+// store, the namespace is really deleted, and Velero restores it with and without the project's
+// resource modifiers while the functions fix, hold and release what it creates.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type { Kube, KubeObject } from '../../functions/runtime/kube-api.ts';
+import {
+  ANNOTATION_RESTORE_STRIPPED,
+  REASON_BACKUP_EXPANDED,
+  REASON_RESTORE_GROUP_RELEASED,
+  REASON_RESTORE_MODIFIER_MISSING,
+  RESOURCE_MODIFIER_CONFIGMAP,
+  VELERO_RESTORE_NAME_LABEL,
+  memberLabelKey,
+} from '../../functions/vmgroup/names.ts';
+import {
+  API_VERSION,
+  CNS_USED_BY,
+  STALE_VM_ANNOTATIONS,
+  STALE_VM_SPEC,
+  VOLUME_HEALTH,
+  scenario,
+} from './fixture.ts';
+import type { Expected } from './fixture.ts';
+import { startStack } from './stack/stack.ts';
+import type { Stack } from './stack/stack.ts';
+import { eventually } from './stack/proc.ts';
+import { VELERO_NAMESPACE } from './stack/velero.ts';
+import { backupResourceList, byKind, waitTerminal } from './velero-api.ts';
+import { watchCollection } from './watch-log.ts';
+import type { WatchLog } from './watch-log.ts';
+
+const MINUTE = 60_000;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const suffix = () => randomBytes(3).toString('hex');
+
+interface CoreEvent extends KubeObject {
+  type?: string;
+  reason?: string;
+  message?: string;
+  involvedObject?: { kind?: string; name?: string };
+}
+
+type Labelled = KubeObject & { spec?: Record<string, unknown> };
+
+async function eventsAbout(kube: Kube, kind: string, name: string): Promise<CoreEvent[]> {
+  const { items } = await kube.list<CoreEvent>('v1', 'Event', VELERO_NAMESPACE);
+  return items.filter((e) => e.involvedObject?.kind === kind && e.involvedObject.name === name);
+}
+
+async function deleteNamespace(kube: Kube, namespace: string): Promise<number> {
+  const started = Date.now();
+  await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+  // Only kube-controller-manager's namespace controller can finish this (content, then finalizer).
+  await eventually(`namespace ${namespace} to be gone`, 5 * MINUTE, async () =>
+    (await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace })) ? undefined : true,
+  );
+  return Date.now() - started;
+}
+
+function pathFor(
+  kind: 'VirtualMachine' | 'VirtualMachineGroup' | 'PersistentVolumeClaim',
+  ns: string,
+) {
+  const plural = {
+    VirtualMachine: 'virtualmachines',
+    VirtualMachineGroup: 'virtualmachinegroups',
+    PersistentVolumeClaim: 'persistentvolumeclaims',
+  }[kind];
+  return kind === 'PersistentVolumeClaim'
+    ? `/api/v1/namespaces/${ns}/${plural}`
+    : `/apis/vmoperator.vmware.com/v1alpha5/namespaces/${ns}/${plural}`;
+}
+
+describe('end to end: Velero backs up and restores VM groups whole (real programs)', function () {
+  // Every wait below polls with its own deadline; these only bound a hung step.
+  this.timeout(15 * MINUTE);
+  let stack: Stack;
+  let kube: Kube;
+  let ns: string;
+  let expected: Expected;
+  const backup = `shop-${suffix()}`;
+  const timings: Record<string, number> = {};
+  const suiteStarted = Date.now();
+
+  before(async function () {
+    this.timeout(75 * MINUTE); // a cold cache builds seven Go programs first
+    stack = await startStack(log);
+    kube = stack.admin;
+    Object.assign(timings, stack.timings);
+  });
+
+  after(async function () {
+    this.timeout(2 * MINUTE);
+    timings['suite total (incl. start-up)'] = Date.now() - suiteStarted;
+    log(
+      `e2e timings: ${Object.entries(timings)
+        .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`)
+        .join('; ')}`,
+    );
+    if (this.currentTest?.state === 'failed' || process.env['VVF_E2E_LOGS'] === '1')
+      log(stack?.logs(40) ?? '');
+    await stack?.stop();
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') log(stack.logs(40));
+  });
+
+  it('labels each group’s whole closure, and nothing else, from API-server events alone', async () => {
+    const started = Date.now();
+    ns = await stack.plane.newNamespace('e2e-shop');
+    const s = scenario(ns);
+    expected = s.expected;
+    for (const obj of s.objects) await kube.create(obj);
+    const labelsOf = async (kind: string, name: string) =>
+      (await kube.get({ apiVersion: API_VERSION[kind]!, kind, namespace: ns, name }))?.metadata
+        .labels ?? {};
+    const check = async (): Promise<true | undefined> => {
+      for (const [group, closure] of [
+        ['shop', expected.shop],
+        ['reports', expected.reports],
+      ] as const)
+        for (const [kind, names] of Object.entries(closure))
+          for (const name of names)
+            if ((await labelsOf(kind, name))[memberLabelKey(group)] !== kind) return undefined;
+      return true;
+    };
+    await eventually('membership labels on both closures', 3 * MINUTE, check);
+    // Nothing crosses over, and nothing unreferenced is labelled.
+    const others: Array<[string, Record<string, string[]>]> = [
+      ['shop', { ...expected.reports }],
+      ['reports', expected.shop],
+    ];
+    for (const [group, closure] of others)
+      for (const [kind, names] of Object.entries(closure))
+        for (const name of names)
+          assert.equal(
+            (await labelsOf(kind, name))[memberLabelKey(group)],
+            undefined,
+            `${kind} ${name} must not carry ${group}'s label`,
+          );
+    for (const [kind, names] of Object.entries(expected.unrelated))
+      for (const name of names) {
+        const keys = Object.keys(await labelsOf(kind, name)).filter((k) => k.startsWith('member.'));
+        assert.deepEqual(keys, [], `${kind} ${name} is in no group`);
+      }
+    timings['labels'] = Date.now() - started;
+  });
+
+  it('backs up exactly the closure of `shop` (velero backup create --selector, resource list via DownloadRequest)', async () => {
+    const started = Date.now();
+    const out = await stack.velero.cli([
+      'backup',
+      'create',
+      backup,
+      '--include-namespaces',
+      ns,
+      '--selector',
+      memberLabelKey('shop'),
+      '--snapshot-volumes=false',
+      '--default-volumes-to-fs-backup=false',
+    ]);
+    assert.match(out, new RegExp(`Backup request "${backup}" submitted successfully`));
+    const done = await waitTerminal(kube, 'Backup', backup, 5 * MINUTE);
+    assert.equal(done.status?.phase, 'Completed', JSON.stringify(done.status));
+    assert.equal(done.status?.errors ?? 0, 0);
+    const list = await backupResourceList(kube, backup);
+    assert.deepEqual(list['v1/Namespace'], [ns], 'the namespace of the selected items comes along');
+    assert.deepEqual(byKind(list, ns), expected.shop);
+    // The labeler heard about the Backup through the Velero source and reported what it covers.
+    await eventually('the labeler’s report on the Backup', 2 * MINUTE, async () =>
+      (await eventsAbout(kube, 'Backup', backup)).find((e) => e.reason === REASON_BACKUP_EXPANDED),
+    );
+    timings['backup'] = Date.now() - started;
+  });
+
+  it('restores with the resource modifiers: accepted, stripped, held, then released in boot order', async () => {
+    timings['namespace deletion (1)'] = await deleteNamespace(kube, ns);
+    const started = Date.now();
+    const kc = stack.plane.kubeConfig();
+    const vms: WatchLog = await watchCollection(kc, pathFor('VirtualMachine', ns));
+    try {
+      const restore = `${backup}-fixed-${suffix()}`;
+      await stack.velero.cli([
+        'restore',
+        'create',
+        restore,
+        '--from-backup',
+        backup,
+        '--resource-modifier-configmap',
+        RESOURCE_MODIFIER_CONFIGMAP,
+      ]);
+      const done = await waitTerminal(kube, 'Restore', restore, 5 * MINUTE);
+      assert.equal(done.status?.phase, 'Completed', JSON.stringify(done.status));
+      assert.equal(done.status?.errors ?? 0, 0);
+      assert.equal(done.status?.warnings ?? 0, 0, 'Velero created every item without a warning');
+
+      // Everything in the closure is back; nothing of the other group or unreferenced.
+      for (const [kind, names] of Object.entries(expected.shop))
+        for (const name of names) {
+          const obj = await kube.get({ apiVersion: API_VERSION[kind]!, kind, namespace: ns, name });
+          assert.ok(obj, `${kind} ${name} restored`);
+          assert.equal(obj.metadata.labels?.[VELERO_RESTORE_NAME_LABEL], restore);
+        }
+      for (const [kind, names] of [
+        ...Object.entries(expected.reports),
+        ...Object.entries(expected.unrelated),
+      ])
+        for (const name of names)
+          assert.equal(
+            await kube.get({ apiVersion: API_VERSION[kind]!, kind, namespace: ns, name }),
+            undefined,
+            `${kind} ${name} is not in the backup`,
+          );
+
+      // As created by Velero (the first version the watch saw): stripped, held off, marked.
+      for (const name of expected.shop['VirtualMachine']!) {
+        const first = vms.of(name)[0];
+        assert.ok(first, `saw ${name} created`);
+        const annotations = first.obj.metadata.annotations ?? {};
+        for (const key of Object.keys(STALE_VM_ANNOTATIONS))
+          assert.equal(annotations[key], undefined, `${name}: ${key} stripped`);
+        assert.equal(first.obj.spec?.['instanceUUID'], undefined, `${name}: instanceUUID stripped`);
+        assert.equal(first.obj.spec?.['biosUUID'], undefined, `${name}: biosUUID stripped`);
+        assert.equal(
+          first.obj.spec?.['powerState'],
+          'PoweredOff',
+          `${name}: held powered off at create`,
+        );
+        assert.equal(annotations[ANNOTATION_RESTORE_STRIPPED], '1');
+      }
+      const pvc = await kube.get({
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        namespace: ns,
+        name: 'db-data',
+      });
+      assert.equal(
+        pvc?.metadata.annotations?.[VOLUME_HEALTH],
+        undefined,
+        'old volume health stripped by the modifier',
+      );
+      // The per-VM CNS key no static rule can name: the restore fixer removes it after create.
+      await eventually('the restore fixer to remove the per-VM CNS key', 2 * MINUTE, async () => {
+        const now = await kube.get({
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          namespace: ns,
+          name: 'db-data',
+        });
+        return now && !(CNS_USED_BY in (now.metadata.annotations ?? {})) ? true : undefined;
+      });
+
+      // Released in boot order: db at once, web-1 after the 2 s powerOnDelay, web-2 stays off.
+      const poweredOnAt = (name: string) =>
+        vms.of(name).find((s) => s.obj.spec?.['powerState'] === 'PoweredOn')?.at;
+      await eventually('db and web-1 released', 3 * MINUTE, async () =>
+        poweredOnAt('db') && poweredOnAt('web-1') ? true : undefined,
+      );
+      const gap = poweredOnAt('web-1')! - poweredOnAt('db')!;
+      assert.ok(gap >= 1_500, `web (stage 2) released ${gap} ms after db; powerOnDelay is 2 s`);
+      await eventually('the Restore’s released Event', 2 * MINUTE, async () =>
+        (await eventsAbout(kube, 'Restore', restore)).find(
+          (e) => e.reason === REASON_RESTORE_GROUP_RELEASED,
+        ),
+      );
+      assert.equal(poweredOnAt('web-2'), undefined, 'web-2 was off at backup and stays off');
+      const warnings = (await eventsAbout(kube, 'Restore', restore)).filter(
+        (e) => e.type === 'Warning',
+      );
+      assert.deepEqual(
+        warnings.map((e) => `${e.reason}: ${e.message}`),
+        [],
+        'no warnings on a correct restore',
+      );
+      timings['restore with modifiers'] = Date.now() - started;
+    } finally {
+      vms.stop();
+    }
+  });
+
+  it('without the resource modifiers, Velero restores as-is and the Restore gets a Warning Event saying what went wrong', async () => {
+    timings['namespace deletion (2)'] = await deleteNamespace(kube, ns);
+    const started = Date.now();
+    const restore = `${backup}-plain-${suffix()}`;
+    await stack.velero.cli(['restore', 'create', restore, '--from-backup', backup]);
+    const done = await waitTerminal(kube, 'Restore', restore, 5 * MINUTE);
+    assert.equal(done.status?.phase, 'Completed', JSON.stringify(done.status));
+    // No VM Operator webhook runs here, so Velero's create succeeds with the stale keys on.
+    const db = await kube.get<Labelled>({
+      apiVersion: API_VERSION['VirtualMachine']!,
+      kind: 'VirtualMachine',
+      namespace: ns,
+      name: 'db',
+    });
+    assert.equal(db?.spec?.['instanceUUID'], STALE_VM_SPEC.instanceUUID, 'restored as backed up');
+    assert.equal(
+      db?.spec?.['powerState'],
+      'PoweredOn',
+      'not held: it would power on before its group is complete',
+    );
+    const warning = await eventually('the Warning Event on the Restore', 2 * MINUTE, async () =>
+      (await eventsAbout(kube, 'Restore', restore)).find(
+        (e) => e.type === 'Warning' && e.reason === REASON_RESTORE_MODIFIER_MISSING,
+      ),
+    );
+    const message = warning.message ?? '';
+    assert.match(message, new RegExp(`Restore ${restore}`));
+    assert.match(message, /instanceUUID/, 'names what the webhook would reject');
+    assert.match(
+      message,
+      new RegExp(`--resource-modifier-configmap ${RESOURCE_MODIFIER_CONFIGMAP}`),
+      'says how to re-run it',
+    );
+    timings['restore without modifiers'] = Date.now() - started;
+  });
+
+  it('delivered every event the adapters sent (no dead letters) through the config’s Triggers', () => {
+    const kinds = new Set(
+      stack.broker.events.map((e) => `${e.attributes['type']} ${e.attributes['kind'] ?? ''}`),
+    );
+    for (const want of [
+      'dev.knative.apiserver.resource.add VirtualMachineGroup',
+      'dev.knative.apiserver.resource.update VirtualMachine',
+      'dev.knative.apiserver.resource.add Backup',
+      'dev.knative.apiserver.resource.add Restore',
+      'dev.knative.apiserver.resource.add PersistentVolumeClaim',
+    ])
+      assert.ok(kinds.has(want), `the Broker saw ${want}`);
+    const dead = stack.broker.deadLetters.map(
+      (d) =>
+        `${d.event.attributes['type']} ${d.event.attributes['kind'] ?? ''}/${d.event.attributes['name'] ?? ''} → ${d.trigger}: ${d.status}`,
+    );
+    assert.deepEqual(dead, []);
+  });
+});

@@ -1,0 +1,69 @@
+// The functions as they ship: the esbuild bundle in dist/ run by bin/velero-vmgroup-functions.js
+// `serve`, one process per Knative Service of the rendered config, with that Service's
+// environment and a kubeconfig for its ServiceAccount (the least-privilege RBAC from config/).
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, startProcess, waitReady } from './proc.ts';
+import type { Managed, StartOptions } from './proc.ts';
+import type { ControlPlane } from '../../harness/index.ts';
+import type { KubeObject } from '../../../functions/runtime/kube-api.ts';
+
+const BIN = fileURLToPath(new URL('../../../bin/velero-vmgroup-functions.js', import.meta.url));
+export const PRODUCT_IMAGE = /velero-vmgroup-functions/;
+
+export interface RunningFunction {
+  service: string;
+  url: string;
+  process: Managed;
+}
+
+interface ServiceSpec {
+  template: {
+    spec: {
+      serviceAccountName: string;
+      containers: Array<{ image: string; env?: Array<{ name: string; value?: string }> }>;
+    };
+  };
+}
+
+/** Knative Services of the config that run the product image. */
+export function productServices(objects: readonly KubeObject[]): KubeObject[] {
+  return objects.filter(
+    (o) =>
+      o.kind === 'Service' &&
+      o.apiVersion.startsWith('serving.knative.dev/') &&
+      PRODUCT_IMAGE.test((o['spec'] as ServiceSpec).template.spec.containers[0]?.image ?? ''),
+  );
+}
+
+export async function startFunctions(
+  plane: ControlPlane,
+  services: KubeObject[],
+  dir: string,
+  options: StartOptions,
+): Promise<RunningFunction[]> {
+  const started = await Promise.all(
+    services.map(async (svc) => {
+      const spec = (svc['spec'] as ServiceSpec).template.spec;
+      const env: Record<string, string> = {};
+      for (const e of spec.containers[0]?.env ?? [])
+        if (e.value !== undefined) env[e.name] = e.value;
+      const ns = svc.metadata.namespace!;
+      const kubeconfig = await plane.kubeconfigForServiceAccount(ns, spec.serviceAccountName);
+      const port = await freePort();
+      const m = startProcess(
+        `fn-${svc.metadata.name}`,
+        process.execPath,
+        [BIN, 'serve', '--port', String(port), '--kubeconfig', kubeconfig],
+        join(dir, `fn-${svc.metadata.name}.log`),
+        // What Knative's downward API gives a pod; the container's own env from the config.
+        { ...options, env: { ...options.env, ...env, POD_NAMESPACE: ns } },
+      );
+      const url = `http://127.0.0.1:${port}/`;
+      return { service: svc.metadata.name, url, process: m };
+    }),
+  );
+  for (const f of started)
+    await waitReady(f.process, 60_000, async () => (await fetch(`${f.url}health/readiness`)).ok);
+  return started;
+}

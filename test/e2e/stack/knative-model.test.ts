@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import type { KubeObject } from '../../../functions/runtime/kube-api.ts';
+import {
+  adapterConfig,
+  guessResource,
+  isRetryable,
+  retryDelayMs,
+  routesFor,
+  routesOf,
+  selectorString,
+} from './knative-model.ts';
+
+const source = (spec: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'sources.knative.dev/v1',
+  kind: 'ApiServerSource',
+  metadata: { name: 's', namespace: 'vmgroup-backup' },
+  spec,
+});
+const namespaces: Array<{ name: string; labels: Record<string, string> }> = [
+  { name: 'velero', labels: { 'kubernetes.io/metadata.name': 'velero' } },
+  { name: 'apps', labels: { 'kubernetes.io/metadata.name': 'apps', team: 'a' } },
+];
+
+describe('e2e stand-ins for Knative controllers (pure)', () => {
+  it('guesses plurals as apimachinery does', () => {
+    assert.equal(guessResource('VirtualMachineGroup'), 'virtualmachinegroups');
+    assert.equal(guessResource('PersistentVolumeClaim'), 'persistentvolumeclaims');
+    assert.equal(guessResource('NetworkPolicy'), 'networkpolicies');
+    assert.equal(guessResource('Ingress'), 'ingresses');
+  });
+
+  it('writes label selectors in the string form the adapter parses, sorted by key', () => {
+    assert.equal(
+      selectorString({
+        matchLabels: { b: '1' },
+        matchExpressions: [
+          { key: 'a', operator: 'Exists' },
+          { key: 'c', operator: 'In', values: ['y', 'x'] },
+          { key: 'd', operator: 'DoesNotExist' },
+        ],
+      }),
+      'a,b=1,c in (x,y),!d',
+    );
+  });
+
+  it('an empty namespace selector watches all namespaces; a label selector lists the matching ones', () => {
+    const all = adapterConfig(
+      source({
+        mode: 'Resource',
+        namespaceSelector: {},
+        resources: [{ apiVersion: 'vmoperator.vmware.com/v1alpha5', kind: 'VirtualMachine' }],
+      }),
+      namespaces,
+    );
+    assert.equal(all.allNamespaces, true);
+    assert.deepEqual(all.namespaces, ['apps', 'velero']);
+    assert.deepEqual(all.resources, [
+      { gvr: { Group: 'vmoperator.vmware.com', Version: 'v1alpha5', Resource: 'virtualmachines' } },
+    ]);
+    assert.equal(all.mode, 'Resource');
+    const one = adapterConfig(
+      source({
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'velero' } },
+        resources: [
+          {
+            apiVersion: 'v1',
+            kind: 'PersistentVolumeClaim',
+            selector: { matchExpressions: [{ key: 'velero.io/restore-name', operator: 'Exists' }] },
+          },
+        ],
+      }),
+      namespaces,
+    );
+    assert.equal(one.allNamespaces, false);
+    assert.deepEqual(one.namespaces, ['velero']);
+    assert.deepEqual(one.resources[0], {
+      gvr: { Group: '', Version: 'v1', Resource: 'persistentvolumeclaims' },
+      selector: 'velero.io/restore-name',
+    });
+    // No selector: the source's own namespace.
+    assert.deepEqual(adapterConfig(source({ resources: [] }), namespaces).namespaces, [
+      'vmgroup-backup',
+    ]);
+  });
+
+  it('routes by exact attribute match and retries as Knative’s dispatcher', () => {
+    const routes = routesOf([
+      {
+        apiVersion: 'eventing.knative.dev/v1',
+        kind: 'Trigger',
+        metadata: { name: 't1' },
+        spec: {
+          filter: { attributes: { type: 'x', kind: 'VirtualMachine' } },
+          subscriber: { ref: { name: 'fn' } },
+          delivery: { retry: 3, backoffPolicy: 'exponential', backoffDelay: 'PT0.5S' },
+        },
+      },
+      {
+        apiVersion: 'eventing.knative.dev/v1',
+        kind: 'Trigger',
+        metadata: { name: 't2' },
+        spec: { subscriber: { ref: { name: 'all' } } },
+      },
+    ]);
+    assert.deepEqual(
+      routesFor(routes, { type: 'x', kind: 'VirtualMachine', id: '1' }).map((r) => r.trigger),
+      ['t1', 't2'],
+    );
+    assert.deepEqual(
+      routesFor(routes, { type: 'x', kind: 'VirtualMachineGroup' }).map((r) => r.trigger),
+      ['t2'],
+    );
+    assert.deepEqual(
+      [1, 2, 3].map((n) => retryDelayMs(routes[0]!, n)),
+      [1000, 2000, 4000],
+    );
+    assert.deepEqual([503, 500, 404, 409, 429, 408, 422, 400, 302].map(isRetryable), [
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+  });
+});

@@ -1,0 +1,196 @@
+// The whole end-to-end stack on loopback: the test control plane plus kube-controller-manager,
+// an S3 store, the real Velero server with the AWS plugin, the functions as shipped, a Broker
+// stand-in and the real ApiServerSource adapters, wired from the rendered production overlay.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { ensureBinaries } from '../../../scripts/binaries/ensure.ts';
+import { testCluster } from '../../harness/index.ts';
+import type { ControlPlane } from '../../harness/index.ts';
+import { startReaper } from '../../harness/reaper.ts';
+import { render } from '../../config/render.ts';
+import { createKube } from '../../../functions/runtime/kube.ts';
+import type { Kube, KubeObject } from '../../../functions/runtime/kube-api.ts';
+import { startAdapters } from './adapters.ts';
+import type { Adapter } from './adapters.ts';
+import { startBroker } from './broker.ts';
+import type { Broker } from './broker.ts';
+import { startControllerManager } from './controller-manager.ts';
+import { productServices, startFunctions } from './functions.ts';
+import type { RunningFunction } from './functions.ts';
+import { routesOf } from './knative-model.ts';
+import { startObjectStore } from './object-store.ts';
+import type { ObjectStore } from './object-store.ts';
+import { eventually, logTail, stopAll } from './proc.ts';
+import type { Managed } from './proc.ts';
+import { startVelero } from './velero.ts';
+import type { Velero } from './velero.ts';
+
+export const OVERLAY = 'overlays/production';
+
+export interface Stack {
+  plane: ControlPlane;
+  admin: Kube;
+  dir: string;
+  config: KubeObject[];
+  broker: Broker;
+  velero: Velero;
+  store: ObjectStore;
+  functions: RunningFunction[];
+  adapters: Adapter[];
+  /** Wall time of each start-up step, ms. */
+  timings: Record<string, number>;
+  /** Last lines of every process log, for a failing test's message. */
+  logs(lines?: number): string;
+  stop(): Promise<void>;
+}
+
+const BINARIES = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'gofakes3',
+  'velero',
+  'velero-plugin-for-aws',
+  'apiserver_receive_adapter',
+] as const;
+
+async function ensureBundle(log: (l: string) => void): Promise<void> {
+  const bundle = fileURLToPath(new URL('../../../dist/cli.js', import.meta.url));
+  if (existsSync(bundle)) return;
+  log('e2e: dist/ missing, building the bundle (npm run build)…');
+  const { build } = await import('../../../scripts/build.ts');
+  await build();
+}
+
+export async function startStack(log: (line: string) => void): Promise<Stack> {
+  const timings: Record<string, number> = {};
+  let t = Date.now();
+  const step = (name: string) => {
+    timings[name] = Date.now() - t;
+    log(`e2e: ${name} (${(timings[name] / 1000).toFixed(1)}s)`);
+    t = Date.now();
+  };
+  const bins = await ensureBinaries([...BINARIES], { log });
+  await ensureBundle(log);
+  step('binaries and bundle ready');
+  const plane = await testCluster();
+  step('control plane');
+  const dir = mkdtempSync(join(tmpdir(), 'vvf-e2e-'));
+  const reaper = startReaper();
+  reaper.watchDir(dir);
+  const options = { reaper };
+  const processes: Managed[] = [];
+  let broker: Broker | undefined;
+  const logs = (lines = 25) =>
+    processes.map((p) => `--- ${p.name} (${p.logFile})\n${logTail(p, lines)}`).join('\n');
+  const stop = async () => {
+    await broker?.close();
+    await stopAll(processes);
+    if (process.env['VVF_E2E_KEEP'] !== '1') rmSync(dir, { recursive: true, force: true });
+    else log(`e2e: logs kept in ${dir}`);
+    reaper.release();
+  };
+  try {
+    const admin = createKube(plane.kubeconfigPath);
+    processes.push(
+      await startControllerManager(
+        bins['kube-controller-manager']!,
+        plane.kubeconfigPath,
+        dir,
+        options,
+      ),
+    );
+    step('kube-controller-manager');
+
+    // kubectl apply -k config/overlays/production: Velero's namespace first (the config puts Roles
+    // and the resource-modifier ConfigMap there), then everything the API server can hold.
+    const config = await render(OVERLAY);
+    await plane.applyYaml('apiVersion: v1\nkind: Namespace\nmetadata: { name: velero }\n');
+    const namespaces = config.filter((o) => o.kind === 'Namespace');
+    const rest = config.filter((o) => o.kind !== 'Namespace');
+    await plane.applyYaml(namespaces.map((o) => stringify(o)).join('---\n'));
+    await plane.applyYaml(rest.map((o) => stringify(o)).join('---\n'));
+    step('config applied');
+
+    const store = await startObjectStore(bins['gofakes3']!, dir, options);
+    processes.push(store.process);
+    step('object store');
+    // Velero first: its controller manager binds :8080 for metrics, the port every receive
+    // adapter also tries (and, unlike Velero, tolerates losing) for its probes.
+    const velero = await startVelero(
+      plane,
+      { velero: bins['velero']!, awsPlugin: bins['velero-plugin-for-aws']! },
+      store,
+      dir,
+      options,
+    );
+    processes.push(velero.process);
+    step('velero server (BackupStorageLocation Available)');
+
+    const functions = await startFunctions(plane, productServices(config), dir, options);
+    processes.push(...functions.map((f) => f.process));
+    step('functions');
+
+    broker = await startBroker({
+      routes: routesOf(config),
+      subscribers: new Map(functions.map((f) => [f.service, f.url])),
+      log,
+    });
+    const sources = config.filter((o) => o.kind === 'ApiServerSource');
+    const adapters = await startAdapters(
+      bins['apiserver_receive_adapter']!,
+      plane,
+      admin,
+      sources,
+      broker.url,
+      dir,
+      options,
+    );
+    processes.push(...adapters.map((a) => a.process));
+    await canary(plane, admin, broker);
+    step('receive adapters watching');
+    return {
+      plane,
+      admin,
+      dir,
+      config,
+      broker,
+      velero,
+      store,
+      functions,
+      adapters,
+      timings,
+      logs,
+      stop,
+    };
+  } catch (err) {
+    const message = `${(err as Error).message}\n${logs()}`;
+    await stop();
+    throw new Error(message);
+  }
+}
+
+/**
+ * The adapters send nothing for objects that exist when they start, so the scenario may only begin
+ * once their watches are open: a throwaway group must reach the Broker through the VM Operator
+ * source.
+ */
+async function canary(plane: ControlPlane, admin: Kube, broker: Broker): Promise<void> {
+  const ns = await plane.newNamespace('e2e-canary');
+  await admin.create({
+    apiVersion: 'vmoperator.vmware.com/v1alpha5',
+    kind: 'VirtualMachineGroup',
+    metadata: { name: 'canary', namespace: ns },
+    spec: {},
+  });
+  await eventually('the canary group event at the Broker', 120_000, async () =>
+    broker.events.some(
+      (e) => e.attributes['kind'] === 'VirtualMachineGroup' && e.attributes['namespace'] === ns,
+    )
+      ? true
+      : undefined,
+  );
+}

@@ -1,0 +1,82 @@
+// What the scenario reads from Velero, through the API as Velero's own CLI does: a Backup's or
+// Restore's phase, and a backup's item list via a DownloadRequest (`velero backup describe
+// --details` does exactly this: DownloadRequest BackupResourceList → presigned URL → gzipped JSON).
+import { randomBytes } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import type { Kube, KubeObject } from '../../functions/runtime/kube-api.ts';
+import { eventually } from './stack/proc.ts';
+import { VELERO_NAMESPACE } from './stack/velero.ts';
+
+export interface VeleroStatus extends KubeObject {
+  status?: {
+    phase?: string;
+    errors?: number;
+    warnings?: number;
+    failureReason?: string;
+    validationErrors?: string[];
+    progress?: { totalItems?: number; itemsBackedUp?: number; itemsRestored?: number };
+  };
+}
+
+const TERMINAL = ['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation'];
+
+export async function waitTerminal(
+  kube: Kube,
+  kind: 'Backup' | 'Restore',
+  name: string,
+  timeoutMs: number,
+): Promise<VeleroStatus> {
+  return eventually(`${kind} ${name} to finish`, timeoutMs, async () => {
+    const obj = await kube.get<VeleroStatus>({
+      apiVersion: 'velero.io/v1',
+      kind,
+      namespace: VELERO_NAMESPACE,
+      name,
+    });
+    return obj?.status?.phase && TERMINAL.includes(obj.status.phase) ? obj : undefined;
+  });
+}
+
+/** `"<apiVersion>/<Kind>" → ["ns/name", ...]`, as Velero stores it. */
+export type ResourceList = Record<string, string[]>;
+
+export async function backupResourceList(
+  kube: Kube,
+  backup: string,
+  timeoutMs = 120_000,
+): Promise<ResourceList> {
+  const name = `${backup}-${randomBytes(4).toString('hex')}`;
+  await kube.create({
+    apiVersion: 'velero.io/v1',
+    kind: 'DownloadRequest',
+    metadata: { name, namespace: VELERO_NAMESPACE },
+    spec: { target: { kind: 'BackupResourceList', name: backup } },
+  });
+  const url = await eventually(`DownloadRequest ${name} processed`, timeoutMs, async () => {
+    const dr = await kube.get<KubeObject & { status?: { phase?: string; downloadURL?: string } }>({
+      apiVersion: 'velero.io/v1',
+      kind: 'DownloadRequest',
+      namespace: VELERO_NAMESPACE,
+      name,
+    });
+    return dr?.status?.phase === 'Processed' ? dr.status.downloadURL : undefined;
+  });
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
+  return JSON.parse(
+    gunzipSync(Buffer.from(await res.arrayBuffer())).toString('utf8'),
+  ) as ResourceList;
+}
+
+/** Kind → sorted names in `namespace` (API versions differ by what discovery prefers). */
+export function byKind(list: ResourceList, namespace: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [key, items] of Object.entries(list)) {
+    const kind = key.slice(key.lastIndexOf('/') + 1);
+    const names = items
+      .filter((i) => i.startsWith(`${namespace}/`))
+      .map((i) => i.slice(namespace.length + 1));
+    if (names.length > 0) out[kind] = [...(out[kind] ?? []), ...names].sort();
+  }
+  return out;
+}
