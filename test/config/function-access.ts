@@ -89,12 +89,12 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
       { verb: 'create', group: '', resource: 'events', namespace: USER },
     ],
   },
-  // handler.ts: the Backup (get, data-progress patch), its DataUploads and Uploads (list) in
+  // handler.ts: the Backup (get, data-progress patch; list for the resync tick), its DataUploads and Uploads (list) in
   // Velero's namespace, the plugin's Snapshots wherever they are (get by reference, list by label),
   // Events on the Backup.
   'datamover-progress': {
     needs: [
-      ...rw('velero.io', 'backups', ['get', 'patch'], VELERO_NS),
+      ...rw('velero.io', 'backups', ['get', 'list', 'patch'], VELERO_NS),
       ...rw('velero.io', 'datauploads', ['list'], VELERO_NS),
       ...rw('datamover.cnsdp.vmware.com', 'uploads', ['list'], VELERO_NS),
       ...rw('backupdriver.cnsdp.vmware.com', 'snapshots', ['get', 'list']),
@@ -120,7 +120,7 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
       ...rw('', 'persistentvolumeclaims', ['list']),
       ...rw(VMOP, 'virtualmachines', ['list']),
       ...rw(VMOP, 'virtualmachinegroups', ['list'], USER),
-      { verb: 'get', group: 'velero.io', resource: 'restores', namespace: VELERO_NS },
+      ...rw('velero.io', 'restores', ['get', 'list'], VELERO_NS),
       ...events(VELERO_NS),
     ],
     beyond: [
@@ -138,7 +138,7 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
       ...rw(VMOP, 'virtualmachinegroups', ['list', 'patch'], USER),
       ...rw(VMOP, 'virtualmachines', ['list', 'patch'], USER),
       ...rw(VMOP, 'virtualmachines', ['list']),
-      { verb: 'get', group: 'velero.io', resource: 'restores', namespace: VELERO_NS },
+      ...rw('velero.io', 'restores', ['get', 'list'], VELERO_NS),
       ...events(VELERO_NS),
     ],
     beyond: [

@@ -7,6 +7,8 @@ import type { TestCluster } from '../harness/index.ts';
 import { guessPlural } from '../support/cloudevents.ts';
 import { functionNames } from '../../functions/registry.ts';
 import { LABELER_RULES } from '../../functions/backup-labeler/rbac.ts';
+import { FIXER_RULES } from '../../functions/restore-fixer/rbac.ts';
+import { SEQUENCER_RULES } from '../../functions/restore-sequencer/rbac.ts';
 import { describeAccess, kubeConfigFromFile, selfCan, subjectCan } from './access.ts';
 import { FUNCTION_ACCESS, PRODUCT_NS } from './function-access.ts';
 import type { Access } from './access.ts';
@@ -137,42 +139,53 @@ describe('config: RBAC on the real API server', function () {
       });
     }
 
-    it('grants backup-labeler exactly the rules functions/backup-labeler/rbac.ts declares', () => {
-      const tuples = (
-        rules: ReadonlyArray<{ apiGroups?: string[]; resources?: string[]; verbs: string[] }>,
-      ) =>
-        rules
-          .flatMap((r) =>
-            (r.apiGroups ?? []).flatMap((g) =>
-              (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${v} ${res}.${g}`)),
+    // Functions that declare their least privilege as data (functions/<name>/rbac.ts): the
+    // config must grant exactly those rules (by verb, resource and group; the config may narrow
+    // the scope, e.g. Events only in Velero's namespace).
+    const DECLARED: Record<
+      string,
+      ReadonlyArray<{ apiGroups?: string[]; resources?: string[]; verbs: string[] }>
+    > = {
+      'backup-labeler': LABELER_RULES,
+      'restore-fixer': FIXER_RULES,
+      'restore-sequencer': SEQUENCER_RULES,
+    };
+    for (const [fn, declared] of Object.entries(DECLARED)) {
+      it(`grants ${fn} exactly the rules functions/${fn}/rbac.ts declares`, () => {
+        const tuples = (
+          rules: ReadonlyArray<{ apiGroups?: string[]; resources?: string[]; verbs: string[] }>,
+        ) =>
+          [
+            ...new Set(
+              rules.flatMap((r) =>
+                (r.apiGroups ?? []).flatMap((g) =>
+                  (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${v} ${res}.${g}`)),
+                ),
+              ),
             ),
-          )
-          .sort();
-      const bound = new Set(
-        objects
-          .filter((o) => o.kind.endsWith('Binding'))
-          .filter((b) =>
-            (b['subjects'] as Array<{ name: string; namespace: string }>).some(
-              (s) => s.name === 'backup-labeler' && s.namespace === PRODUCT_NS,
-            ),
-          )
-          .map(
-            (b) =>
-              `${(b['roleRef'] as { kind: string }).kind}/${b.kind === 'RoleBinding' ? `${b.metadata.namespace}/` : ''}${(b['roleRef'] as { name: string }).name}`,
+          ].sort();
+        const subjectIsFn = (b: KubeObject) =>
+          (b['subjects'] as Array<{ name: string; namespace: string }>).some(
+            (sub) => sub.name === fn && sub.namespace === PRODUCT_NS,
+          );
+        const refKey = (b: KubeObject) => {
+          const ref = b['roleRef'] as { kind: string; name: string };
+          return `${ref.kind}/${ref.kind === 'Role' ? `${b.metadata.namespace}/` : ''}${ref.name}`;
+        };
+        const bound = new Set(
+          objects.filter((o) => o.kind.endsWith('Binding') && subjectIsFn(o)).map(refKey),
+        );
+        const roles = objects.filter((o) =>
+          bound.has(
+            `${o.kind}/${o.kind === 'Role' ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`,
           ),
-      );
-      const roles = objects.filter((o) =>
-        bound.has(
-          `${o.kind}/${o.kind === 'Role' ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`,
-        ),
-      );
-      const granted = tuples(
-        roles.flatMap(
+        );
+        const granted = roles.flatMap(
           (r) =>
             r['rules'] as Array<{ apiGroups?: string[]; resources?: string[]; verbs: string[] }>,
-        ),
-      );
-      assert.deepEqual([...new Set(granted)], tuples(LABELER_RULES));
-    });
+        );
+        assert.deepEqual(tuples(granted), tuples(declared));
+      });
+    }
   });
 });
