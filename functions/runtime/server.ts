@@ -1,12 +1,10 @@
-// The HTTP face of a function: POST / for CloudEvents, and an express app for health probes,
-// metrics and everything else. Owns the body limit, readiness and draining; what to answer an
-// event is dispatch.ts.
+// The HTTP face of a function: POST / for CloudEvents and the health probes are answered here;
+// an express app (express-app.ts) serves metrics and everything else. Owns the body limit,
+// readiness and draining; what to answer an event is dispatch.ts.
 
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
-import type { NextFunction, Request, Response } from 'express';
 import type { FunctionDefinition, RuntimeContext } from './function.ts';
 import type { ValidatorSet } from './validation.ts';
 import type { RuntimeMetrics } from './metrics.ts';
@@ -16,6 +14,8 @@ import { dispatch } from './dispatch.ts';
 import type { Answer, Dispatcher } from './dispatch.ts';
 import { HttpProblem } from './problem.ts';
 import { loadValidators } from './schema-source.ts';
+import type { State } from './server-state.ts';
+import { readiness } from './server-state.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 
@@ -59,14 +59,24 @@ export async function startServer(
     conflictRetries: options.conflictRetries ?? 2,
   };
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const app = buildApp(d, state);
-  // POST / (the event path) is answered before express's router: per event the router and
-  // express's request/response decoration cost ~15% of the CPU (bench/runtime.bench.ts), which is
-  // the margin between meeting and missing the throughput target. Everything else (probes,
-  // metrics, 404/405, errors) is the express app.
+  // Events and probes never go through express: per event its router and request/response
+  // decoration cost ~15% of the CPU (bench/runtime.bench.ts), the margin between meeting and
+  // missing the throughput target, and loading it is over half of start-up. So the process is
+  // ready as soon as it can take events, and the express app is loaded right after (requests
+  // for it that arrive earlier wait for it).
+  let app: Promise<RequestListener> | undefined;
+  const expressApp = () => (app ??= import('./express-app.ts').then((m) => m.buildApp(d, state)));
   const server = createServer((req, res) => {
-    if (req.method === 'POST' && req.url === '/') void receive(d, state, maxBody, req, res);
-    else app(req, res);
+    if (!answerDirectly(d, state, maxBody, req, res)) {
+      expressApp().then(
+        (listener) => listener(req, res),
+        (err: unknown) => {
+          d.ctx.logger.error({ err }, 'cannot load the express app');
+          res.statusCode = 500;
+          res.end();
+        },
+      );
+    }
   });
   server.listen(options.port ?? 8080, options.host ?? '0.0.0.0');
   await new Promise<void>((resolve, reject) => {
@@ -77,6 +87,7 @@ export async function startServer(
   // avoids racing a request against our close of the socket.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  setImmediate(() => void expressApp().catch(() => undefined));
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   return {
@@ -87,45 +98,37 @@ export async function startServer(
   };
 }
 
-interface State {
-  draining: boolean;
-  inFlight: number;
-  idle: Array<() => void>;
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** The hot paths: events and the probes kubelet and queue-proxy poll. False: not handled here. */
+function answerDirectly(
+  d: Dispatcher,
+  state: State,
+  maxBody: number,
+  req: IncomingMessage,
+  res: ServerResponse,
+): boolean {
+  if (req.url === '/' && req.method === 'POST') {
+    void receive(d, state, maxBody, req, res);
+    return true;
+  }
+  if (req.method !== 'GET') return false;
+  if (req.url === '/health/liveness') {
+    text(res, 200, 'ok');
+    return true;
+  }
+  if (req.url === '/health/readiness') {
+    // Validators and the Kubernetes client exist before listen(), so only draining makes us unready.
+    text(res, state.draining ? 503 : 200, readiness(state));
+    return true;
+  }
+  return false;
 }
 
-function buildApp(d: Dispatcher, state: State): express.Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag');
-  app.set('query parser', false);
-  app.get('/health/liveness', (_req, res) => void res.type('text/plain').send('ok'));
-  app.get('/health/readiness', (_req, res) => {
-    // Validators and the Kubernetes client exist before listen(), so only draining makes us unready.
-    if (state.draining) res.status(503).type('text/plain').send('draining');
-    else res.type('text/plain').send('ready');
-  });
-  app.get('/metrics', async (_req, res, next) => {
-    try {
-      const { contentType, body } = await d.metrics.render();
-      res.type(contentType).send(body);
-    } catch (err) {
-      next(err);
-    }
-  });
-  app.all('/', (_req, res) =>
-    sendProblem(
-      res.set('allow', 'POST'),
-      new HttpProblem('method-not-allowed', 'send CloudEvents with POST /'),
-    ),
-  );
-  app.use((req: Request, res: Response) =>
-    sendProblem(res, new HttpProblem('not-found', `no route ${req.method} ${req.path}`)),
-  );
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    d.ctx.logger.error({ err }, 'request failed');
-    sendProblem(res, new HttpProblem('internal', 'unexpected error'));
-  });
-  return app;
+function text(res: ServerResponse, status: number, body: string): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'text/plain; charset=utf-8');
+  res.end(body);
 }
 
 async function receive(
@@ -203,13 +206,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 function tooLarge(limit: number): HttpProblem {
   return new HttpProblem('payload-too-large', `request body exceeds ${limit} bytes`, { limit });
-}
-
-function sendProblem(res: Response, p: HttpProblem): void {
-  res
-    .status(p.status)
-    .set('content-type', 'application/problem+json')
-    .send(JSON.stringify(p.body()));
 }
 
 async function drain(server: Server, state: State, timeoutMs: number): Promise<void> {
