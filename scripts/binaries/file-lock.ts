@@ -19,7 +19,7 @@ function ownerAlive(path: string): boolean {
   }
 }
 
-function tryAcquire(path: string): boolean {
+function tryAcquire(path: string, retryStale = true): boolean {
   try {
     const fd = openSync(path, 'wx');
     writeSync(fd, String(process.pid));
@@ -27,8 +27,9 @@ function tryAcquire(path: string): boolean {
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    if (!ownerAlive(path)) rmSync(path, { force: true });
-    return false;
+    if (ownerAlive(path)) return false;
+    rmSync(path, { force: true });
+    return retryStale && tryAcquire(path, false);
   }
 }
 
