@@ -5,8 +5,8 @@
 //    schemas/ now, so the process neither compiles schemas nor loads ajv's compiler at start;
 //  - each command and each function is its own lazily loaded chunk (code splitting).
 
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { readSchemaFiles } from '../functions/runtime/schema-files.ts';
@@ -15,13 +15,21 @@ import { standaloneValidatorsModule } from '../functions/runtime/schema-compiler
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 export async function build(outdir = join(root, 'dist')): Promise<esbuild.Metafile> {
-  rmSync(outdir, { recursive: true, force: true });
-  const generated = join(outdir, '.build');
+  // Built next to dist/ and moved in file by file: processes (tests, a running bench) keep
+  // running from dist/ while someone rebuilds, and chunks they load later are still there.
+  const staging = `${outdir}.staging-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  const generated = join(staging, '.build');
   mkdirSync(generated, { recursive: true });
   const precompiledPath = join(generated, 'schema-source.js');
   const warnings: string[] = [];
   const validators = standaloneValidatorsModule(readSchemaFiles(), warnings);
-  for (const w of new Set(warnings)) console.warn(`build: schema: ${w}`);
+  const unique = [...new Set(warnings)];
+  if (unique.length > 0) {
+    console.warn(
+      `build: ${unique.length} ajv strict-mode warning(s) in schemas/, e.g. ${unique[0]}`,
+    );
+  }
   writeFileSync(
     precompiledPath,
     `${validators}\n` +
@@ -32,7 +40,7 @@ export async function build(outdir = join(root, 'dist')): Promise<esbuild.Metafi
   const result = await esbuild.build({
     absWorkingDir: root,
     entryPoints: { cli: 'functions/cli/main.ts' },
-    outdir,
+    outdir: staging,
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -59,7 +67,29 @@ export async function build(outdir = join(root, 'dist')): Promise<esbuild.Metafi
     ],
   });
   rmSync(generated, { recursive: true, force: true });
+  publish(staging, outdir);
   return result.metafile;
+}
+
+/** Moves every built file into `outdir` (atomic per file; cli.js last), prunes chunks unused for an hour. */
+function publish(staging: string, outdir: string): void {
+  const files = readdirSync(staging, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(staging, join(e.parentPath, e.name)))
+    .sort((a, b) => Number(a.startsWith('cli.')) - Number(b.startsWith('cli.')));
+  for (const file of files) {
+    mkdirSync(dirname(join(outdir, file)), { recursive: true });
+    renameSync(join(staging, file), join(outdir, file));
+  }
+  rmSync(staging, { recursive: true, force: true });
+  const fresh = new Set(files);
+  const hourAgo = Date.now() - 3_600_000;
+  for (const entry of readdirSync(outdir, { recursive: true, withFileTypes: true })) {
+    const file = relative(outdir, join(entry.parentPath, entry.name));
+    if (entry.isFile() && !fresh.has(file) && statSync(join(outdir, file)).mtimeMs < hourAgo) {
+      rmSync(join(outdir, file));
+    }
+  }
 }
 
 if (import.meta.main) {
