@@ -8,6 +8,7 @@
 //   5. create a namespace with two groups (one nested), show the labels and the backup command;
 //   6. restore it the way Velero does (resource modifiers, item order) and show the power-on order.
 // Ends with a summary and checks; exit 0 when every check holds. --keep leaves it all running.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { functionNames } from '../functions/registry.ts';
 import { createKube } from '../functions/runtime/kube.ts';
@@ -218,6 +219,9 @@ async function createApplication(run: Run): Promise<void> {
 async function phaseBackup(run: Run): Promise<void> {
   say.step(`Creating the application in namespace ${NAMESPACE}`);
   await createApplication(run);
+  // A loaded machine may stretch the chain watch → event → labeler → patch → watch: wait for the
+  // outcome (bounded), then for the event flow to go quiet.
+  await until(async () => count(await labelled(run, TOP_GROUP), 'VirtualMachine') >= 4, 30_000);
   await run.broker.settled();
   say.step('What the backup labeler did (every change arrived as an ApiServerSource CloudEvent)');
   await reportLabels(run);
@@ -239,7 +243,17 @@ async function phaseBackup(run: Run): Promise<void> {
     },
     status: { phase: 'New' },
   });
+  await until(
+    async () => run.productEvents.some((e) => e.on === `Backup ${NAMESPACE}-backup`),
+    30_000,
+  );
   await run.broker.settled();
+}
+
+/** Polls `done` until it holds or the time is up (the checks in the summary then tell). */
+async function until(done: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done()) && Date.now() < deadline) await sleep(200);
 }
 
 async function labelled(run: Run, group: string): Promise<KubeObject[]> {
@@ -345,6 +359,10 @@ async function phaseRestore(run: Run, backedUp: KubeObject[]): Promise<PowerOn[]
     selector,
   };
   const result = await restoreInto(run.admin, run.plane, backedUp, plan, (text) => say.line(text));
+  await until(
+    async () => run.productEvents.some((e) => e.reason === 'VMGroupRestoreReleased'),
+    30_000,
+  );
   await run.broker.settled();
   return result;
 }
