@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,14 +48,19 @@ describe('velero-vmgroup-functions command', function () {
         'users: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n',
     );
     slowFunction = join(dir, 'slow-function.mjs');
+    // Tells the test (through a file) when the handler has started, then takes its time.
     writeFileSync(
       slowFunction,
-      `export default {
+      `import { writeFileSync } from 'node:fs';
+      export default {
         name: 'slow',
         bindings: [{ type: 'dev.knative.apiserver.resource.add', kind: 'VirtualMachine',
           dataSchema: 'https://vmgroup-backup.dev/schemas/objects/virtualmachine.schema.json' }],
         deps: () => ({}),
-        handle: () => new Promise((resolve) => setTimeout(resolve, 500)),
+        handle: () => {
+          writeFileSync(${JSON.stringify(join(dir, 'started'))}, '1');
+          return new Promise((resolve) => setTimeout(resolve, 500));
+        },
       };\n`,
     );
   });
@@ -149,7 +154,8 @@ describe('velero-vmgroup-functions command', function () {
       assert.equal(ready.precompiled, true, 'the bundle uses precompiled validators');
       const url = `http://127.0.0.1:${ready.port}`;
       const inFlight = postEvent(url, apiServerEvent('add', virtualMachine()));
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      while (!existsSync(join(dir, 'started')))
+        await new Promise((resolve) => setTimeout(resolve, 10));
       child.kill('SIGTERM');
       assert.equal((await inFlight).status, 204);
       const code = await new Promise((resolve) => child.once('exit', resolve));

@@ -384,9 +384,13 @@ describe('runtime HTTP contract (README table)', () => {
 
 describe('runtime draining', () => {
   it('finishes in-flight events, answers readiness 503 while draining, then refuses connections', async () => {
-    const server = await startTestServer(contractFunction);
+    const started: string[] = [];
+    const server = await startTestServer({
+      ...contractFunction,
+      deps: (ctx) => ({ kube: ctx.kube, calls: started }),
+    });
     const inFlight = postEvent(server.url, backupAdd('slow'));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    while (!started.includes('slow')) await new Promise((resolve) => setTimeout(resolve, 5));
     const closing = server.close();
     const readiness = await fetch(`${server.url}/health/readiness`).then(
       (r) => r.status,
