@@ -26,6 +26,7 @@ const LOAD_CPU = '0';
 const CONNECTIONS = 20;
 const COLD_STARTS = 9;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 
 interface Runtime {
   name: string;
@@ -77,8 +78,7 @@ export default async function runtimeBench(): Promise<BenchResult> {
     },
   ];
   const loadBefore = loadavg()[0] ?? 0;
-  const results: Figures[] = [];
-  for (const runtime of runtimes) results.push(await measure(runtime, headers));
+  const results = await measureAll(runtimes, headers);
   const lines = report(runtimes, results, body.length);
   lines.push(
     '',
@@ -89,14 +89,51 @@ export default async function runtimeBench(): Promise<BenchResult> {
   return { title: 'runtime: HTTP CloudEvents receiver vs faas-js-runtime', lines };
 }
 
-async function measure(runtime: Runtime, headers: Record<string, string>): Promise<Figures> {
+type LoadFigures = Omit<Figures, 'coldStartMs'>;
+
+/** Cold starts and load rounds alternate between the runtimes so both see the same machine. */
+async function measureAll(
+  runtimes: Runtime[],
+  headers: Record<string, string>,
+): Promise<Figures[]> {
   const port = 18_000 + Math.floor(Math.random() * 2000);
-  const coldStartMs: number[] = [];
+  const cold: number[][] = runtimes.map(() => []);
   for (let i = 0; i < COLD_STARTS; i++) {
-    const { child, ms } = await start(runtime, port);
-    coldStartMs.push(ms);
-    await stop(child);
+    for (const [k, runtime] of runtimes.entries()) {
+      const { child, ms } = await start(runtime, port);
+      cold[k]?.push(ms);
+      await stop(child);
+    }
   }
+  const rounds: LoadFigures[][] = runtimes.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [k, runtime] of runtimes.entries())
+      rounds[k]?.push(await measureLoad(runtime, port, headers));
+  }
+  // Best of the rounds for each figure: other work on the machine only ever makes them worse.
+  return runtimes.map((_, k) => {
+    const r = rounds[k] ?? [];
+    const best = r.reduce((a, b) => (b.eventsPerSecond > a.eventsPerSecond ? b : a));
+    const calm = r.reduce((a, b) => (b.p99AtHalfMs < a.p99AtHalfMs ? b : a));
+    return {
+      coldStartMs: cold[k] ?? [],
+      idleRssMb: median(r.map((x) => x.idleRssMb)),
+      loadedRssMb: Math.max(...r.map((x) => x.loadedRssMb)),
+      eventsPerSecond: best.eventsPerSecond,
+      cpuUsPerEvent: Math.min(...r.map((x) => x.cpuUsPerEvent)),
+      statusOk: r.every((x) => x.statusOk),
+      p99AtHalfMs: calm.p99AtHalfMs,
+      p50AtHalfMs: calm.p50AtHalfMs,
+      halfRate: calm.halfRate,
+    };
+  });
+}
+
+async function measureLoad(
+  runtime: Runtime,
+  port: number,
+  headers: Record<string, string>,
+): Promise<LoadFigures> {
   const { child } = await start(runtime, port);
   try {
     await sleep(1500);
@@ -111,7 +148,6 @@ async function measure(runtime: Runtime, headers: Record<string, string>): Promi
     const half = await autocannon(port, headers, { seconds: SECONDS, rate: halfRate });
     clearInterval(sampler);
     return {
-      coldStartMs,
       idleRssMb,
       loadedRssMb,
       eventsPerSecond: saturated.requests.average,
@@ -295,7 +331,8 @@ function report(runtimes: Runtime[], r: Figures[], bodyBytes: number): string[] 
   const x = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
   return [
     `event: Resource-mode VirtualMachine add, ${(bodyBytes / 1024).toFixed(1)} KiB binary mode, unique ce-id per request;`,
-    `server pinned to CPU ${SERVER_CPU}, autocannon on CPU ${LOAD_CPU}, ${CONNECTIONS} connections, ${SECONDS} s per load run, Node ${process.version}`,
+    `server pinned to CPU ${SERVER_CPU}, autocannon on CPU ${LOAD_CPU}, ${CONNECTIONS} connections, ${SECONDS} s per load run, ` +
+      `best of ${ROUNDS} alternating rounds, Node ${process.version}`,
     '',
     `| figure | ${runtimes[0]?.name} | ${runtimes[1]?.name} | ours/theirs | target |`,
     '|---|---|---|---|---|',
