@@ -66,7 +66,9 @@ function fromKubebuilderAssets(name: string, env: NodeJS.ProcessEnv): string | u
   if (!assets || !ENVTEST_BINARIES.has(name)) return undefined;
   const path = join(assets, name);
   if (!isExecutable(path))
-    throw new Error(`KUBEBUILDER_ASSETS=${assets} has no executable ${name}`);
+    throw new Error(
+      `KUBEBUILDER_ASSETS=${assets} has no executable ${name} (put it there, or unset KUBEBUILDER_ASSETS to build it from Go modules)`,
+    );
   return path;
 }
 
