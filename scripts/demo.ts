@@ -80,6 +80,8 @@ interface Run {
   stopEvents?: () => void;
   productEvents: ProductEvent[];
   checks: Check[];
+  /** Plain-words facts for the summary, in the order they happened. */
+  facts: string[];
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -152,6 +154,7 @@ async function setUp(plane: ControlPlane): Promise<Run> {
     broker: new DemoBroker(config, Object.fromEntries(fns.map((f) => [f.name, f.url])), onDelivery),
     productEvents: [],
     checks: [],
+    facts: [],
   };
   say.step(
     'Standing in for Knative: watching what the ApiServerSources watch, delivering through the Triggers',
@@ -229,9 +232,9 @@ async function phaseBackup(run: Run): Promise<void> {
   say.step('Backing up the group with Velero');
   const key = memberLabelKey(TOP_GROUP);
   say.line('the command a user runs:');
-  say.detail(
-    `velero backup create ${NAMESPACE}-backup --include-namespaces ${NAMESPACE} --selector ${key}`,
-  );
+  const backupCommand = `velero backup create ${NAMESPACE}-backup --include-namespaces ${NAMESPACE} --selector ${key}`;
+  say.detail(backupCommand);
+  run.facts.push(`backup: ${backupCommand}`);
   await run.admin.create({
     apiVersion: 'velero.io/v1',
     kind: 'Backup',
@@ -292,6 +295,11 @@ async function reportLabels(run: Run): Promise<void> {
     ]);
   for (const s of labelledSecrets) rows.push([`Secret ${s}`, 'Secret', '']);
   for (const r of table(rows)) say.detail(r);
+  const labels = rows.slice(1).reduce((n, r) => n + r.slice(1).filter(Boolean).length, 0);
+  run.facts.push(
+    `labels applied: ${labels} membership labels on ${rows.length - 1} objects (${top.length} listed by label, ${labelledSecrets.length} Secrets recorded on the group, never read)`,
+  );
+  say.line(`${deliveriesTo(run, 'backup-labeler')} CloudEvents delivered to backup-labeler so far`);
   const captured = top
     .filter((o) => o.metadata.annotations?.[ANNOTATION_CAPTURED_NETWORK])
     .map((o) => o.metadata.name);
@@ -334,6 +342,10 @@ async function backedUpObjects(run: Run): Promise<KubeObject[]> {
       ...s,
       metadata: { ...s.metadata, labels: { [memberLabelKey(TOP_GROUP)]: 'Secret' } },
     }));
+  const outsider = objs.some((o) => o.metadata.name.startsWith(OUTSIDE.vm));
+  run.facts.push(
+    `the backup holds ${objs.length + secretObjs.length} objects of the group (plus the namespace); ${OUTSIDE.vm} is ${outsider ? 'WRONGLY among them' : 'not among them'}`,
+  );
   say.line(
     `Velero would store ${objs.length + secretObjs.length} objects for that selector (the ${NAMESPACE} namespace comes along)`,
   );
@@ -358,6 +370,9 @@ async function phaseRestore(run: Run, backedUp: KubeObject[]): Promise<PowerOn[]
     veleroNamespace: VELERO_NS,
     selector,
   };
+  run.facts.push(
+    `restore: velero restore create ${NAMESPACE}-restore --from-backup ${NAMESPACE}-backup --selector ${selector} --namespace-mappings ${NAMESPACE}:${RESTORED_NS} --resource-modifier-configmap ${RESOURCE_MODIFIER_CONFIGMAP}`,
+  );
   const result = await restoreInto(run.admin, run.plane, backedUp, plan, (text) => say.line(text));
   await until(
     async () => run.productEvents.some((e) => e.reason === 'VMGroupRestoreReleased'),
@@ -367,8 +382,16 @@ async function phaseRestore(run: Run, backedUp: KubeObject[]): Promise<PowerOn[]
   return result;
 }
 
+const deliveriesTo = (run: Run, fn: string): number =>
+  run.broker.deliveries.filter((d) => d.subscriber === fn).length;
+
 function summary(run: Run, powerOns: PowerOn[]): number {
   say.step('Summary');
+  for (const f of run.facts) say.line(f);
+  const byFunction = run.fns.map((f) => `${f.name} ${deliveriesTo(run, f.name)}`).join(', ');
+  say.line(
+    `CloudEvents delivered through the Triggers: ${run.broker.deliveries.length} (${byFunction})`,
+  );
   const first = powerOns[0]?.at ?? 0;
   say.line('power-on order after the restore (as the restore sequencer released it):');
   for (const p of powerOns)
