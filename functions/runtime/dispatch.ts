@@ -7,6 +7,7 @@ import type { FunctionDefinition, InboundEvent, Logger, RuntimeContext } from '.
 import type { ValidatorSet } from './validation.ts';
 import type { RecentEvents } from './dedupe.ts';
 import type { RuntimeMetrics } from './metrics.ts';
+import type { RuntimeLogger } from './logger.ts';
 import { violation } from './validation.ts';
 import { matchBinding } from './match.ts';
 import { parseEvent } from './http-event.ts';
@@ -64,7 +65,7 @@ export async function dispatch(
   const result = await decide(d, headers, body);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   d.metrics.eventHandled(result.type, result.outcome, seconds);
-  logOutcome(d.ctx.logger, result, seconds);
+  logOutcome((d.ctx.logger as RuntimeLogger).eventLine ?? d.ctx.logger, result, seconds);
   const { status, headers: h, body: b } = result;
   return b === undefined ? { status, headers: h } : { status, headers: h, body: b };
 }
