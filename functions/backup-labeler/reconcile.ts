@@ -27,7 +27,14 @@ import type { VirtualMachine } from '../../schemas/generated/objects/virtualmach
 import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtualmachinegroup.ts';
 import type { Closure } from '../vmgroup/closure.ts';
 import { KIND_VM, KIND_VMG } from '../vmgroup/names.ts';
-import type { LiveNamespace, LiveObject, ObjectWrite, Plan, SecretWrite } from './plan.ts';
+import type {
+  LiveNamespace,
+  LiveObject,
+  MapChange,
+  ObjectWrite,
+  Plan,
+  SecretWrite,
+} from './plan.ts';
 import {
   commitWrite,
   countLabelChanges,
@@ -106,6 +113,8 @@ interface PassOutcome {
   absent: Set<string>;
   /** Secret → label keys this pass patched on it. */
   touched: Map<string, Set<string>>;
+  /** Secret → the label values this pass patched on it. */
+  written: Map<string, MapChange>;
   /** Group → resourceVersion after this pass (committed, or as read). */
   basis: Map<string, string>;
   /** `Kind/name` of groups and VMs → the resourceVersion they should have now. */
@@ -137,6 +146,7 @@ function secretTask(
       out.absent.add(w.name);
     }
     out.touched.set(w.name, new Set(Object.keys(w.labels)));
+    out.written.set(w.name, w.labels);
   };
 }
 
@@ -172,6 +182,7 @@ async function applyPass(
     conflict: false,
     absent: new Set(),
     touched: new Map(),
+    written: new Map(),
     basis: new Map(),
     expected: new Map(),
   };
@@ -191,8 +202,12 @@ async function applyPass(
   } else {
     await pool([...secrets, ...objects], deps.concurrency);
   }
-  if (out.conflict) return out;
   // The group commits last: a record never claims a Secret label before its patch succeeded.
+  // They go ahead even when a VM/PVC/ConfigMap changed under this pass (the pass is repeated
+  // anyway): the record states what this pass did to Secrets, guarded by the group's own
+  // resourceVersion; leaving it stale made every later pass (and replica) patch them again.
+  const objectConflict = out.conflict;
+  out.conflict = false;
   const commits = plan.groupCommits
     .map((c) => commitWrite(c, out.absent))
     .filter((w): w is ObjectWrite => w !== undefined);
@@ -200,6 +215,7 @@ async function applyPass(
     commits.map((w) => objectTask(deps, w, out)),
     deps.concurrency,
   );
+  out.conflict ||= objectConflict;
   return out;
 }
 
@@ -256,11 +272,10 @@ export async function reconcileNamespace(
       pass === 1 ? o.prefetched : undefined,
     );
     total.reads += reads;
-    const force = previous ? forcedSecrets(previous, live) : undefined;
-    const plan = planNamespace(live, {
-      ...(o.deletedRecords ? { deletedRecords: o.deletedRecords } : {}),
-      ...(force ? { force } : {}),
-    });
+    const base = o.deletedRecords ? { deletedRecords: o.deletedRecords } : {};
+    let force = previous ? forcedSecrets(previous, live) : undefined;
+    if (force && previous) force = disagreeing(force, previous.written, planNamespace(live, base));
+    const plan = planNamespace(live, { ...base, ...(force ? { force } : {}) });
     const out = await applyPass(deps, namespace, plan, live);
     total.writes += out.writes;
     total.probes += out.probes;
@@ -306,6 +321,31 @@ function forcedSecrets(
   // 404s were probes, not labels placed; nothing to re-assert on a Secret that does not exist.
   const force = new Map([...previous.touched].filter(([s]) => !previous.absent.has(s)));
   return force.size > 0 ? force : undefined;
+}
+
+/**
+ * Of the Secrets to re-assert, those where a value this replica wrote differs from what the fresh
+ * state calls for. A write that agrees with the current decision is right in whatever order it
+ * landed; re-asserting it only doubled the Secret writes whenever replicas raced (issue 9).
+ */
+function disagreeing(
+  force: Map<string, Set<string>>,
+  written: ReadonlyMap<string, MapChange>,
+  fresh: Plan,
+): Map<string, Set<string>> | undefined {
+  const out = new Map<string, Set<string>>();
+  for (const [secret, keys] of force) {
+    const wrote = written.get(secret) ?? {};
+    const wrong = Object.entries(wrote).some(([key, value]) => {
+      const c = fresh.closures.get(fresh.keys.get(key) ?? '');
+      const want = c?.objects.some((x) => x.kind === 'Secret' && x.name === secret)
+        ? 'Secret'
+        : null;
+      return value !== want;
+    });
+    if (wrong) out.set(secret, keys);
+  }
+  return out.size > 0 ? out : undefined;
 }
 
 export { countLabelChanges };
