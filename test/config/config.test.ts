@@ -168,6 +168,31 @@ for (const name of DEPLOYABLE) {
       }
     });
 
+    it('binds every role it defines, and every ServiceAccount is used by a Service or a source', () => {
+      const refs = new Set(
+        [...ofKind(objects, 'RoleBinding'), ...ofKind(objects, 'ClusterRoleBinding')].map((b) => {
+          const ref = b['roleRef'] as { kind: string; name: string };
+          return `${ref.kind}/${ref.kind === 'Role' ? `${b.metadata.namespace}/` : ''}${ref.name}`;
+        }),
+      );
+      for (const r of [...ofKind(objects, 'Role'), ...ofKind(objects, 'ClusterRole')]) {
+        assert.ok(
+          refs.has(
+            `${r.kind}/${r.kind === 'Role' ? `${r.metadata.namespace}/` : ''}${r.metadata.name}`,
+          ),
+          `${key(r)} is bound to nobody`,
+        );
+      }
+      const users = new Set([
+        ...ofKind(objects, 'Service').map((s) => template(s).spec.serviceAccountName),
+        ...ofKind(objects, 'ApiServerSource').map(
+          (s) => (s['spec'] as { serviceAccountName?: string }).serviceAccountName,
+        ),
+      ]);
+      for (const sa of ofKind(objects, 'ServiceAccount'))
+        assert.ok(users.has(sa.metadata.name), `${key(sa)} is used by nothing`);
+    });
+
     it("binds roles only to the product's own ServiceAccounts", () => {
       const accounts = new Set(
         ofKind(objects, 'ServiceAccount').map(
