@@ -21,6 +21,7 @@ import {
 } from '../vmgroup/names.ts';
 import { EXPANDED_SCHEMA, PING_TYPE } from './bindings.ts';
 import { parseSecretRecord } from './plan.ts';
+import { updateNeedsReconcile } from './fingerprint.ts';
 import {
   backupEventRecord,
   backupNeedsExpansion,
@@ -130,6 +131,16 @@ async function onVmOperatorObject(event: InboundEvent, deps: LabelerDeps): Promi
   const obj = event.data as KubeObject;
   const namespace = obj.metadata.namespace ?? event.extensions.namespace;
   if (!namespace) return;
+  if (
+    event.type.endsWith('.update') &&
+    !updateNeedsReconcile(obj as unknown as VirtualMachine | VirtualMachineGroup)
+  ) {
+    deps.logger.debug(
+      { namespace, kind: obj.kind, name: obj.metadata.name },
+      'update changes nothing the labeler decides from',
+    );
+    return;
+  }
   const o: ReconcileOptions = {};
   if (event.type.endsWith('.delete') && obj.kind === KIND_VMG) {
     // The deleted group's last record says which Secrets carry its label; nothing else can.

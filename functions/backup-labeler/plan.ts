@@ -25,9 +25,11 @@ import {
 } from '../vmgroup/captured-state.ts';
 import type { Closure, NamespaceState } from '../vmgroup/closure.ts';
 import { computeClosures } from '../vmgroup/closure.ts';
+import { fingerprint } from './fingerprint.ts';
 import {
   ANNOTATION_CAPTURED_NETWORK,
   ANNOTATION_CAPTURED_POWER_STATE,
+  ANNOTATION_LABELLED_INPUTS,
   ANNOTATION_LABELLED_SECRETS,
   ANNOTATION_MEMBER_LABEL_KEY,
   MEMBER_LABEL_PREFIX,
@@ -208,7 +210,14 @@ function vmWrite(
   if (directGroup === undefined) {
     setIfDifferent(annotations, current, ANNOTATION_CAPTURED_POWER_STATE, undefined);
     setIfDifferent(annotations, current, ANNOTATION_CAPTURED_NETWORK, undefined);
+    setIfDifferent(annotations, current, ANNOTATION_LABELLED_INPUTS, undefined);
   } else {
+    setIfDifferent(
+      annotations,
+      current,
+      ANNOTATION_LABELLED_INPUTS,
+      fingerprint(vm, applyChange(meta.labels, labels)),
+    );
     const restored = meta.labels?.[VELERO_RESTORE_NAME_LABEL] !== undefined;
     const power = capturedPowerState(vm);
     const net = capturedNetwork(vm);
@@ -263,6 +272,12 @@ function groupCommit(
     current,
     ANNOTATION_MEMBER_LABEL_KEY,
     key === MEMBER_LABEL_PREFIX + name ? undefined : key,
+  );
+  setIfDifferent(
+    annotations,
+    current,
+    ANNOTATION_LABELLED_INPUTS,
+    fingerprint(g, applyChange(meta.labels, labels)),
   );
   const restored = meta.labels?.[VELERO_RESTORE_NAME_LABEL] !== undefined;
   const power = capturedPowerState(g);

@@ -155,3 +155,12 @@ export function seedGroupLabelValue(groupName: string): string {
 /** More Kubernetes Event reasons of the restore sequencer on a Restore. */
 export const REASON_RESTORE_GROUP_NOT_HELD = 'VMGroupRestoreNotHeld';
 export const REASON_RESTORE_GROUP_BLOCKED = 'VMGroupRestoreBlocked';
+
+/**
+ * On member VMs and groups: a short hash of what the labeler decided from (spec.groupName, the
+ * bootstrap references and PVC claims of a VM, or a group's members) and the membership labels
+ * it left. An update event whose object still hashes the same and whose captures are current
+ * changes nothing, so it is acknowledged without listing the namespace — VM Operator updates
+ * status often, and each update is an event.
+ */
+export const ANNOTATION_LABELLED_INPUTS = `${PREFIX}labelled-inputs`;

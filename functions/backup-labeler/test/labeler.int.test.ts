@@ -121,6 +121,12 @@ describe('backup-labeler on the control plane', function () {
     await deliver('add', created.get('VirtualMachineGroup/app')!);
     assert.equal(env.log.writes(), 0, 'a repeated event writes nothing');
     assert.equal(env.log.count('patch'), 0);
+
+    // VM Operator updating status (an update event per change) costs not even a list.
+    env.log.reset();
+    const current = await get(ns, V5, 'VirtualMachine', 'app-vm-0');
+    await deliver('update', { ...current, status: { powerState: 'PoweredOn', conditions: [] } });
+    assert.equal(env.log.calls.length, 0, JSON.stringify(env.log.calls));
   });
 
   it('labels move when a VM changes group, Secret labels included', async () => {

@@ -6,6 +6,7 @@ import type { VirtualMachineGroup } from '../../../schemas/generated/objects/vir
 import {
   ANNOTATION_CAPTURED_NETWORK,
   ANNOTATION_CAPTURED_POWER_STATE,
+  ANNOTATION_LABELLED_INPUTS,
   ANNOTATION_LABELLED_SECRETS,
   ANNOTATION_MEMBER_LABEL_KEY,
   SEED_GROUP_LABEL,
@@ -26,6 +27,7 @@ import {
 } from '../../vmgroup/test/builders.ts';
 import type { LiveNamespace, MapChange, Plan, PlanOptions } from '../plan.ts';
 import { commitWrite, mergePatchBody, planNamespace } from '../plan.ts';
+import { fingerprint } from '../fingerprint.ts';
 
 const key = memberLabelKey;
 
@@ -186,7 +188,14 @@ describe('backup-labeler plan', () => {
       metadata: {
         resourceVersion: w.resourceVersion,
         labels: { [key('g')]: 'VirtualMachine', [SEED_GROUP_LABEL]: 'g', [key('gone')]: null },
-        annotations: { [ANNOTATION_CAPTURED_POWER_STATE]: 'PoweredOn' },
+        annotations: {
+          [ANNOTATION_LABELLED_INPUTS]: fingerprint(live.vms[0]!, {
+            app: 'shop',
+            [key('g')]: 'VirtualMachine',
+            [SEED_GROUP_LABEL]: 'g',
+          }),
+          [ANNOTATION_CAPTURED_POWER_STATE]: 'PoweredOn',
+        },
       },
     });
   });
@@ -502,6 +511,7 @@ describe('backup-labeler plan', () => {
       assert.deepEqual(w.annotations, {
         [ANNOTATION_CAPTURED_POWER_STATE]: null,
         [ANNOTATION_CAPTURED_NETWORK]: null,
+        [ANNOTATION_LABELLED_INPUTS]: null,
       });
     });
   });
