@@ -91,7 +91,8 @@ describe('backup-labeler fingerprint: which update events can change anything', 
       'labelled VM whose membership label a user removed',
       () => {
         const v = labelled(base());
-        const { [memberLabelKey('g')]: _drop, ...labels } = v.metadata.labels!;
+        const labels = { ...v.metadata.labels };
+        delete labels[memberLabelKey('g')];
         return { ...v, metadata: { ...v.metadata, labels } };
       },
       true,
