@@ -17,6 +17,15 @@ export interface HttpReply {
 type Sdk = typeof CloudEventsSdk;
 let sdk: Promise<Sdk> | undefined;
 
+/**
+ * Node gives a CommonJS package's named exports to `import()`; the esbuild bundle (code-split
+ * ESM) gives only `default` (found by the end-to-end suite: every reply of the shipped bundle
+ * failed with "CloudEvent is not a constructor").
+ */
+function sdkExports(mod: Sdk): Sdk {
+  return typeof mod.CloudEvent === 'function' ? mod : (mod as unknown as { default: Sdk }).default;
+}
+
 /** Throws (an internal error: the function broke its own contract) when the event is not valid. */
 export async function toHttpReply(
   out: OutboundEvent,
@@ -35,7 +44,7 @@ export async function toHttpReply(
     throw new Error(
       `reply ${out.type} violates ${bad.schema} at ${bad.schemaPath}: ${bad.message}`,
     );
-  const { CloudEvent, HTTP } = await (sdk ??= import('cloudevents'));
+  const { CloudEvent, HTTP } = sdkExports(await (sdk ??= import('cloudevents')));
   const event = new CloudEvent({
     specversion: '1.0',
     id: replyId(cause, index, out.type),
