@@ -66,6 +66,44 @@ describe('velero-vmgroup-functions command', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('replies from the bundle: one binary-mode CloudEvent, validated against its dataschema', async () => {
+    const replying = join(dir, 'replying-function.mjs');
+    writeFileSync(
+      replying,
+      `export default {
+        name: 'replying',
+        bindings: [{ type: 'dev.knative.apiserver.resource.add', kind: 'VirtualMachine',
+          dataSchema: 'https://vmgroup-backup.dev/schemas/objects/virtualmachine.schema.json' }],
+        deps: () => ({}),
+        handle: async (event) => [{
+          type: 'dev.vmgroup-backup.bundle.replied',
+          subject: event.subject,
+          dataschema: 'https://vmgroup-backup.dev/schemas/cloudevents/apiserver-ref.schema.json',
+          data: { kind: event.data.kind, name: event.data.metadata.name, apiVersion: event.data.apiVersion },
+        }],
+      };\n`,
+    );
+    const child = spawn(process.execPath, [BIN, 'serve', replying, '--port', '0'], {
+      env: { PATH: process.env.PATH, KUBECONFIG: kubeconfig },
+    });
+    try {
+      const ready = await readyLine(child);
+      const res = await postEvent(
+        `http://127.0.0.1:${ready.port}`,
+        apiServerEvent('add', virtualMachine()),
+      );
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.headers['ce-type'], 'dev.vmgroup-backup.bundle.replied');
+      assert.deepEqual(res.body, {
+        kind: 'VirtualMachine',
+        name: 'payments-db-0',
+        apiVersion: 'vmoperator.vmware.com/v1alpha5',
+      });
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('keeps serving after a handler leaves a promise rejection unhandled', async () => {
     const careless = join(dir, 'careless-function.mjs');
     writeFileSync(
