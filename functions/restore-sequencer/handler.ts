@@ -72,6 +72,8 @@ interface Run {
 interface Outcome {
   d: Decision;
   reply?: OutboundEvent;
+  /** Set when the reply is a continuation: its lease is taken only if this reply is the one sent. */
+  lease?: () => Promise<void>;
 }
 
 export async function handle(
@@ -88,19 +90,23 @@ export async function handle(
     return reply ? [reply] : undefined;
   }
   const targets = await targetsOf(event, deps);
-  const replies: OutboundEvent[] = [];
+  const outcomes: Outcome[] = [];
   for (const [namespace, ts] of groupBy(targets, (t) => t.namespace)) {
     const world = await loadWorld(deps, namespace);
     for (const [top, restore] of await topsOf(run, world, ts)) {
       const o = await step(run, world, top, restore, false);
-      if (o.reply) replies.push(o.reply);
+      if (o.reply) outcomes.push(o);
       if (o.d.state === 'released') await markFinished(deps, world, o.d, ts);
     }
   }
-  // HTTP carries one reply; the most final first. Others still have their Kubernetes Events.
-  const rank = (e: OutboundEvent): number =>
-    ['released', 'ready', 'due'].findIndex((s) => e.type.endsWith(s));
-  return replies.sort((a, b) => rank(a) - rank(b)).slice(0, 1);
+  // HTTP carries one reply: the most final first (the others still have their Kubernetes
+  // Events; a continuation not sent takes no lease, so the next event or tick starts it).
+  const rank = (o: Outcome): number =>
+    ['released', 'ready', 'due'].findIndex((s) => o.reply!.type.endsWith(s));
+  const chosen = outcomes.sort((a, b) => rank(a) - rank(b))[0];
+  if (!chosen) return [];
+  await chosen.lease?.();
+  return [chosen.reply!];
 }
 
 function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
@@ -303,8 +309,11 @@ async function step(
   if (d.state !== 'releasing' || !progress || d.nextDueMs === undefined) return { d };
   const leaseLive = progress.lease !== undefined && Date.parse(progress.lease) > nowMs;
   if (!continuation && !d.becameReady && leaseLive) return { d };
-  await renewLease(run.deps, world, top, progress, nowMs);
-  return { d, reply: d.becameReady ? readyReply(d, progress) : dueReply(d, d.nextDueMs) };
+  return {
+    d,
+    reply: d.becameReady ? readyReply(d, progress) : dueReply(d, d.nextDueMs),
+    lease: () => renewLease(run.deps, world, top, progress, nowMs),
+  };
 }
 
 function currentProgress(world: World, top: string, restore: string): Progress | undefined {
@@ -394,6 +403,7 @@ async function continueChain(
     const world = await loadWorld(run.deps, namespace);
     if (!world.groups.has(top)) return undefined;
     const o = await step(run, world, top, restore, true);
+    await o.lease?.();
     if (o.d.state !== 'releasing' || o.d.nextDueMs === undefined) return o.reply;
     const wait = Math.max(0, o.d.nextDueMs - run.deps.clock.now().getTime());
     if (wait > budget) {
