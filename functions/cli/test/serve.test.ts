@@ -104,6 +104,64 @@ describe('velero-vmgroup-functions command', function () {
     }
   });
 
+  it('loads @kubernetes/client-node from the bundle for an exec-plugin kubeconfig (503 when the API is down, not 500)', async () => {
+    const execConfig = join(dir, 'exec-kubeconfig');
+    const credential = JSON.stringify({
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      status: { token: 'from-exec' },
+    });
+    writeFileSync(
+      execConfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: x',
+        'clusters: [{name: c, cluster: {server: "https://127.0.0.1:9", insecure-skip-tls-verify: true}}]',
+        'contexts: [{name: x, context: {cluster: c, user: u}}]',
+        'users:',
+        '- name: u',
+        '  user:',
+        '    exec:',
+        '      apiVersion: client.authentication.k8s.io/v1',
+        '      command: /bin/echo',
+        `      args: [${JSON.stringify(credential)}]`,
+        '      interactiveMode: Never',
+        '',
+      ].join('\n'),
+    );
+    const reader = join(dir, 'reader-function.mjs');
+    writeFileSync(
+      reader,
+      `export default {
+        name: 'reader',
+        bindings: [{ type: 'dev.knative.apiserver.resource.add', kind: 'VirtualMachine',
+          dataSchema: 'https://vmgroup-backup.dev/schemas/objects/virtualmachine.schema.json' }],
+        deps: (ctx) => ctx.kube,
+        handle: async (_event, kube) => {
+          await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'x', name: 'y' });
+        },
+      };\n`,
+    );
+    const child = spawn(
+      process.execPath,
+      [BIN, 'serve', reader, '--port', '0', '--kubeconfig', execConfig],
+      {
+        env: { PATH: process.env.PATH },
+      },
+    );
+    try {
+      const ready = await readyLine(child);
+      const res = await postEvent(
+        `http://127.0.0.1:${ready.port}`,
+        apiServerEvent('add', virtualMachine()),
+      );
+      assert.equal(res.status, 503, JSON.stringify(res.body));
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('keeps serving after a handler leaves a promise rejection unhandled', async () => {
     const careless = join(dir, 'careless-function.mjs');
     writeFileSync(
