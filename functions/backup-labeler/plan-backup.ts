@@ -120,10 +120,13 @@ export function coverage(
       }
       if (kept.length === 0) continue;
       for (const k of kept) taken.set(`${ns}/${keyString(k)}`, k);
+      // VM Operator falls back to a same-named ConfigMap when the Secret is absent; the closure
+      // holds that ConfigMap too, so such a Secret is not missing.
+      const fallback = new Set(c.objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.name));
       const missing = [
         ...c.missing,
         ...c.objects
-          .filter((o) => o.kind === 'Secret' && absent.has(o.name))
+          .filter((o) => o.kind === 'Secret' && absent.has(o.name) && !fallback.has(o.name))
           .map((o) => missingSecret(c, o.name)),
       ];
       groups.push({

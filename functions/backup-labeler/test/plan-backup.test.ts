@@ -12,6 +12,8 @@ import {
 } from '../../vmgroup/names.ts';
 import {
   asKube,
+  bootstraps,
+  configMap,
   groupFixture,
   groupMember,
   stateOf,
@@ -219,6 +221,27 @@ describe('backup-labeler plan-backup', () => {
       /^covers 1 VirtualMachineGroup\(s\) \(apps\/solo\): 2 VirtualMachine\(s\), 1 Secret\(s\), 0 ConfigMap\(s\), 4 PVC\(s\), 1 group object\(s\); 7 label\(s\) changed; problems: apps\/solo: missing Secret solo-vm-1-boot \(VirtualMachine solo-vm-1\)$/,
     );
     assert.equal(rec.dedupeKey, 'backup-expanded');
+  });
+
+  it('an absent Secret whose same-named ConfigMap is in the closure is not missing (found end to end)', () => {
+    const state = stateOf(
+      [
+        asKube(vmg('g', { bootOrder: [[vmMember('v')]] })),
+        asKube(vm('v', { groupName: 'g', bootstrap: bootstraps.cloudInitRaw('cfg') })),
+        configMap('cfg'),
+      ],
+      { secretsUnknown: true },
+    );
+    const closures = new Map([['apps', computeClosures(state)]]);
+    const b = backup({
+      includedNamespaces: ['apps'],
+      labelSelector: { matchExpressions: [{ key: memberLabelKey('g'), operator: 'Exists' }] },
+    });
+    const cov = coverage(b, closures, labelsFrom(closures), new Map([['apps', new Set(['cfg'])]]));
+    assert.deepEqual(cov.groups[0]!.missing, []);
+    assert.equal(cov.totals.configMaps, 1);
+    assert.equal(cov.totals.secrets, 0);
+    assert.equal(backupEventRecord(expandedData(b, cov, 0, 0)).reason, REASON_BACKUP_EXPANDED);
   });
 
   it('a clean report is Normal; a Backup covering nothing says so', () => {
