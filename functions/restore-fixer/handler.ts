@@ -12,6 +12,7 @@ import {
   modifierMissingEvent,
   needsReport,
   stripIncompleteEvent,
+  targetsGroups,
   TERMINAL_PHASES,
   usesOurModifier,
   type RestoreLike,
@@ -100,7 +101,7 @@ async function onRestore(restore: RestoreLike, deps: FixerDeps): Promise<void> {
   if (usesOurModifier(restore) || restore.metadata.deletionTimestamp) return;
   const phase = restore.status?.phase ?? '';
   if (!TERMINAL_PHASES.includes(phase)) {
-    await deps.kube.recordEvent(restore, modifierMissingEvent(restore));
+    if (targetsGroups(restore)) await deps.kube.recordEvent(restore, modifierMissingEvent(restore));
     return;
   }
   // Ended: a group member the restore did not create was most likely rejected by the webhook.

@@ -3,6 +3,8 @@
 
 import type { EventRecord, KubeObject } from '../runtime/kube-api.ts';
 import {
+  MEMBER_LABEL_PREFIX,
+  SEED_GROUP_LABEL,
   RESOURCE_MODIFIER_CONFIGMAP,
   REASON_RESTORE_MEMBERS_MISSING,
   REASON_RESTORE_MODIFIER_MISSING,
@@ -11,6 +13,11 @@ import {
 import { STRIP_RULES } from './strip-rules.ts';
 import type { Verification } from './verify.ts';
 
+interface Selector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string }>;
+}
+
 export interface RestoreLike extends KubeObject {
   spec?: {
     backupName?: string;
@@ -18,7 +25,9 @@ export interface RestoreLike extends KubeObject {
     includedNamespaces?: string[];
     excludedNamespaces?: string[];
     namespaceMapping?: Record<string, string>;
-    labelSelector?: { matchLabels?: Record<string, string> };
+    includedResources?: string[];
+    labelSelector?: Selector;
+    orLabelSelectors?: Selector[];
     resourceModifier?: { kind?: string; name?: string };
   };
   status?: { phase?: string };
@@ -38,6 +47,24 @@ export function usesOurModifier(restore: RestoreLike): boolean {
   );
 }
 
+/**
+ * Whether a Restore is about VM groups before any object exists: it selects by a membership
+ * label (what a group's backup is made with) or names VM Operator resources. A plain namespace
+ * restore is only warned about once a VM actually comes back unstripped, so restores without VMs
+ * stay quiet.
+ */
+export function targetsGroups(restore: RestoreLike): boolean {
+  const s = restore.spec ?? {};
+  const keys = [s.labelSelector, ...(s.orLabelSelectors ?? [])].flatMap((sel) => [
+    ...Object.keys(sel?.matchLabels ?? {}),
+    ...(sel?.matchExpressions ?? []).map((e) => e.key),
+  ]);
+  if (keys.some((k) => k.startsWith(MEMBER_LABEL_PREFIX) || k === SEED_GROUP_LABEL)) return true;
+  return (s.includedResources ?? []).some((r) =>
+    /^virtualmachine(group)?s?(\.|$)/.test(r.toLowerCase()),
+  );
+}
+
 /** The `velero restore create` line that repeats this restore with the modifier. */
 export function rerunCommand(restore: RestoreLike): string {
   const s = restore.spec ?? {};
@@ -51,11 +78,19 @@ export function rerunCommand(restore: RestoreLike): string {
     parts.push(`--include-namespaces ${s.includedNamespaces.join(',')}`);
   if (s.excludedNamespaces?.length)
     parts.push(`--exclude-namespaces ${s.excludedNamespaces.join(',')}`);
+  if (s.includedResources?.length)
+    parts.push(`--include-resources ${s.includedResources.join(',')}`);
   const mapping = Object.entries(s.namespaceMapping ?? {});
   if (mapping.length)
     parts.push(`--namespace-mappings ${mapping.map(([a, b]) => `${a}:${b}`).join(',')}`);
   const labels = Object.entries(s.labelSelector?.matchLabels ?? {});
   if (labels.length) parts.push(`--selector ${labels.map(([k, v]) => `${k}=${v}`).join(',')}`);
+  const or = (s.orLabelSelectors ?? []).map((sel) =>
+    Object.entries(sel.matchLabels ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
+  );
+  if (or.length) parts.push(`--or-selector '${or.join(' or ')}'`);
   parts.push(`--resource-modifier-configmap ${RESOURCE_MODIFIER_CONFIGMAP}`);
   return parts.join(' ');
 }

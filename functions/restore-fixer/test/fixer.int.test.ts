@@ -137,11 +137,12 @@ describe('restore fixer (control plane)', function () {
     assert.deepEqual(await eventsFor('r-ok'), []);
   });
 
-  it('warns on a Restore without the modifier, with the command that restores correctly', async () => {
+  it('warns on a group Restore without the modifier as it starts, with the command that restores correctly', async () => {
     const r = await newRestore('r-bare', {
       backupName: 'b2',
       includedNamespaces: ['apps'],
       namespaceMapping: { apps: 'apps-restored' },
+      labelSelector: { matchLabels: { 'member.vmgroup-backup.dev/app': 'VirtualMachineGroup' } },
     });
     await handle(apiServerEvent('add', r), deps);
     const [e] = await eventsFor('r-bare');
@@ -151,7 +152,7 @@ describe('restore fixer (control plane)', function () {
     assert.match(e!.message!, /vmoperator\.vmware\.com\/restored-vm/);
     assert.ok(
       e!.message!.endsWith(
-        `velero restore create --from-backup b2 --include-namespaces apps --namespace-mappings apps:apps-restored --resource-modifier-configmap ${RESOURCE_MODIFIER_CONFIGMAP}`,
+        `velero restore create --from-backup b2 --include-namespaces apps --namespace-mappings apps:apps-restored --selector member.vmgroup-backup.dev/app=VirtualMachineGroup --resource-modifier-configmap ${RESOURCE_MODIFIER_CONFIGMAP}`,
       ),
       e!.message,
     );
@@ -160,6 +161,12 @@ describe('restore fixer (control plane)', function () {
     const events = await eventsFor('r-bare');
     assert.equal(events.length, 1);
     assert.equal(events[0]?.count, 2);
+  });
+
+  it('stays quiet about a plain namespace Restore until a VM comes back unstripped', async () => {
+    const r = await newRestore('r-plain', { backupName: 'b7', includedNamespaces: ['web'] });
+    await handle(apiServerEvent('add', r), deps);
+    assert.deepEqual(await eventsFor('r-plain'), []);
   });
 
   it('lists which restored VMs carry what VM Operator rejects, and why, when the strip did not happen', async () => {

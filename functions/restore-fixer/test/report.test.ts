@@ -5,6 +5,7 @@ import {
   modifierMissingEvent,
   rerunCommand,
   stripIncompleteEvent,
+  targetsGroups,
   usesOurModifier,
   type RestoreLike,
 } from '../report.ts';
@@ -52,6 +53,58 @@ describe('restore fixer: report', () => {
       );
     });
   }
+
+  const scopes: Array<[string, RestoreLike['spec'], boolean]> = [
+    [
+      'a membership-label selector',
+      {
+        labelSelector: { matchLabels: { 'member.vmgroup-backup.dev/app': 'VirtualMachineGroup' } },
+      },
+      true,
+    ],
+    [
+      'membership labels in or-selectors',
+      {
+        orLabelSelectors: [
+          { matchLabels: { a: 'b' } },
+          { matchExpressions: [{ key: 'member.vmgroup-backup.dev/db' }] },
+        ],
+      },
+      true,
+    ],
+    [
+      'the seed group label',
+      { labelSelector: { matchExpressions: [{ key: 'vmgroup.vmoperator.vmware.com/name' }] } },
+      true,
+    ],
+    [
+      'VM Operator resources',
+      { includedResources: ['virtualmachines.vmoperator.vmware.com'] },
+      true,
+    ],
+    ['a whole namespace', { includedNamespaces: ['apps'] }, false],
+    ['other resources', { includedResources: ['deployments', 'configmaps'] }, false],
+  ];
+  for (const [name, spec, expected] of scopes) {
+    it(`${expected ? 'warns at once' : 'waits for a VM'} on a Restore selecting ${name}`, () => {
+      assert.equal(targetsGroups(restore(spec)), expected);
+    });
+  }
+
+  it('repeats or-selectors and included resources', () => {
+    const spec: RestoreLike['spec'] = {
+      backupName: 'b1',
+      includedResources: ['virtualmachines', 'secrets'],
+      orLabelSelectors: [
+        { matchLabels: { 'member.vmgroup-backup.dev/a': 'VirtualMachineGroup' } },
+        { matchLabels: { 'member.vmgroup-backup.dev/b': 'VirtualMachineGroup' } },
+      ],
+    };
+    assert.equal(
+      rerunCommand(restore(spec)),
+      `velero restore create --from-backup b1 --include-resources virtualmachines,secrets --or-selector 'member.vmgroup-backup.dev/a=VirtualMachineGroup or member.vmgroup-backup.dev/b=VirtualMachineGroup' --resource-modifier-configmap ${RESOURCE_MODIFIER_CONFIGMAP}`,
+    );
+  });
 
   it('recognises the modifier by name and kind, case-insensitively for the kind', () => {
     assert.ok(
