@@ -15,8 +15,12 @@
 //     Secret patch can land after another replica's correct one; the stale replica then sees, in
 //     its next pass, that some group it based its decision on has a resourceVersion other than the
 //     one it read or committed (someone else decided meanwhile), and re-asserts the current
-//     decision on every Secret it touched (PlanOptions.force). Its re-assertion is a write, so (2)
-//     applies again.
+//     decision on every Secret it wrote a value the fresh state disagrees with (PlanOptions.force;
+//     a value that agrees is right whatever order the writes landed in). Its re-assertion is a
+//     write, so (2) applies again.
+//  4. Writes to ConfigMaps/PVCs/VMs and to group records are independent: a group's commit goes
+//     ahead even when a member write hit 409 (the pass is repeated anyway), guarded by the group's
+//     own resourceVersion, so the record keeps stating what this pass did to Secrets.
 // The loop is bounded (maxPasses); past it the handler fails with a ConflictError and the Broker
 // redelivers.
 
