@@ -40,17 +40,27 @@ export async function waitTerminal(
 /** `"<apiVersion>/<Kind>" → ["ns/name", ...]`, as Velero stores it. */
 export type ResourceList = Record<string, string[]>;
 
-export async function backupResourceList(
+export function backupResourceList(kube: Kube, backup: string): Promise<ResourceList> {
+  return download<ResourceList>(kube, 'BackupResourceList', backup);
+}
+
+/** A restore's warnings and errors as `velero restore describe` shows them. */
+export function restoreResults(kube: Kube, restore: string): Promise<Record<string, unknown>> {
+  return download(kube, 'RestoreResults', restore);
+}
+
+async function download<T>(
   kube: Kube,
-  backup: string,
+  kind: string,
+  target: string,
   timeoutMs = 120_000,
-): Promise<ResourceList> {
-  const name = `${backup}-${randomBytes(4).toString('hex')}`;
+): Promise<T> {
+  const name = `${target}-${randomBytes(4).toString('hex')}`;
   await kube.create({
     apiVersion: 'velero.io/v1',
     kind: 'DownloadRequest',
     metadata: { name, namespace: VELERO_NAMESPACE },
-    spec: { target: { kind: 'BackupResourceList', name: backup } },
+    spec: { target: { kind, name: target } },
   });
   const url = await eventually(`DownloadRequest ${name} processed`, timeoutMs, async () => {
     const dr = await kube.get<KubeObject & { status?: { phase?: string; downloadURL?: string } }>({
@@ -63,9 +73,7 @@ export async function backupResourceList(
   });
   const res = await fetch(url);
   if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
-  return JSON.parse(
-    gunzipSync(Buffer.from(await res.arrayBuffer())).toString('utf8'),
-  ) as ResourceList;
+  return JSON.parse(gunzipSync(Buffer.from(await res.arrayBuffer())).toString('utf8')) as T;
 }
 
 /** Kind → sorted names in `namespace` (API versions differ by what discovery prefers). */

@@ -109,6 +109,9 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const deliveries: Delivery[] = [];
   const deadLetters: Delivery[] = [];
   let inFlight = 0;
+  let closed = false;
+  // Ends pending backoffs and attempts on close, so no timer outlives the suite.
+  const stopping = new AbortController();
   let idleWaiters: Array<() => void> = [];
   const settle = () => {
     if (inFlight > 0) return;
@@ -122,7 +125,10 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       method: 'POST',
       headers: binaryHeaders(e),
       body: new Uint8Array(e.body),
-      signal: AbortSignal.timeout(options.attemptTimeoutMs ?? 60_000),
+      signal: AbortSignal.any([
+        AbortSignal.timeout(options.attemptTimeoutMs ?? 60_000),
+        stopping.signal,
+      ]),
     });
     const body = Buffer.from(await res.arrayBuffer());
     const headers: Record<string, string> = {};
@@ -151,8 +157,10 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
         status = -1;
         log(`broker: ${what}: ${(err as Error).message}`);
       }
-      if (attempts > route.retry) break;
-      await sleep(retryDelayMs(route, attempts));
+      if (attempts > route.retry || closed) break;
+      await sleep(retryDelayMs(route, attempts), undefined, { signal: stopping.signal }).catch(
+        () => undefined,
+      );
     }
     const d: Delivery = {
       event: e,
@@ -163,6 +171,8 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       ...(reply ? { reply: reply.attributes['type'] } : {}),
       doneAt: Date.now(),
     };
+    // Attempts cut short by close() are the suite ending, not a delivery failure.
+    if (closed) return;
     deliveries.push(d);
     if (status < 200 || status >= 300) {
       deadLetters.push(d);
@@ -209,6 +219,8 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r)),
     close: () =>
       new Promise<void>((resolve) => {
+        closed = true;
+        stopping.abort();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -80,7 +80,9 @@ export async function startStack(log: (line: string) => void): Promise<Stack> {
   step('control plane');
   const dir = mkdtempSync(join(tmpdir(), 'vvf-e2e-'));
   const reaper = startReaper();
-  reaper.watchDir(dir);
+  const keep = process.env['VVF_E2E_KEEP'] === '1';
+  // The reaper removes the folder if this process dies without stop(); kept on request for debugging.
+  if (!keep) reaper.watchDir(dir);
   const options = { reaper };
   const processes: Managed[] = [];
   let broker: Broker | undefined;
@@ -89,7 +91,7 @@ export async function startStack(log: (line: string) => void): Promise<Stack> {
   const stop = async () => {
     await broker?.close();
     await stopAll(processes);
-    if (process.env['VVF_E2E_KEEP'] !== '1') rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
     else log(`e2e: logs kept in ${dir}`);
     reaper.release();
   };

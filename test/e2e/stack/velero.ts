@@ -11,6 +11,7 @@ import type { Managed, StartOptions } from './proc.ts';
 import type { ControlPlane } from '../../harness/index.ts';
 import type { KubeObject } from '../../../functions/runtime/kube-api.ts';
 import { createKube } from '../../../functions/runtime/kube.ts';
+import { loadVersions } from '../../../scripts/binaries/versions.ts';
 
 const run = promisify(execFile);
 
@@ -29,6 +30,7 @@ export interface VeleroBinaries {
 }
 
 function setupObjects(s3Url: string, bucket: string): string {
+  const VERSION = loadVersions().binaries['velero']!.version;
   return `
 apiVersion: v1
 kind: ServiceAccount
@@ -39,6 +41,25 @@ kind: ClusterRoleBinding
 metadata: { name: velero }
 roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }
 subjects: [{ kind: ServiceAccount, name: velero, namespace: ${VELERO_NAMESPACE} }]
+---
+# Velero's "run locally" guide keeps the installed Deployment and scales it to 0; the server reads
+# it during every restore (pkg/restore/actions/pod_volume_restore_action.go takes the restore
+# helper's image from it) and the restore fails without it. No controller runs it here.
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: velero, namespace: ${VELERO_NAMESPACE}, labels: { component: velero } }
+spec:
+  replicas: 0
+  selector: { matchLabels: { deploy: velero } }
+  template:
+    metadata: { labels: { deploy: velero, component: velero } }
+    spec:
+      serviceAccountName: velero
+      containers:
+        - name: velero
+          image: velero/velero:${VERSION}
+          command: [/velero]
+          args: [server]
 ---
 apiVersion: velero.io/v1
 kind: BackupStorageLocation
