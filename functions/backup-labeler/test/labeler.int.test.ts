@@ -129,6 +129,51 @@ describe('backup-labeler on the control plane', function () {
     assert.equal(env.log.calls.length, 0, JSON.stringify(env.log.calls));
   });
 
+  it('nested groups (a v1alpha6 parent): everything below carries the parent key too', async () => {
+    const ns = await env.cluster.newNamespace('lab-nested');
+    const created = await createAll(env.admin, ns, [
+      {
+        ...asKube(vmg('top', { bootOrder: [[groupMember('tier')], [vmMember('front')]] })),
+        apiVersion: 'vmoperator.vmware.com/v1alpha6',
+      },
+      asKube(vmg('tier', { groupName: 'top', bootOrder: [[vmMember('db')]] })),
+      asKube(
+        vm('db', {
+          groupName: 'tier',
+          bootstrap: bootstraps.vAppProperties('db-props'),
+          volumes: [pvcVolume('db-data')],
+        }),
+      ),
+      asKube(vm('front', { groupName: 'top' })),
+      secret('db-props'),
+      pvc('db-data'),
+    ]);
+    await deliver('add', created.get('VirtualMachineGroup/top')!);
+    const both = (kind: string) => ({ [key('top')]: kind, [key('tier')]: kind });
+    assert.deepEqual(ours(await labelsOn(env.admin, ns, V5, 'VirtualMachine', 'db')), {
+      ...both('VirtualMachine'),
+      [SEED_GROUP_LABEL]: 'tier',
+    });
+    assert.deepEqual(
+      ours(await labelsOn(env.admin, ns, 'v1', 'Secret', 'db-props')),
+      both('Secret'),
+    );
+    assert.deepEqual(
+      ours(await labelsOn(env.admin, ns, 'v1', 'PersistentVolumeClaim', 'db-data')),
+      both('PersistentVolumeClaim'),
+    );
+    assert.deepEqual(
+      ours(await labelsOn(env.admin, ns, V5, 'VirtualMachineGroup', 'tier')),
+      both('VirtualMachineGroup'),
+    );
+    assert.deepEqual(ours(await labelsOn(env.admin, ns, V5, 'VirtualMachine', 'front')), {
+      [key('top')]: 'VirtualMachine',
+      [SEED_GROUP_LABEL]: 'top',
+    });
+    const top = await get(ns, V5, 'VirtualMachineGroup', 'top');
+    assert.equal(top.metadata.annotations?.[ANNOTATION_LABELLED_SECRETS], '["db-props"]');
+  });
+
   it('labels move when a VM changes group, Secret labels included', async () => {
     const ns = await env.cluster.newNamespace('lab-move');
     const created = await createAll(env.admin, ns, [
