@@ -148,9 +148,33 @@ export function stateFromDocs(
       if (object.kind === 'ConfigMap') configMaps.add(object.metadata.name);
       else if (object.kind === 'PersistentVolumeClaim') pvcs.add(object.metadata.name);
       else if (object.kind === 'Secret') secrets.add(object.metadata.name);
+    } else {
+      const made = secretMadeBy(object);
+      if (made) secrets.add(made);
     }
   }
-  return { namespace, groups, vms, configMaps, pvcs, secrets };
+  // Manifests with no Secret at all (kept out of Git, or `kubectl get` without secrets): their
+  // presence is unknown, as live; they are listed as not checked instead of all missing.
+  return { namespace, groups, vms, configMaps, pvcs, ...(secrets.size > 0 ? { secrets } : {}) };
+}
+
+/**
+ * The Secret a GitOps object produces in the cluster: a Bitnami SealedSecret
+ * (spec.template.metadata.name, else its own name) or an External Secrets ExternalSecret
+ * (spec.target.name, else its own name).
+ */
+function secretMadeBy(object: KubeObject): string | undefined {
+  const spec = (object.spec ?? {}) as {
+    template?: { metadata?: { name?: unknown } };
+    target?: { name?: unknown };
+  };
+  const pick = (v: unknown): string =>
+    typeof v === 'string' && v !== '' ? v : object.metadata.name;
+  if (object.kind === 'SealedSecret' && object.apiVersion.startsWith('bitnami.com/'))
+    return pick(spec.template?.metadata?.name);
+  if (object.kind === 'ExternalSecret' && object.apiVersion.startsWith('external-secrets.io/'))
+    return pick(spec.target?.name);
+  return undefined;
 }
 
 /** One list per kind in the namespace; Secrets are never listed (their presence stays unknown). */

@@ -78,7 +78,9 @@ export function renderTree(c: Closure): string {
   lines.push('', `Backup selector: ${c.labelKey}`);
   lines.push(`Objects: ${KIND_ORDER.map((k) => `${r.counts[k]} ${k}`).join(', ')}`);
   if (unverified.length > 0)
-    lines.push(`Secrets not checked (never read live): ${unverified.join(', ')}`);
+    lines.push(
+      `Secrets whose existence was not checked (never read live; none in the manifests): ${unverified.join(', ')}`,
+    );
   if (c.missing.length > 0) {
     lines.push('Missing:');
     for (const m of c.missing)

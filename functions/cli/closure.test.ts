@@ -165,6 +165,52 @@ describe('closure CLI', () => {
     assert.match(r.out, /Backup selector: member\.vmgroup-backup\.dev\/a/);
   });
 
+  it('SealedSecrets and ExternalSecrets provide their Secrets; manifests without any Secret leave them unchecked', async () => {
+    const objects = [
+      asKube(vmg('app', { bootOrder: [[vmMember('a'), vmMember('b')]] })),
+      asKube(vm('a', { groupName: 'app', bootstrap: bootstraps.linuxPrep('sealed-pw') })),
+      asKube(
+        vm('b', { groupName: 'app', bootstrap: bootstraps.cloudInitUsers('ext-pw', 'gone-pw') }),
+      ),
+    ];
+    const gitops = [
+      ...objects,
+      {
+        apiVersion: 'bitnami.com/v1alpha1',
+        kind: 'SealedSecret',
+        metadata: { name: 'sealed-pw' },
+        spec: { encryptedData: { password: 'AgB...' } },
+      },
+      {
+        apiVersion: 'external-secrets.io/v1beta1',
+        kind: 'ExternalSecret',
+        metadata: { name: 'ext' },
+        spec: { target: { name: 'ext-pw' } },
+      },
+    ];
+    const withSecrets = await cli(['--group', 'apps/app', '--file', '-', '--json'], {
+      readStdin: () => yamlDocs(gitops),
+    });
+    const r1 = JSON.parse(withSecrets.out) as ClosureReport;
+    assert.deepEqual(
+      r1.objects.filter((o) => o.kind === 'Secret').map((o) => [o.name, o.unverified ?? false]),
+      [
+        ['ext-pw', false],
+        ['sealed-pw', false],
+      ],
+    );
+    assert.deepEqual(
+      r1.missing.map((m) => m.name),
+      ['gone-pw'],
+    );
+    const without = await cli(['--group', 'apps/app', '--file', '-', '--json'], {
+      readStdin: () => yamlDocs(objects),
+    });
+    const r2 = JSON.parse(without.out) as ClosureReport;
+    assert.deepEqual(r2.missing, []);
+    assert.ok(r2.objects.filter((o) => o.kind === 'Secret').every((o) => o.unverified === true));
+  });
+
   it('--dot prints a Graphviz digraph with a node per object and missing ones dashed', async () => {
     const file = join(dir, 'app.yaml');
     writeFileSync(file, yamlDocs(app()));
