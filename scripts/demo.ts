@@ -212,7 +212,7 @@ async function createApplication(run: Run): Promise<void> {
     `created in namespace ${NAMESPACE}: groups ${TOP_GROUP} (db, then group ${NESTED_GROUP} after 3s) and ${NESTED_GROUP} (web-1, then web-2 and web-canary after 2s)`,
   );
   say.detail(
-    'with their bootstrap Secrets (db-cloud-init, web-cloud-init) and PVCs; web-canary is powered off on purpose;',
+    'with their bootstrap Secret db-cloud-init, ConfigMap web-cloud-config and PVCs; web-canary is powered off on purpose;',
   );
   say.detail(
     `${OUTSIDE.vm} (with Secret ${OUTSIDE.secret} and PVC jumpbox-home) belongs to no group`,
@@ -297,7 +297,7 @@ async function reportLabels(run: Run): Promise<void> {
   for (const r of table(rows)) say.detail(r);
   const labels = rows.slice(1).reduce((n, r) => n + r.slice(1).filter(Boolean).length, 0);
   run.facts.push(
-    `labels applied: ${labels} membership labels on ${rows.length - 1} objects (${top.length} listed by label, ${labelledSecrets.length} Secrets recorded on the group, never read)`,
+    `labels applied: ${labels} membership labels on ${rows.length - 1} objects (${top.length} listed by label, ${plural(labelledSecrets.length, 'Secret')} recorded on the group, never read)`,
   );
   say.line(`${deliveriesTo(run, 'backup-labeler')} CloudEvents delivered to backup-labeler so far`);
   const captured = top
@@ -309,13 +309,15 @@ async function reportLabels(run: Run): Promise<void> {
     labelledSecrets.includes(OUTSIDE.secret);
   run.checks.push(
     {
-      what: `every object of group ${TOP_GROUP} is labelled (2 groups, 4 VMs, 3 PVCs, 2 Secrets)`,
+      what: `every object of group ${TOP_GROUP} is labelled (2 groups, 4 VMs, 1 ConfigMap, 3 PVCs, 1 Secret)`,
       ok:
         count(top, 'VirtualMachineGroup') === 2 &&
         count(top, 'VirtualMachine') === 4 &&
+        count(top, 'ConfigMap') === 1 &&
         count(top, 'PersistentVolumeClaim') === 3 &&
-        ['db-cloud-init', 'web-cloud-init'].every((s) => labelledSecrets.includes(s)),
-      detail: `${top.length} objects + ${labelledSecrets.length} Secrets`,
+        labelledSecrets.length === 1 &&
+        labelledSecrets.includes('db-cloud-init'),
+      detail: `${top.length} objects + ${plural(labelledSecrets.length, 'Secret')}`,
     },
     {
       what: `the nested group ${NESTED_GROUP} carries its own label on its members`,
@@ -325,6 +327,8 @@ async function reportLabels(run: Run): Promise<void> {
     { what: 'network identity captured on the VMs that report one', ok: captured.length >= 4 },
   );
 }
+
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 const count = (objs: KubeObject[], kind: string): number =>
   objs.filter((o) => o.kind === kind).length;
@@ -421,8 +425,8 @@ function summary(run: Run, powerOns: PowerOn[]): number {
     });
   const reasons = new Set(run.productEvents.map((e) => e.reason));
   run.checks.push({
-    what: 'the Backup got its coverage report (VMGroupBackupExpanded)',
-    ok: reasons.has('VMGroupBackupExpanded'),
+    what: 'the Backup got its coverage report (VMGroupBackupExpanded), and no warning that a group is incomplete',
+    ok: reasons.has('VMGroupBackupExpanded') && !reasons.has('VMGroupBackupIncomplete'),
   });
   run.checks.push({
     what: 'the Restore reports the group released (VMGroupRestoreReleased)',

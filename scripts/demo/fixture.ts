@@ -1,6 +1,6 @@
 // The demo's application: namespace `shop` with a group `shop` (database first, then the nested
 // group `web` 3 s later) and `web` (web-1, then 2 s later web-2 and web-canary, which was
-// powered off on purpose). Their bootstrap Secrets and their PVCs belong to the
+// powered off on purpose). Their bootstrap Secret and ConfigMap and their PVCs belong to the
 // groups; a `jumpbox` VM with its own Secret and PVC does not, and must stay out of the backup.
 import type { KubeObject } from '../../functions/runtime/kube-api.ts';
 import {
@@ -32,12 +32,6 @@ export function secrets(ns = NAMESPACE): KubeObject[] {
       kind: 'Secret',
       metadata: { name: 'db-cloud-init', namespace: ns },
       stringData: { 'user-data': '#cloud-config\nhostname: db\n' },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'web-cloud-init', namespace: ns },
-      stringData: { 'user-data': '#cloud-config\npackages: [nginx]\n' },
     },
     {
       apiVersion: 'v1',
@@ -88,9 +82,16 @@ export function application(ns = NAMESPACE): {
 } {
   const o = { namespace: ns };
   return {
-    // ConfigMaps enter a closure only as the same-named fallback of a raw bootstrap reference;
-    // this application bootstraps from Secrets.
-    configMaps: [],
+    // The web VMs' raw cloud-config names no Secret: VM Operator then reads the same-named
+    // ConfigMap, so the group's closure holds that ConfigMap.
+    configMaps: [
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'web-cloud-config', namespace: ns },
+        data: { 'user-data': '#cloud-config\npackages: [nginx]\n' },
+      },
+    ],
     pvcs: ['db-data', 'web-1-data', 'web-2-data', 'jumpbox-home'].map((n) => pvc(n, ns)),
     groups: [
       vmg(TOP_GROUP, {
@@ -117,14 +118,14 @@ export function application(ns = NAMESPACE): {
       vm('web-1', {
         ...o,
         groupName: NESTED_GROUP,
-        bootstrap: bootstraps.cloudInitRaw('web-cloud-init'),
+        bootstrap: bootstraps.cloudInitRaw('web-cloud-config'),
         volumes: [pvcVolume('web-1-data')],
         network,
       }),
       vm('web-2', {
         ...o,
         groupName: NESTED_GROUP,
-        bootstrap: bootstraps.cloudInitRaw('web-cloud-init'),
+        bootstrap: bootstraps.cloudInitRaw('web-cloud-config'),
         volumes: [pvcVolume('web-2-data')],
         network,
       }),
@@ -132,7 +133,7 @@ export function application(ns = NAMESPACE): {
         ...o,
         groupName: NESTED_GROUP,
         powerState: 'PoweredOff',
-        bootstrap: bootstraps.cloudInitRaw('web-cloud-init'),
+        bootstrap: bootstraps.cloudInitRaw('web-cloud-config'),
         network,
       }),
       vm(OUTSIDE.vm, {
