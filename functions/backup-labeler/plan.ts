@@ -421,11 +421,6 @@ export function mergePatchBody(w: {
   return { metadata };
 }
 
-/** Number of label keys a plan changes (for reports). */
-export function countLabelChanges(writes: ReadonlyArray<{ labels: MapChange }>): number {
-  return writes.reduce((n, w) => n + Object.keys(w.labels).length, 0);
-}
-
 function applyChange(
   current: Record<string, string> | undefined,
   change: MapChange,

@@ -39,13 +39,7 @@ import type {
   Plan,
   SecretWrite,
 } from './plan.ts';
-import {
-  commitWrite,
-  countLabelChanges,
-  labelsAfter,
-  mergePatchBody,
-  planNamespace,
-} from './plan.ts';
+import { commitWrite, labelsAfter, mergePatchBody, planNamespace } from './plan.ts';
 
 export interface ReconcileDeps {
   kube: Kube;
@@ -351,5 +345,3 @@ function disagreeing(
   }
   return out.size > 0 ? out : undefined;
 }
-
-export { countLabelChanges };
