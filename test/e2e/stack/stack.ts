@@ -177,22 +177,30 @@ export async function startStack(log: (line: string) => void): Promise<Stack> {
 
 /**
  * The adapters send nothing for objects that exist when they start, so the scenario may only begin
- * once their watches are open: a throwaway group must reach the Broker through the VM Operator
- * source.
+ * once their watches are open: a throwaway group is touched until a change to it reaches the
+ * Broker through the VM Operator source (one create alone may land before the adapter's list).
  */
 async function canary(plane: ControlPlane, admin: Kube, broker: Broker): Promise<void> {
   const ns = await plane.newNamespace('e2e-canary');
-  await admin.create({
+  const ref = {
     apiVersion: 'vmoperator.vmware.com/v1alpha5',
     kind: 'VirtualMachineGroup',
-    metadata: { name: 'canary', namespace: ns },
-    spec: {},
-  });
-  await eventually('the canary group event at the Broker', 120_000, async () =>
-    broker.events.some(
-      (e) => e.attributes['kind'] === 'VirtualMachineGroup' && e.attributes['namespace'] === ns,
-    )
-      ? true
-      : undefined,
+    namespace: ns,
+    name: 'canary',
+  };
+  await admin.create({ ...ref, metadata: { name: ref.name, namespace: ns }, spec: {} });
+  let touch = 0;
+  await eventually(
+    'a change to the canary group at the Broker',
+    120_000,
+    async () => {
+      if (broker.events.some((e) => e.attributes['namespace'] === ns)) return true;
+      await admin.patch(ref, {
+        type: 'merge',
+        body: { metadata: { annotations: { 'e2e.vmgroup-backup.dev/touch': String(++touch) } } },
+      });
+      return undefined;
+    },
+    1_000,
   );
 }
