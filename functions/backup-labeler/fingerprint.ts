@@ -13,6 +13,7 @@ import { bootstrapRefs, volumeClaims } from '../vmgroup/bootstrap-refs.ts';
 import {
   capturedNetwork,
   capturedPowerState,
+  capturesFrozen,
   serializeCapturedNetwork,
 } from '../vmgroup/captured-state.ts';
 import {
@@ -21,7 +22,6 @@ import {
   ANNOTATION_LABELLED_INPUTS,
   KIND_VMG,
   SEED_GROUP_LABEL,
-  VELERO_RESTORE_NAME_LABEL,
   isMemberLabelKey,
 } from '../vmgroup/names.ts';
 
@@ -60,7 +60,7 @@ export function fingerprint(obj: Labelled, labels: Record<string, string> | unde
 
 function capturesCurrent(obj: Labelled): boolean {
   const current = obj.metadata.annotations ?? {};
-  const frozen = obj.metadata.labels?.[VELERO_RESTORE_NAME_LABEL] !== undefined;
+  const frozen = capturesFrozen(obj.metadata);
   const power = capturedPowerState(obj);
   if (
     power !== undefined &&

@@ -7,9 +7,9 @@
 //  - `vmgroup.vmoperator.vmware.com/name: <direct group>` on member VMs (removed from VMs in no group).
 //  - On groups: the Secret record (ANNOTATION_LABELLED_SECRETS), the label key when the name was
 //    truncated (ANNOTATION_MEMBER_LABEL_KEY), the captured power state.
-//  - On member VMs: captured power state and network. Objects a restore created
-//    (`velero.io/restore-name`) keep captures they already have: until the restore sequencer is done
-//    with them their spec is the restore's hold state, not the user's.
+//  - On member VMs: captured power state and network. Objects a restore created keep the captures
+//    they came with until the restore sequencer marks them released (capturesFrozen): until then
+//    their spec is the restore's hold state, not the user's.
 // Secrets are never read: what carries a label is what the group's record says. A Secret patch
 // that answers 404 tells the Secret is absent; reconcile.ts drops it from the record (see
 // recordValue) so it is probed again next time and reported missing meanwhile.
@@ -21,6 +21,7 @@ import { bootstrapRefs } from '../vmgroup/bootstrap-refs.ts';
 import {
   capturedNetwork,
   capturedPowerState,
+  capturesFrozen,
   serializeCapturedNetwork,
 } from '../vmgroup/captured-state.ts';
 import type { Closure, NamespaceState } from '../vmgroup/closure.ts';
@@ -34,7 +35,6 @@ import {
   ANNOTATION_MEMBER_LABEL_KEY,
   MEMBER_LABEL_PREFIX,
   SEED_GROUP_LABEL,
-  VELERO_RESTORE_NAME_LABEL,
   isMemberLabelKey,
   memberLabelKey,
   seedGroupLabelValue,
@@ -218,7 +218,7 @@ function vmWrite(
       ANNOTATION_LABELLED_INPUTS,
       fingerprint(vm, applyChange(meta.labels, labels)),
     );
-    const restored = meta.labels?.[VELERO_RESTORE_NAME_LABEL] !== undefined;
+    const restored = capturesFrozen(meta);
     const power = capturedPowerState(vm);
     const net = capturedNetwork(vm);
     // Keep the last good capture when the value is unknown now (no status yet, powered off).
@@ -279,7 +279,7 @@ function groupCommit(
     ANNOTATION_LABELLED_INPUTS,
     fingerprint(g, applyChange(meta.labels, labels)),
   );
-  const restored = meta.labels?.[VELERO_RESTORE_NAME_LABEL] !== undefined;
+  const restored = capturesFrozen(meta);
   const power = capturedPowerState(g);
   if (power !== undefined && !(restored && current?.[ANNOTATION_CAPTURED_POWER_STATE]))
     setIfDifferent(annotations, current, ANNOTATION_CAPTURED_POWER_STATE, power);

@@ -7,6 +7,7 @@ import type { VirtualMachine } from '../../schemas/generated/objects/virtualmach
 import type { CapturedNetwork } from '../../schemas/generated/objects/captured-network.ts';
 
 export type { CapturedNetwork } from '../../schemas/generated/objects/captured-network.ts';
+import { ANNOTATION_RESTORE_RELEASED, VELERO_RESTORE_NAME_LABEL } from './names.ts';
 
 type CapturedInterface = CapturedNetwork['interfaces'][number];
 
@@ -90,4 +91,17 @@ export function parseCapturedNetwork(text: string | undefined): CapturedNetwork 
   } catch {
     return undefined;
   }
+}
+
+/**
+ * While a restore holds an object (created by a restore, `velero.io/restore-name`, and not yet
+ * marked released by the restore sequencer with that restore's name) its spec is the restore's
+ * hold state, not the user's: the captures it came with from the backup must not be overwritten.
+ */
+export function capturesFrozen(meta: {
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}): boolean {
+  const restore = meta.labels?.[VELERO_RESTORE_NAME_LABEL];
+  return restore !== undefined && meta.annotations?.[ANNOTATION_RESTORE_RELEASED] !== restore;
 }

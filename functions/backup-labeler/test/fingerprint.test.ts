@@ -5,6 +5,7 @@ import {
   ANNOTATION_CAPTURED_NETWORK,
   ANNOTATION_CAPTURED_POWER_STATE,
   ANNOTATION_LABELLED_INPUTS,
+  ANNOTATION_RESTORE_RELEASED,
   SEED_GROUP_LABEL,
   VELERO_RESTORE_NAME_LABEL,
   memberLabelKey,
@@ -138,6 +139,27 @@ describe('backup-labeler fingerprint: which update events can change anything', 
         };
       },
       false,
+    ],
+    [
+      'restored VM released by the sequencer, capture stale: reconcile',
+      () => {
+        const v = labelled(base());
+        const labels = { ...v.metadata.labels, [VELERO_RESTORE_NAME_LABEL]: 'r' };
+        return {
+          ...v,
+          spec: { ...v.spec, powerState: 'PoweredOff' },
+          metadata: {
+            ...v.metadata,
+            labels,
+            annotations: {
+              ...v.metadata.annotations,
+              [ANNOTATION_RESTORE_RELEASED]: 'r',
+              [ANNOTATION_LABELLED_INPUTS]: fingerprint(v, labels),
+            },
+          },
+        };
+      },
+      true,
     ],
     ['VM in no group, never labelled', () => vm('v'), false],
     ['VM naming a group, never labelled', () => vm('v', { groupName: 'g' }), true],

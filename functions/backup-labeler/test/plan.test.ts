@@ -9,6 +9,7 @@ import {
   ANNOTATION_LABELLED_INPUTS,
   ANNOTATION_LABELLED_SECRETS,
   ANNOTATION_MEMBER_LABEL_KEY,
+  ANNOTATION_RESTORE_RELEASED,
   SEED_GROUP_LABEL,
   VELERO_RESTORE_NAME_LABEL,
   memberLabelKey,
@@ -492,6 +493,31 @@ describe('backup-labeler plan', () => {
       assert.equal(
         commitWrite(plan.groupCommits[0]!, new Set())?.annotations[ANNOTATION_CAPTURED_POWER_STATE],
         undefined,
+      );
+      // Once the restore sequencer marks them released, captures follow the user's spec again.
+      const released = <T extends { metadata: { annotations?: Record<string, string> } }>(
+        o: T,
+      ): T => ({
+        ...o,
+        metadata: {
+          ...o.metadata,
+          annotations: { ...o.metadata.annotations, [ANNOTATION_RESTORE_RELEASED]: 'r1' },
+        },
+      });
+      const after = planNamespace({
+        ...live,
+        groups: live.groups.map(released),
+        vms: live.vms.map(released),
+      });
+      assert.equal(
+        after.objectWrites[0]!.annotations[ANNOTATION_CAPTURED_POWER_STATE],
+        'PoweredOff',
+      );
+      assert.equal(
+        commitWrite(after.groupCommits[0]!, new Set())?.annotations[
+          ANNOTATION_CAPTURED_POWER_STATE
+        ],
+        'PoweredOff',
       );
     });
 
