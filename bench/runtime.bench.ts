@@ -44,6 +44,8 @@ interface Figures {
   p99AtHalfMs: number;
   p50AtHalfMs: number;
   halfRate: number;
+  /** From our own handling-time histogram (request body read → answer), when the runtime has one. */
+  inServerP99Ms: number | undefined;
 }
 
 export default async function runtimeBench(): Promise<BenchResult> {
@@ -125,6 +127,7 @@ async function measureAll(
       p99AtHalfMs: calm.p99AtHalfMs,
       p50AtHalfMs: calm.p50AtHalfMs,
       halfRate: calm.halfRate,
+      inServerP99Ms: calm.inServerP99Ms,
     };
   });
 }
@@ -145,7 +148,9 @@ async function measureLoad(
     const saturated = await autocannon(port, headers, { seconds: SECONDS });
     const cpuUsPerEvent = ((cpuSeconds(child) - cpuBefore) * 1e6) / saturated.requests.total;
     const halfRate = Math.floor(saturated.requests.average / 2);
+    const bucketsBefore = await handlingBuckets(port);
     const half = await autocannon(port, headers, { seconds: SECONDS, rate: halfRate });
+    const inServerP99Ms = p99FromBuckets(bucketsBefore, await handlingBuckets(port));
     clearInterval(sampler);
     return {
       idleRssMb,
@@ -156,10 +161,40 @@ async function measureLoad(
       p99AtHalfMs: half.latency.p99,
       p50AtHalfMs: half.latency.p50,
       halfRate,
+      inServerP99Ms,
     };
   } finally {
     await stop(child);
   }
+}
+
+/** Cumulative counts of vmgroup_event_duration_seconds for handled events, by upper bound; empty when absent. */
+async function handlingBuckets(port: number): Promise<Map<number, number>> {
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+    (r) => (r.ok ? r.text() : ''),
+    () => '',
+  );
+  const buckets = new Map<number, number>();
+  for (const m of text.matchAll(/^vmgroup_event_duration_seconds_bucket\{([^}]*)\} (\d+)$/gm)) {
+    const labels = m[1] ?? '';
+    const le = /le="([^"]+)"/.exec(labels)?.[1];
+    if (!labels.includes('outcome="handled"') || le === undefined) continue;
+    const bound = le === '+Inf' ? Infinity : Number(le);
+    buckets.set(bound, (buckets.get(bound) ?? 0) + Number(m[2]));
+  }
+  return buckets;
+}
+
+/** Upper bound (ms) of the bucket holding the 99th percentile of the events between two snapshots. */
+function p99FromBuckets(
+  before: Map<number, number>,
+  after: Map<number, number>,
+): number | undefined {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
+  if (total <= 0) return undefined;
+  const bound = bounds.find((b) => (after.get(b) ?? 0) - (before.get(b) ?? 0) >= 0.99 * total);
+  return bound === undefined ? undefined : bound * 1000;
 }
 
 /** Spawn → first 200 from /health/readiness. */
@@ -383,6 +418,13 @@ function report(runtimes: Runtime[], r: Figures[], bodyBytes: number): string[] 
       'p50 latency at half saturation',
       `${ours.p50AtHalfMs} ms`,
       `${theirs.p50AtHalfMs} ms`,
+      '',
+      '',
+    ),
+    row(
+      'p99 inside the server at half saturation (own histogram)',
+      ours.inServerP99Ms === undefined ? 'n/a' : `≤ ${ours.inServerP99Ms} ms`,
+      theirs.inServerP99Ms === undefined ? 'n/a' : `≤ ${theirs.inServerP99Ms} ms`,
       '',
       '',
     ),
