@@ -289,6 +289,11 @@ describe('end to end: Velero backs up and restores VM groups whole (real program
       await eventually('db and web-1 released', 3 * MINUTE, async () =>
         poweredOnAt('db') && poweredOnAt('web-1') ? true : undefined,
       );
+      // Held until the group was complete: nothing powered on before the last member existed.
+      const lastCreated = Math.max(
+        ...expected.shop['VirtualMachine']!.map((n) => vms.of(n)[0]?.at ?? Infinity),
+      );
+      assert.ok(poweredOnAt('db')! >= lastCreated, 'db released only once every member existed');
       const gap = poweredOnAt('web-1')! - poweredOnAt('db')!;
       assert.ok(gap >= 1_500, `web (stage 2) released ${gap} ms after db; powerOnDelay is 2 s`);
       await eventually('the Restore’s released Event', 2 * MINUTE, async () =>
