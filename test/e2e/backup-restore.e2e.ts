@@ -170,6 +170,13 @@ describe('end to end: Velero backs up and restores VM groups whole (real program
     assert.equal(done.status?.errors ?? 0, 0);
     const list = await backupResourceList(kube, backup);
     assert.deepEqual(byKind(list, ns), expected.shop);
+    // What the user sees: `velero backup describe --details` lists the same items.
+    const described = await stack.velero.cli(['backup', 'describe', backup, '--details']);
+    const listed = (name: string) => new RegExp(`^\\s+- ${ns}/${name}$`, 'm').test(described);
+    for (const names of Object.values(expected.shop))
+      for (const name of names) assert.ok(listed(name), `describe lists ${name}:\n${described}`);
+    for (const names of [...Object.values(expected.reports), ...Object.values(expected.unrelated)])
+      for (const name of names) assert.ok(!listed(name), `describe does not list ${name}`);
     // Cluster-scoped: the namespace of the selected items, and (Velero's default for a namespaced
     // backup) the CRDs of the custom resources it holds.
     const clusterScoped = Object.entries(list)
