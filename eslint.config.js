@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'schemas/generated/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.tmp/**', 'schemas/generated/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
