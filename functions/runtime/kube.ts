@@ -6,7 +6,6 @@
 
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -23,7 +22,7 @@ import { ConflictError, TransientError } from './errors.ts';
 import type { ClusterAccess } from './kube-config.ts';
 import { kubeconfigAccess } from './kube-config.ts';
 import type { KubeObserver } from './metrics.ts';
-import { VELERO_EXCLUDE_LABEL } from '../vmgroup/names.ts';
+import { newEvent, repeatPatch } from './kube-events.ts';
 
 export type { ClusterAccess } from './kube-config.ts';
 export { inClusterAccess, kubeconfigAccess } from './kube-config.ts';
@@ -308,63 +307,37 @@ class RestKube implements Kube {
   }
 
   async recordEvent(involved: KubeObject, record: EventRecord): Promise<void> {
-    const namespace = involved.metadata.namespace || 'default';
-    const now = new Date().toISOString();
-    const suffix = record.dedupeKey
-      ? createHash('sha256')
-          .update(`${involved.metadata.uid ?? ''}\n${record.dedupeKey}`)
-          .digest('hex')
-          .slice(0, 16)
-      : randomBytes(8).toString('hex');
-    const name = `${involved.metadata.name.slice(0, 253 - 17)}.${suffix}`;
-    const ref = { apiVersion: 'v1', kind: 'Event', namespace, name };
-    const event = {
+    const now = new Date();
+    const event = newEvent(involved, record, {
+      component: this.component,
+      instance: hostname(),
+      now,
+    });
+    const ref = {
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name, namespace, labels: { [VELERO_EXCLUDE_LABEL]: 'true' } },
-      involvedObject: {
-        apiVersion: involved.apiVersion,
-        kind: involved.kind,
-        name: involved.metadata.name,
-        namespace: involved.metadata.namespace,
-        uid: involved.metadata.uid,
-        resourceVersion: involved.metadata.resourceVersion,
-      },
-      type: record.type,
-      reason: record.reason,
-      message: record.message,
-      source: { component: this.component },
-      reportingComponent: this.component,
-      reportingInstance: hostname(),
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
+      namespace: event.metadata.namespace,
+      name: event.metadata.name,
     };
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       try {
-        await this.create(event as KubeObject);
+        await this.create(event);
         return;
       } catch (err) {
         if (!(err instanceof ConflictError) || !record.dedupeKey) throw err;
       }
       // Same key again: bump the one Event instead of adding another (optimistic on resourceVersion).
       const existing = await this.get<KubeObject & { count?: number }>(ref);
-      if (!existing) continue;
       try {
-        await this.patch(ref, {
-          type: 'merge',
-          body: {
-            metadata: { resourceVersion: existing.metadata.resourceVersion },
-            count: (existing.count ?? 1) + 1,
-            lastTimestamp: now,
-            message: record.message,
-            type: record.type,
-          },
-        });
-        return;
+        if (existing) {
+          await this.patch(ref, { type: 'merge', body: repeatPatch(existing, record, now) });
+          return;
+        }
       } catch (err) {
-        if (!(err instanceof ConflictError) || attempt >= this.attempts) throw err;
+        if (!(err instanceof ConflictError)) throw err;
       }
+      if (attempt >= this.attempts)
+        throw new ConflictError(`recording Event ${ref.namespace}/${ref.name}: it keeps changing`);
     }
   }
 

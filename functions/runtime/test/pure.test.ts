@@ -8,6 +8,7 @@ import { parseEvent } from '../http-event.ts';
 import { HttpProblem } from '../problem.ts';
 import { parsePort, parseSize } from '../main.ts';
 import { replyId } from '../reply.ts';
+import { eventName, newEvent, repeatPatch } from '../kube-events.ts';
 import {
   apiServerEvent,
   guessPlural,
@@ -250,6 +251,82 @@ describe('replyId', () => {
     assert.match(
       replyId(cause, 0, 't'),
       /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
+  });
+});
+
+describe('Event records', () => {
+  const vmg = {
+    apiVersion: 'vmoperator.vmware.com/v1alpha5',
+    kind: 'VirtualMachineGroup',
+    metadata: { name: 'payments', namespace: 'shop', uid: 'u-1', resourceVersion: '7' },
+  };
+  const record = {
+    type: 'Warning' as const,
+    reason: 'MissingMember',
+    message: 'vm-3 is missing',
+    dedupeKey: 'missing:vm-3',
+  };
+  const source = {
+    component: 'vmgroup-backup/backup-labeler',
+    instance: 'pod-a',
+    now: new Date('2026-11-21T10:00:00Z'),
+  };
+
+  it('a dedupeKey gives a stable name per (object uid, key); none gives a fresh one', () => {
+    assert.equal(eventName(vmg, 'k'), eventName(vmg, 'k'));
+    assert.notEqual(eventName(vmg, 'k'), eventName(vmg, 'other'));
+    assert.notEqual(
+      eventName(vmg, 'k'),
+      eventName({ ...vmg, metadata: { ...vmg.metadata, uid: 'u-2' } }, 'k'),
+    );
+    assert.notEqual(eventName(vmg, undefined), eventName(vmg, undefined));
+    assert.match(eventName(vmg, 'k'), /^payments\.[0-9a-f]{16}$/);
+    assert.ok(eventName({ ...vmg, metadata: { name: 'x'.repeat(253) } }, 'k').length <= 253);
+  });
+
+  it('a new Event sits in the object namespace, is excluded from backups and counts 1', () => {
+    const e = newEvent(vmg, record, source) as Record<string, unknown> & {
+      metadata: Record<string, unknown>;
+    };
+    assert.equal(e.metadata.namespace, 'shop');
+    assert.deepEqual(e.metadata.labels, { 'velero.io/exclude-from-backup': 'true' });
+    assert.deepEqual(e.involvedObject, {
+      apiVersion: vmg.apiVersion,
+      kind: vmg.kind,
+      name: 'payments',
+      namespace: 'shop',
+      uid: 'u-1',
+      resourceVersion: '7',
+    });
+    assert.deepEqual(
+      [e.type, e.reason, e.message, e.count, e.firstTimestamp],
+      ['Warning', 'MissingMember', 'vm-3 is missing', 1, '2026-11-21T10:00:00.000Z'],
+    );
+    const cluster = newEvent(
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } },
+      record,
+      source,
+    );
+    assert.equal(cluster.metadata.namespace, 'default');
+  });
+
+  it('a repeat bumps count and lastTimestamp under the seen resourceVersion', () => {
+    const existing = { ...newEvent(vmg, record, source), count: 4 };
+    existing.metadata.resourceVersion = '99';
+    assert.deepEqual(
+      repeatPatch(
+        existing,
+        { ...record, message: 'still missing' },
+        new Date('2026-11-21T11:00:00Z'),
+      ),
+      {
+        metadata: { resourceVersion: '99' },
+        count: 5,
+        lastTimestamp: '2026-11-21T11:00:00.000Z',
+        message: 'still missing',
+        type: 'Warning',
+      },
     );
   });
 });
