@@ -39,6 +39,8 @@ interface Runtime {
 
 interface Figures {
   coldStartMs: number[];
+  /** CPU time (user + system) the process used until ready: unlike wall time, barely moved by other load. */
+  coldStartCpuMs: number[];
   idleRssMb: number;
   loadedRssMb: number;
   eventsPerSecond: number;
@@ -95,7 +97,7 @@ export default async function runtimeBench(): Promise<BenchResult> {
   return { title: 'runtime: HTTP CloudEvents receiver vs faas-js-runtime', lines };
 }
 
-type LoadFigures = Omit<Figures, 'coldStartMs'>;
+type LoadFigures = Omit<Figures, 'coldStartMs' | 'coldStartCpuMs'>;
 
 /** Cold starts and load rounds alternate between the runtimes so both see the same machine. */
 async function measureAll(
@@ -104,10 +106,12 @@ async function measureAll(
 ): Promise<Figures[]> {
   const port = 18_000 + Math.floor(Math.random() * 2000);
   const cold: number[][] = runtimes.map(() => []);
+  const coldCpu: number[][] = runtimes.map(() => []);
   for (let i = 0; i < COLD_STARTS; i++) {
     for (const [k, runtime] of runtimes.entries()) {
-      const { child, ms } = await start(runtime, port);
+      const { child, ms, cpuMs } = await start(runtime, port);
       cold[k]?.push(ms);
+      coldCpu[k]?.push(cpuMs);
       await stop(child);
     }
   }
@@ -123,6 +127,7 @@ async function measureAll(
     const calm = r.reduce((a, b) => (b.p99AtHalfMs < a.p99AtHalfMs ? b : a));
     return {
       coldStartMs: cold[k] ?? [],
+      coldStartCpuMs: coldCpu[k] ?? [],
       idleRssMb: median(r.map((x) => x.idleRssMb)),
       loadedRssMb: Math.max(...r.map((x) => x.loadedRssMb)),
       eventsPerSecond: best.eventsPerSecond,
@@ -202,7 +207,10 @@ function p99FromBuckets(
 }
 
 /** Spawn → first 200 from /health/readiness. */
-async function start(runtime: Runtime, port: number): Promise<{ child: ChildProcess; ms: number }> {
+async function start(
+  runtime: Runtime,
+  port: number,
+): Promise<{ child: ChildProcess; ms: number; cpuMs: number }> {
   const started = performance.now();
   const child = spawn(
     PINNED[0] as string,
@@ -219,7 +227,7 @@ async function start(runtime: Runtime, port: number): Promise<{ child: ChildProc
     if (child.exitCode !== null)
       throw new Error(`${runtime.name} exited ${child.exitCode}: ${stderr}`);
     if ((await status(`http://127.0.0.1:${port}/health/readiness`)) === 200) {
-      return { child, ms: performance.now() - started };
+      return { child, ms: performance.now() - started, cpuMs: cpuSeconds(child) * 1000 };
     }
     if (performance.now() - started > 20_000)
       throw new Error(`${runtime.name} not ready after 20 s: ${stderr}`);
@@ -390,6 +398,13 @@ function report(runtimes: Runtime[], r: Figures[], bodyBytes: number): string[] 
       '≤ 200 ms (ours, Kubernetes client loaded)',
     ),
     row('cold start, min–max', range(ours.coldStartMs), range(theirs.coldStartMs), '', ''),
+    row(
+      'CPU time until ready, median',
+      `${median(ours.coldStartCpuMs).toFixed(0)} ms`,
+      `${median(theirs.coldStartCpuMs).toFixed(0)} ms`,
+      x(median(ours.coldStartCpuMs), median(theirs.coldStartCpuMs)),
+      '',
+    ),
     row(
       'idle RSS',
       mb(ours.idleRssMb),
