@@ -63,8 +63,14 @@ export interface VeleroRestore {
  * meta/v1 ObjectMeta: the fields the functions read are typed; anything else passes.
  */
 export interface ObjectMeta {
+  /**
+   * A DNS-1123 subdomain, as every kind the functions receive requires: anything else never came from an API server (and would reach API paths unchecked).
+   */
   name: string;
   generateName?: string;
+  /**
+   * A DNS-1123 label (namespace names).
+   */
   namespace?: string;
   uid?: string;
   resourceVersion?: string;
