@@ -4,8 +4,8 @@
 // Errors: 404 on get → undefined; 409 → ConflictError; network/429/5xx → TransientError;
 // anything else → KubeApiError (a plain Error carrying the status).
 
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as HttpsModule from 'node:https';
+import { http, https } from './node-http.ts';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -148,7 +148,7 @@ function clientNodeTransport(kubeConfig: Promise<KubeConfig>, timeoutMs: number)
       const kc = await kubeConfig;
       const server = kc.getCurrentCluster()?.server;
       if (!server) throw new Error('kubeconfig has no current cluster');
-      const opts: https.RequestOptions = { method, headers: {} };
+      const opts: HttpsModule.RequestOptions = { method, headers: {} };
       await kc.applyToHTTPSOptions(opts);
       const url = new URL(server.replace(/\/+$/, '') + path);
       opts.headers = { ...(opts.headers as Record<string, string>), ...headers };
@@ -160,7 +160,7 @@ function clientNodeTransport(kubeConfig: Promise<KubeConfig>, timeoutMs: number)
 function send(
   lib: typeof http | typeof https,
   url: URL,
-  options: https.RequestOptions,
+  options: HttpsModule.RequestOptions,
   body: string | undefined,
   timeoutMs: number,
 ): Promise<RawResponse> {
