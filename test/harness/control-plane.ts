@@ -55,6 +55,12 @@ export interface ControlPlane {
   /** Kubeconfig authenticating as that ServiceAccount (created when missing) via a TokenRequest token. */
   kubeconfigForServiceAccount(namespace: string, name: string): Promise<string>;
   applyYaml(text: string, namespace?: string): Promise<KubernetesObject[]>;
+  /**
+   * Outage tests: stops kube-apiserver (SIGTERM, SIGKILL after a grace period) and starts it
+   * again with the same arguments, port and serving certificate; etcd keeps running, so no state
+   * is lost. Clients see connection refused in between.
+   */
+  apiServer: { stop(): Promise<void>; start(): Promise<void> };
   stop(): Promise<void>;
 }
 
@@ -220,39 +226,60 @@ function apiServerArgs(dir: string, etcdUrl: string, port: number): string[] {
   ];
 }
 
+interface ApiServerRun {
+  server: string;
+  caPem: string;
+  /** Starts kube-apiserver again on the same port (see ControlPlane.apiServer). */
+  restart(): Promise<Managed>;
+}
+
+function spawnApiServer(
+  plane: Running,
+  exe: string,
+  etcdUrl: string,
+  creds: Credentials,
+  port: number,
+): Promise<Managed> {
+  const server = `https://127.0.0.1:${port}`;
+  const certFile = join(plane.dir, 'pki', 'apiserver.crt');
+  const proc = track(
+    plane,
+    spawnLogged(
+      'kube-apiserver',
+      exe,
+      apiServerArgs(plane.dir, etcdUrl, port),
+      join(plane.dir, 'kube-apiserver.log'),
+    ),
+  );
+  return waitFor('kube-apiserver', proc, 180_000, async () => {
+    if (!existsSync(certFile)) return false;
+    const kc = adminKubeConfigFromParts(
+      server,
+      readFileSync(certFile, 'utf8'),
+      creds.adminToken,
+      plane.dir,
+    );
+    return (await getJson(kc, '/readyz')).status === 200;
+  }).then(() => proc);
+}
+
 async function startApiServer(
   plane: Running,
   exe: string,
   etcdUrl: string,
   creds: Credentials,
-): Promise<{ server: string; caPem: string }> {
-  let server = '';
-  const certFile = join(plane.dir, 'pki', 'apiserver.crt');
+): Promise<ApiServerRun> {
+  let port = 0;
   await withFreshPorts(plane, async () => {
-    const port = await freePort();
-    server = `https://127.0.0.1:${port}`;
-    const proc = track(
-      plane,
-      spawnLogged(
-        'kube-apiserver',
-        exe,
-        apiServerArgs(plane.dir, etcdUrl, port),
-        join(plane.dir, 'kube-apiserver.log'),
-      ),
-    );
-    await waitFor('kube-apiserver', proc, 180_000, async () => {
-      if (!existsSync(certFile)) return false;
-      const kc = adminKubeConfigFromParts(
-        server,
-        readFileSync(certFile, 'utf8'),
-        creds.adminToken,
-        plane.dir,
-      );
-      return (await getJson(kc, '/readyz')).status === 200;
-    });
-    return proc;
+    port = await freePort();
+    return spawnApiServer(plane, exe, etcdUrl, creds, port);
   });
-  return { server, caPem: readFileSync(certFile, 'utf8') };
+  const certFile = join(plane.dir, 'pki', 'apiserver.crt');
+  return {
+    server: `https://127.0.0.1:${port}`,
+    caPem: readFileSync(certFile, 'utf8'),
+    restart: () => spawnApiServer(plane, exe, etcdUrl, creds, port),
+  };
 }
 
 function adminKubeConfigFromParts(
@@ -305,14 +332,22 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const etcd = await startEtcd(plane, bins['etcd']!);
     log(`control plane: etcd up at ${etcd.url} (${secs()})`);
     const creds = writeCredentials(plane.dir);
-    const { server, caPem } = await startApiServer(plane, bins['kube-apiserver']!, etcd.url, creds);
+    const api = await startApiServer(plane, bins['kube-apiserver']!, etcd.url, creds);
+    const { server, caPem } = api;
     log(`control plane: kube-apiserver ready at ${server} (${secs()})`);
     const kubeconfigPath = join(plane.dir, 'admin.kubeconfig');
     const crdCount = await installAllCrds(loadKubeConfig(kubeconfigPath), options, env);
     log(`control plane: CRDs established: ${crdCount} (${secs()})`);
     const startupMs = Date.now() - started;
     log(`control plane: ready in ${secs()} (dir ${plane.dir})`);
-    return handle(plane, { server, caPem, kubeconfigPath, startupMs, crdCount });
+    return handle(plane, {
+      server,
+      caPem,
+      kubeconfigPath,
+      startupMs,
+      crdCount,
+      restartApiServer: api.restart,
+    });
   } catch (err) {
     await stopPlane(plane);
     throw err;
@@ -331,6 +366,7 @@ interface HandleParts {
   kubeconfigPath: string;
   startupMs: number;
   crdCount: number;
+  restartApiServer(): Promise<Managed>;
 }
 
 function handle(plane: Running, parts: HandleParts): ControlPlane {
@@ -364,6 +400,20 @@ function handle(plane: Running, parts: HandleParts): ControlPlane {
       });
     },
     applyYaml: (text, namespace) => applyYaml(kubeConfig(), text, namespace),
+    apiServer: {
+      async stop() {
+        const api = plane.processes.filter((p) => p.name === 'kube-apiserver' && !p.hasExited());
+        for (const p of api) {
+          await stopProcess(p);
+          plane.processes.splice(plane.processes.indexOf(p), 1);
+        }
+        recordOwner(plane);
+      },
+      async start() {
+        if (plane.processes.some((p) => p.name === 'kube-apiserver' && !p.hasExited())) return;
+        await parts.restartApiServer();
+      },
+    },
     stop() {
       stopping ??= stopPlane(plane);
       return stopping;
