@@ -167,6 +167,12 @@ async function invoke(d: Dispatcher, event: InboundEvent) {
   }
 }
 
+/** The Kube adapter's KubeApiError for HTTP 403 (duck-typed: dispatch does not load the adapter). */
+function isForbidden(err: unknown): boolean {
+  const e = err as { name?: unknown; status?: unknown } | null;
+  return e?.name === 'KubeApiError' && e.status === 403;
+}
+
 function failure(
   err: unknown,
   logger: Logger,
@@ -183,14 +189,18 @@ function failure(
       problem: err.detail,
     };
   }
-  if (err instanceof UnprocessableError) {
-    const p = new HttpProblem('unprocessable', err.message);
+  // A 403 from the API server: the event points at an object outside this function's RBAC (a
+  // forged or misrouted event, e.g. a Backup in kube-system). Retrying cannot help, so it is
+  // answered like an unprocessable event (422, dead-lettered at once with the reason) rather than
+  // as an unexpected 500 (reliability suite, hostile input).
+  if (err instanceof UnprocessableError || isForbidden(err)) {
+    const p = new HttpProblem('unprocessable', (err as Error).message);
     return {
       status: 422,
       headers: PROBLEM_JSON,
       body: JSON.stringify(p.body()),
       outcome: 'unprocessable',
-      problem: err.message,
+      problem: (err as Error).message,
     };
   }
   if (err instanceof TransientError) {
