@@ -3,9 +3,11 @@
 // store, the namespace is really deleted, and Velero restores it with and without the project's
 // resource modifiers while the functions fix, hold and release what it creates.
 import assert from 'node:assert/strict';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import type { Kube, KubeObject } from '../../functions/runtime/kube-api.ts';
 import {
+  ANNOTATION_CAPTURED_NETWORK,
   ANNOTATION_RESTORE_STRIPPED,
   REASON_BACKUP_EXPANDED,
   REASON_BACKUP_INCOMPLETE,
@@ -22,6 +24,7 @@ import {
   STALE_VM_ANNOTATIONS,
   STALE_VM_SPEC,
   VOLUME_HEALTH,
+  WEB1_NETWORK_STATUS,
   scenario,
 } from './fixture.ts';
 import type { Expected } from './fixture.ts';
@@ -116,6 +119,21 @@ describe('end to end: Velero backs up and restores VM groups whole (real program
     const s = scenario(ns);
     expected = s.expected;
     for (const obj of s.objects) await kube.create(obj);
+    // What VM Operator would report once web-1 is on the network (status subresource).
+    await stack.plane
+      .kubeConfig()
+      .makeApiClient(CustomObjectsApi)
+      .patchNamespacedCustomObjectStatus(
+        {
+          group: 'vmoperator.vmware.com',
+          version: 'v1alpha5',
+          namespace: ns,
+          plural: 'virtualmachines',
+          name: 'web-1',
+          body: { status: WEB1_NETWORK_STATUS },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
     const labelsOf = async (kind: string, name: string) =>
       (await kube.get({ apiVersion: API_VERSION[kind]!, kind, namespace: ns, name }))?.metadata
         .labels ?? {};
@@ -130,6 +148,18 @@ describe('end to end: Velero backs up and restores VM groups whole (real program
       return true;
     };
     await eventually('membership labels on both closures', 3 * MINUTE, check);
+    // The network identity, which only status holds and Velero strips, is captured on the VM.
+    await eventually('web-1’s captured network', 2 * MINUTE, async () => {
+      const web1 = await kube.get({
+        apiVersion: API_VERSION['VirtualMachine']!,
+        kind: 'VirtualMachine',
+        namespace: ns,
+        name: 'web-1',
+      });
+      return web1?.metadata.annotations?.[ANNOTATION_CAPTURED_NETWORK]?.includes('10.20.0.21/24')
+        ? true
+        : undefined;
+    });
     // Nothing crosses over, and nothing unreferenced is labelled.
     const others: Array<[string, Record<string, string[]>]> = [
       ['shop', { ...expected.reports }],
@@ -302,6 +332,27 @@ describe('end to end: Velero backs up and restores VM groups whole (real program
       );
       assert.ok(poweredOnAt('db')! >= lastCreated, 'db released only once every member existed');
       const gap = poweredOnAt('web-1')! - poweredOnAt('db')!;
+      // web-1 got its captured addresses back while still held off.
+      type Net = { interfaces?: Array<{ name: string; addresses?: string[]; gateway4?: string }> };
+      const withAddress = vms
+        .of('web-1')
+        .find(
+          (v) =>
+            ((v.obj.spec?.['network'] as Net | undefined)?.interfaces?.[0]?.addresses ?? [])
+              .length > 0,
+        );
+      assert.ok(withAddress, 'web-1 got its captured addresses');
+      assert.equal(
+        withAddress.obj.spec?.['powerState'],
+        'PoweredOff',
+        'addresses applied while held',
+      );
+      assert.deepEqual((withAddress.obj.spec?.['network'] as Net).interfaces?.[0], {
+        name: 'eth0',
+        network: { name: 'web-net' },
+        addresses: ['10.20.0.21/24'],
+        gateway4: '10.20.0.1',
+      });
       assert.ok(gap >= 1_500, `web (stage 2) released ${gap} ms after db; powerOnDelay is 2 s`);
       await eventually('the Restore’s released Event', 2 * MINUTE, async () =>
         (await eventsAbout(kube, 'Restore', restore)).find(

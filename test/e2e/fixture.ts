@@ -29,6 +29,15 @@ export const STALE_VM_SPEC = {
 export const CNS_USED_BY = 'cns.vmware.com/usedby-vm-4230b5a5-1111-4222-8333-944455556666';
 export const VOLUME_HEALTH = 'volumehealth.storage.kubernetes.io/health';
 
+/** What VM Operator reports for web-1's interface (status.network.config). */
+export const WEB1_NETWORK_STATUS = {
+  network: {
+    config: {
+      interfaces: [{ name: 'eth0', ip: { addresses: ['10.20.0.21/24'], gateway4: '10.20.0.1' } }],
+    },
+  },
+};
+
 export interface Expected {
   /** Kind → names of everything in the closure of `shop`. */
   shop: Record<string, string[]>;
@@ -57,6 +66,8 @@ export function scenario(namespace: string): { objects: KubeObject[]; expected: 
     powerState: 'PoweredOn',
     bootstrap: bootstraps.linuxPrep('web-1-password'),
     volumes: [pvcVolume('web-1-data')],
+    // Addresses VM Operator assigned (status only): they must come back on the new VM.
+    network: { interfaces: [{ name: 'eth0', network: { name: 'web-net' } }] },
   });
   const web2 = stale('web-2');
   Object.assign(web2.spec!, {
