@@ -65,33 +65,36 @@ export function targetsGroups(restore: RestoreLike): boolean {
   );
 }
 
+/**
+ * A flag value as a POSIX shell word: users paste the re-run command, and an unquoted `*` (Velero's
+ * "all namespaces") would be expanded to file names by their shell.
+ */
+export function shellWord(value: string): string {
+  if (/^[A-Za-z0-9_./:=,@%+-]+$/.test(value)) return value;
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
 /** The `velero restore create` line that repeats this restore with the modifier. */
 export function rerunCommand(restore: RestoreLike): string {
   const s = restore.spec ?? {};
   const parts = ['velero restore create'];
-  parts.push(
-    s.scheduleName
-      ? `--from-schedule ${s.scheduleName}`
-      : `--from-backup ${s.backupName ?? '<backup>'}`,
-  );
-  if (s.includedNamespaces?.length)
-    parts.push(`--include-namespaces ${s.includedNamespaces.join(',')}`);
-  if (s.excludedNamespaces?.length)
-    parts.push(`--exclude-namespaces ${s.excludedNamespaces.join(',')}`);
-  if (s.includedResources?.length)
-    parts.push(`--include-resources ${s.includedResources.join(',')}`);
+  const flag = (name: string, value: string) => parts.push(`--${name} ${shellWord(value)}`);
+  if (s.scheduleName) flag('from-schedule', s.scheduleName);
+  else parts.push(`--from-backup ${s.backupName ? shellWord(s.backupName) : '<backup>'}`);
+  if (s.includedNamespaces?.length) flag('include-namespaces', s.includedNamespaces.join(','));
+  if (s.excludedNamespaces?.length) flag('exclude-namespaces', s.excludedNamespaces.join(','));
+  if (s.includedResources?.length) flag('include-resources', s.includedResources.join(','));
   const mapping = Object.entries(s.namespaceMapping ?? {});
-  if (mapping.length)
-    parts.push(`--namespace-mappings ${mapping.map(([a, b]) => `${a}:${b}`).join(',')}`);
+  if (mapping.length) flag('namespace-mappings', mapping.map(([a, b]) => `${a}:${b}`).join(','));
   const labels = Object.entries(s.labelSelector?.matchLabels ?? {});
-  if (labels.length) parts.push(`--selector ${labels.map(([k, v]) => `${k}=${v}`).join(',')}`);
+  if (labels.length) flag('selector', labels.map(([k, v]) => `${k}=${v}`).join(','));
   const or = (s.orLabelSelectors ?? []).map((sel) =>
     Object.entries(sel.matchLabels ?? {})
       .map(([k, v]) => `${k}=${v}`)
       .join(','),
   );
-  if (or.length) parts.push(`--or-selector '${or.join(' or ')}'`);
-  parts.push(`--resource-modifier-configmap ${RESOURCE_MODIFIER_CONFIGMAP}`);
+  if (or.length) flag('or-selector', or.join(' or '));
+  flag('resource-modifier-configmap', RESOURCE_MODIFIER_CONFIGMAP);
   return parts.join(' ');
 }
 

@@ -4,6 +4,7 @@ import { asKube, vm } from '../../vmgroup/test/builders.ts';
 import {
   modifierMissingEvent,
   rerunCommand,
+  shellWord,
   stripIncompleteEvent,
   targetsGroups,
   usesOurModifier,
@@ -104,6 +105,15 @@ describe('restore fixer: report', () => {
       rerunCommand(restore(spec)),
       `velero restore create --from-backup b1 --include-resources virtualmachines,secrets --or-selector 'member.vmgroup-backup.dev/a=VirtualMachineGroup or member.vmgroup-backup.dev/b=VirtualMachineGroup' --resource-modifier-configmap ${RESOURCE_MODIFIER_CONFIGMAP}`,
     );
+  });
+
+  it('quotes values a shell would expand or split', () => {
+    assert.equal(
+      rerunCommand(restore({ backupName: 'b1', includedNamespaces: ['*'] })),
+      `velero restore create --from-backup b1 --include-namespaces '*' --resource-modifier-configmap ${RESOURCE_MODIFIER_CONFIGMAP}`,
+    );
+    assert.equal(shellWord("it's"), `'it'\\''s'`);
+    assert.equal(shellWord('apps:apps-restored,b'), 'apps:apps-restored,b');
   });
 
   it('recognises the modifier by name and kind, case-insensitively for the kind', () => {
