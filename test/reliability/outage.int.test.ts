@@ -19,6 +19,7 @@ import type { Replica } from './support/replicas.ts';
 import { restClient } from './support/rest.ts';
 import { lostUpdates, metadataMismatches, readNamespace } from './support/state.ts';
 import { World, rng } from './support/world.ts';
+import { allEventsText, leaks, secretValues } from './support/secrets.ts';
 
 const DOWN_MS = 10_000;
 
@@ -84,6 +85,11 @@ describe('reliability: API server outage in the middle of a burst (control plane
       mismatches.push(...metadataMismatches(live));
       lost.push(...lostUpdates(live, m));
     }
+    const scanned = leaks(secretValues(world.models), [
+      ...replicas.map((r): [string, string] => [`log ${r.name}`, r.log()]),
+      ['Events', await allEventsText(admin)],
+      ['replies', JSON.stringify([...stats.replies.values()])],
+    ]);
     figure('outage', {
       events: stats.events,
       deliveredBeforeStop: 150,
@@ -96,7 +102,9 @@ describe('reliability: API server outage in the middle of a burst (control plane
       deadLettered: stats.deadLettered.length,
       mismatches: mismatches.length,
       lostUpdates: lost.length,
+      secretLeaks: scanned.length,
     });
+    assert.deepEqual(scanned, [], 'Secret data appeared in logs, Events or replies');
     assert.ok(during.length > 0, 'no delivery attempt fell inside the outage');
     assert.deepEqual(
       Object.keys(answeredDuring),
