@@ -380,6 +380,14 @@ export class World {
     const g = m.groups.get(group);
     if (!g) return;
     const stages = this.stages(g);
+    // The CRD keeps members unique (a duplicate is refused with 422): already listed, nothing to do.
+    const kind = member.kind ?? 'VirtualMachine';
+    if (
+      stages.some((s) =>
+        s.members.some((x) => x.name === member.name && (x.kind ?? 'VirtualMachine') === kind),
+      )
+    )
+      return;
     if (stages.length === 0 || this.chance(0.3))
       stages.push({ members: [member], ...(this.chance(0.5) ? { powerOnDelay: '5s' } : {}) });
     else this.pick(stages).members.push(member);
