@@ -8,6 +8,12 @@
 // CEL has no glob library, so include/exclude items match like plan.ts for `*`, full names,
 // plural or singular names, `plural.group-prefix` and `*`/`?` globs; `[...]` and `{a,b}` globs
 // are not understood by the policy (the function still warns about them).
+//
+// A Restore can only restore what its Backup holds, and admission cannot read the Backup (the
+// function does). So the Restore policy rejects only what the Restore's own filters ask for
+// whatever the Backup holds: restricted resources named in its include list, and VM Operator kinds
+// whose closure its filters cut. A Restore of everything (`velero restore create --from-backup B`)
+// is admitted; the function still warns when B actually holds restricted resources.
 
 import { CLOSURE_KINDS, PRODUCT_KINDS } from './plan.ts';
 import { GUARD_CONFIGMAP, MEMBER_LABEL_PREFIX } from '../vmgroup/names.ts';
@@ -120,8 +126,11 @@ function variables(kind: Kind): Array<{ name: string; expression: string }> {
       name: 'touched',
       expression:
         `variables.selection == 'membership' ? [] : variables.restricted.filter(k, ` +
+        // A Restore: only what its include list names (plan.ts's `included-by-name`).
+        (scoped ? '' : `variables.inc.exists(n, n != '*' && (${itemMatches('n', 'k')})) && (`) +
         `(params.data[k].lowerAscii() != 'cluster' && ${includes('k', 'Namespaced')}) || ` +
-        `(params.data[k].lowerAscii() != 'namespaced' && ${includes('k', 'Cluster')}))`,
+        `(params.data[k].lowerAscii() != 'namespaced' && ${includes('k', 'Cluster')})` +
+        (scoped ? ')' : '))'),
     },
   ];
 }

@@ -1,6 +1,7 @@
-// Thin doing part of the backup guard: read the live Backup/Restore, the restricted list and the
-// plugin-internal objects that lost their exclude label; let plan.ts decide; report once per
-// distinct set of findings (Warning Event, an annotation recording what was reported, reply).
+// Thin doing part of the backup guard: read the live Backup/Restore (for a Restore also the Backup
+// it restores from), the restricted list and the plugin-internal objects that lost their exclude
+// label; let plan.ts decide; report once per distinct set of findings (Warning Event, an
+// annotation recording what was reported, reply).
 
 import { createHash } from 'node:crypto';
 import type { Clock, InboundEvent, Logger, OutboundEvent } from '../runtime/function.ts';
@@ -11,7 +12,7 @@ import {
   REASON_GUARD_RESTRICTED,
   VELERO_EXCLUDE_LABEL,
 } from '../vmgroup/names.ts';
-import type { GuardDecision, GuardKind, UnlabelledObject } from './plan.ts';
+import type { GuardDecision, GuardKind, RestoreSource, UnlabelledObject } from './plan.ts';
 import { decide, summarize } from './plan.ts';
 import type { FilterSpec } from './resource-filter.ts';
 import { includesResource } from './resource-filter.ts';
@@ -41,8 +42,30 @@ const FINISHED = new Set([
 const isNotFound = (err: unknown): boolean => (err as { status?: unknown } | null)?.status === 404;
 
 interface VeleroObject extends KubeObject {
-  spec?: FilterSpec;
+  spec?: FilterSpec & { backupName?: string; scheduleName?: string };
   status?: { phase?: string };
+}
+
+/**
+ * The Backup a Restore restores from, in the Restore's namespace (Velero's). `undefined` when there
+ * is nothing to judge yet: a Restore from a schedule names no Backup until Velero validates it and
+ * writes the schedule's most recent completed Backup into `spec.backupName` (same update as phase
+ * InProgress), and that update event is judged.
+ */
+async function restoreSource(
+  deps: GuardDeps,
+  restore: VeleroObject,
+): Promise<RestoreSource | undefined> {
+  const backupName = restore.spec?.backupName;
+  if (!backupName) return undefined;
+  const backup = await deps.kube.get<VeleroObject>({
+    apiVersion: 'velero.io/v1',
+    kind: 'Backup',
+    namespace: restore.metadata.namespace ?? '',
+    name: backupName,
+  });
+  if (!backup) return { backupNotFound: backupName };
+  return { backup: backup.spec ?? {} };
 }
 
 async function restrictedData(deps: GuardDeps): Promise<Record<string, string>> {
@@ -111,10 +134,15 @@ export async function handle(
   const live = await deps.kube.get<VeleroObject>(ref);
   if (!live || live.metadata.deletionTimestamp || FINISHED.has(live.status?.phase ?? '')) return;
   const spec = live.spec ?? {};
+  let source: RestoreSource | undefined;
+  if (kind === 'Restore') {
+    source = await restoreSource(deps, live);
+    if (!source) return;
+  }
   const { entries, problems } = parseRestrictedList(await restrictedData(deps));
   const internal =
     kind === 'Backup' && deps.checkPluginInternal ? await unlabelledInternal(deps, spec) : [];
-  const decision = decide(spec, kind, entries, internal);
+  const decision = decide(spec, kind, entries, internal, source);
   if (decision.findings.length === 0 && decision.unlabelledInternal.length === 0) return;
 
   const hash = findingsHash(decision);

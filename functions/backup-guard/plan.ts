@@ -1,6 +1,8 @@
 // Pure decision: which restricted resources would a Backup or Restore touch, why, and which
-// filter change avoids each. No I/O; the handler feeds it the spec, the restricted list and the
-// plugin-internal objects it found without their exclude label.
+// filter change avoids each. No I/O; the handler feeds it the spec, the restricted list, the
+// plugin-internal objects it found without their exclude label and, for a Restore, what its
+// Backup holds (a Restore can only restore what its Backup contains: its scope is the
+// intersection of its own filters and the Backup's).
 
 import type { Selection } from './label-selection.ts';
 import { classifySelection, selectionMatches } from './label-selection.ts';
@@ -42,12 +44,20 @@ export interface UnlabelledObject {
   name: string;
 }
 
+/**
+ * What a Restore is judged against: the spec of the Backup it restores from, or the name of a
+ * Backup that could not be found (the Restore is then judged by its own filters alone).
+ */
+export type RestoreSource = { backup: FilterSpec } | { backupNotFound: string };
+
 export interface GuardDecision {
   selection: Selection;
   filterStyle: FilterStyle;
   findings: Finding[];
   unlabelledInternal: UnlabelledObject[];
   avoidWith: Remedy[];
+  /** A Restore judged alone because this Backup was not found. */
+  backupNotFound?: string;
 }
 
 /** The product's own VM Operator kinds: allowed when their group closure comes along. */
@@ -80,32 +90,60 @@ function reasonFor(
   return scopes.includes('Namespaced') ? 'wildcard-scope' : 'cluster-scoped-inclusion';
 }
 
-/** Closure complete: selection is everything or the membership label, and every closure kind is in. */
-export function closureComplete(spec: FilterSpec, kind: GuardKind): boolean {
+/** The Backup's spec when the Restore is judged against it; nothing for a Backup or a lone Restore. */
+const backupOf = (kind: GuardKind, source: RestoreSource | undefined): FilterSpec | undefined =>
+  kind === 'Restore' && source && 'backup' in source ? source.backup : undefined;
+
+/** Would items of `resource` come through: the object's own filters and, for a Restore, its Backup's. */
+function inScope(
+  spec: FilterSpec,
+  kind: GuardKind,
+  backup: FilterSpec | undefined,
+  resource: string,
+  scope: Scope,
+): boolean {
+  if (!includesResource(spec, kind, resource, scope)) return false;
+  return !backup || includesResource(backup, 'Backup', resource, scope);
+}
+
+/**
+ * Closure complete: no selection other than everything or the membership label (the Restore's
+ * nor its Backup's), and every closure kind comes through.
+ */
+export function closureComplete(
+  spec: FilterSpec,
+  kind: GuardKind,
+  source?: RestoreSource,
+): boolean {
+  const backup = backupOf(kind, source);
   if (classifySelection(spec) === 'other') return false;
-  return CLOSURE_KINDS.every((k) => includesResource(spec, kind, k, 'Namespaced'));
+  if (backup && classifySelection(backup) === 'other') return false;
+  return CLOSURE_KINDS.every((k) => inScope(spec, kind, backup, k, 'Namespaced'));
 }
 
 export function restrictedFindings(
   spec: FilterSpec,
   kind: GuardKind,
   restricted: RestrictedEntry[],
+  source?: RestoreSource,
 ): Finding[] {
+  const backup = backupOf(kind, source);
   const style = filterStyle(spec, kind);
-  const selection = classifySelection(spec);
   const findings: Finding[] = [];
-  if (!closureComplete(spec, kind)) {
+  if (!closureComplete(spec, kind, source)) {
     for (const p of PRODUCT_KINDS) {
-      if (includesResource(spec, kind, p, 'Namespaced')) {
+      if (inScope(spec, kind, backup, p, 'Namespaced')) {
         findings.push({ resource: p, scopes: ['Namespaced'], reason: 'without-group-closure' });
       }
     }
   }
-  // Only the labeler writes the membership label, and only on closure kinds.
-  if (selection === 'membership') return findings;
+  // Only the labeler writes the membership label, and only on closure kinds: a Backup selected by
+  // it holds nothing else, so neither does a Restore from it.
+  if (classifySelection(spec) === 'membership') return findings;
+  if (backup && classifySelection(backup) === 'membership') return findings;
   for (const entry of restricted) {
     if (isProductKind(entry.resource)) continue;
-    const scopes = entry.scopes.filter((s) => includesResource(spec, kind, entry.resource, s));
+    const scopes = entry.scopes.filter((s) => inScope(spec, kind, backup, entry.resource, s));
     if (scopes.length === 0) continue;
     findings.push({
       resource: entry.resource,
@@ -210,20 +248,30 @@ export function decide(
   kind: GuardKind,
   restricted: RestrictedEntry[],
   unlabelled: ReadonlyArray<UnlabelledObject & { labels?: Record<string, string> }> = [],
+  source?: RestoreSource,
 ): GuardDecision {
-  const findings = restrictedFindings(spec, kind, restricted);
+  const findings = restrictedFindings(spec, kind, restricted, source);
+  const notFound =
+    kind === 'Restore' && source && 'backupNotFound' in source ? source.backupNotFound : undefined;
   return {
     selection: classifySelection(spec),
     filterStyle: filterStyle(spec, kind),
     findings,
     unlabelledInternal: kind === 'Backup' ? unlabelledInternalInScope(spec, unlabelled) : [],
     avoidWith: remedies(spec, kind, findings),
+    ...(notFound !== undefined ? { backupNotFound: notFound } : {}),
   };
 }
 
 /** One line a human reads in `kubectl describe`; Kubernetes caps Event messages at 1 KiB. */
 export function summarize(kind: GuardKind, d: GuardDecision): string {
   const parts: string[] = [];
+  // First, so the 1 KiB cap never cuts it: without the Backup the findings may be too wide.
+  if (d.findings.length > 0 && d.backupNotFound !== undefined) {
+    parts.push(
+      `Backup ${d.backupNotFound} not found: judged by the Restore's own filters, not by what the Backup holds`,
+    );
+  }
   if (d.findings.length > 0) {
     parts.push(
       `${kind} would touch Supervisor-restricted resources: ${d.findings.map((f) => `${f.resource} (${f.reason})`).join(', ')}`,

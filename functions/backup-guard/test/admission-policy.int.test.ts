@@ -1,7 +1,9 @@
 // The optional ValidatingAdmissionPolicy on the real control plane: the committed component is
 // what the generator produces, it admits clean Backups/Restores and rejects each restricted case
 // with a clear message, and for every case it agrees with the guard function's own decision
-// (plan.ts). failurePolicy is Fail, so a CEL error at runtime would show up as a rejection of an
+// (plan.ts): for a Backup its decision; for a Restore (admission cannot read its Backup) the
+// findings its own filters cause when judged against a Backup that holds everything.
+// failurePolicy is Fail, so a CEL error at runtime would show up as a rejection of an
 // admitted case. (The policy's typeChecking status is written by kube-controller-manager, which
 // the test plane does not run.)
 import assert from 'node:assert/strict';
@@ -125,11 +127,28 @@ const cases = (ns: string): Case[] => [
       /Backup selects VM Operator kinds without their group closure: virtualmachines\.vmoperator\.vmware\.com\. Select by the membership label/,
   },
   {
+    // The README's restore: its scope is whatever its Backup holds, which admission cannot see.
     name: 'a restore of everything in a namespace',
     kind: 'Restore',
     spec: { includedNamespaces: [ns] },
+  },
+  {
+    name: 'a restore of everything',
+    kind: 'Restore',
+    spec: {},
+  },
+  {
+    name: 'a restore naming a restricted resource',
+    kind: 'Restore',
+    spec: { includedNamespaces: [ns], includedResources: ['virtualmachineimages', 'pods'] },
     reject:
-      /Restore would touch Supervisor-restricted resources: .*virtualmachineimages\.vmoperator\.vmware\.com/,
+      /Restore would touch Supervisor-restricted resources: virtualmachineimages\.vmoperator\.vmware\.com\. Exclude them with --exclude-resources/,
+  },
+  {
+    name: 'a restore naming a cluster-scoped restricted resource',
+    kind: 'Restore',
+    spec: { includeClusterResources: true, includedResources: ['clusterissuers', 'pods'] },
+    reject: /restricted resources: clusterissuers\.cert-manager\.io\./,
   },
   {
     name: 'a restore of VMs alone',
@@ -228,8 +247,13 @@ describe('guard admission policy (optional blocking) on the control plane', func
       } else {
         assert.equal(message, undefined);
       }
-      // The function and the policy decide the same way.
-      const findings = decide(spec, c.kind, restricted).findings;
+      // The function and the policy decide the same way where both can judge.
+      const findings =
+        c.kind === 'Backup'
+          ? decide(spec, c.kind, restricted).findings
+          : decide(spec, c.kind, restricted, [], { backup: {} }).findings.filter(
+              (f) => f.reason === 'included-by-name' || f.reason === 'without-group-closure',
+            );
       assert.equal(findings.length > 0, c.reject !== undefined, JSON.stringify(findings));
     });
   }
@@ -244,6 +268,22 @@ describe('guard admission policy (optional blocking) on the control plane', func
     const listed =
       /restricted resources: ([^ ]+(?:, [^ ]+)*)\. Exclude/.exec(message)?.[1]?.split(', ') ?? [];
     const fromFunction = decide(spec, 'Backup', restricted).findings.map((f) => f.resource);
+    assert.deepEqual([...listed].sort(), [...fromFunction].sort());
+  });
+
+  it('names exactly the resources a Restore names that the function reports (full Backup)', async () => {
+    const spec: FilterSpec = {
+      includeClusterResources: true,
+      includedResources: ['*.cert-manager.io', 'machines', 'pods'],
+      excludedResources: ['orders.acme.cert-manager.io'],
+    };
+    const message = (await tryCreate('Restore', spec)) ?? '';
+    const listed =
+      /restricted resources: ([^ ]+(?:, [^ ]+)*)\. Exclude/.exec(message)?.[1]?.split(', ') ?? [];
+    const fromFunction = decide(spec, 'Restore', restricted, [], { backup: {} }).findings.map(
+      (f) => f.resource,
+    );
+    assert.ok(listed.includes('clusterissuers.cert-manager.io'), message);
     assert.deepEqual([...listed].sort(), [...fromFunction].sort());
   });
 

@@ -238,6 +238,87 @@ describe('backup-guard on the control plane', function () {
     assert.equal((await warnings(r)).length, 1);
   });
 
+  describe('a Restore is judged with the Backup it restores from', () => {
+    const restoreOf = (backup: KubeObject, spec: Record<string, unknown> = {}) =>
+      create('Restore', {
+        backupName: backup.metadata.name,
+        // The README's restore: `--resource-modifier-configmap`, no resource filter.
+        resourceModifier: { kind: 'ConfigMap', name: 'vmgroup-backup-restore-modifiers' },
+        ...spec,
+      });
+
+    it('the README restore of a membership-label backup is clean', async () => {
+      const b = await create(
+        'Backup',
+        {
+          includedNamespaces: [appNs],
+          labelSelector: {
+            matchLabels: { 'member.vmgroup-backup.dev/app': 'VirtualMachineGroup' },
+          },
+        },
+        { phase: 'Completed' },
+      );
+      const r = await restoreOf(b);
+      for (const verb of ['add', 'update'] as const)
+        assert.equal((await deliver(r, verb)).status, 204);
+      assert.deepEqual(await warnings(r), []);
+      assert.equal((await live(r))?.metadata.annotations?.[ANNOTATION_GUARD_REPORTED], undefined);
+    });
+
+    it('an unfiltered restore of a full-namespace backup reports what the backup holds', async () => {
+      const b = await create('Backup', { includedNamespaces: [appNs] }, { phase: 'Completed' });
+      const r = await restoreOf(b);
+      const data = replyData(await deliver(r));
+      const resources = data.findings.map((f) => f.resource);
+      assert.ok(resources.includes('clusters.cluster.x-k8s.io'));
+      assert.ok(
+        !resources.includes('clusterissuers.cert-manager.io'),
+        'the backup holds no cluster-scoped types',
+      );
+      assert.ok(data.findings.every((f) => f.reason === 'wildcard-scope'));
+      assert.equal(data.avoidWith[0]?.flag, '--exclude-resources');
+      assert.doesNotMatch(data.message, /not found/);
+      assert.equal((await warnings(r)).length, 1);
+    });
+
+    it('a restore filter that narrows a wide backup is clean', async () => {
+      const b = await create('Backup', {}, { phase: 'Completed' });
+      const r = await restoreOf(b, {
+        includedNamespaces: [appNs],
+        includedResources: ['pods', 'services'],
+      });
+      assert.equal((await deliver(r)).status, 204);
+      assert.deepEqual(await warnings(r), []);
+    });
+
+    it('a missing backup: judged alone, and the message says so', async () => {
+      const r = await create('Restore', { backupName: `gone-${++n}` });
+      const data = replyData(await deliver(r));
+      assert.ok(data.findings.some((f) => f.resource === 'clusters.cluster.x-k8s.io'));
+      assert.match(data.message, /^Backup gone-\d+ not found: judged by the Restore's own filters/);
+      assert.match((await warnings(r))[0]?.message ?? '', /not found/);
+    });
+
+    it('a restore from a schedule is judged once Velero names its Backup', async () => {
+      const b = await create('Backup', { includedNamespaces: [appNs] }, { phase: 'Completed' });
+      const r = await admin.create<KubeObject>({
+        apiVersion: 'velero.io/v1',
+        kind: 'Restore',
+        metadata: { name: `restore-${++n}`, namespace: veleroNs },
+        spec: { scheduleName: 'nightly' },
+      });
+      assert.equal((await deliver(r)).status, 204);
+      assert.deepEqual(await warnings(r), []);
+      // What Velero's restore controller writes when it validates the Restore.
+      const resolved = await admin.patch<KubeObject>(
+        { apiVersion: 'velero.io/v1', kind: 'Restore', namespace: veleroNs, name: r.metadata.name },
+        { type: 'merge', body: { spec: { backupName: b.metadata.name } } },
+      );
+      const data = replyData(await deliver(resolved, 'update'));
+      assert.ok(data.findings.some((f) => f.resource === 'clusters.cluster.x-k8s.io'));
+    });
+  });
+
   it('ignores finished Backups and deleted ones', async () => {
     const done = await create(
       'Backup',

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { FilterSpec } from '../resource-filter.ts';
+import type { RestoreSource } from '../plan.ts';
 import { closureComplete, decide, namespaceIncluded, summarize } from '../plan.ts';
 import { classifySelection, selectorMatches } from '../label-selection.ts';
 import { defaultRestrictedData, parseRestrictedList } from '../restricted-list.ts';
@@ -274,6 +275,157 @@ describe('backup-guard plan', () => {
       );
       const restore = decide({ includedNamespaces: ['a'] }, 'Restore', restricted);
       assert.ok(restore.avoidWith.every((r) => r.flag === '--exclude-resources'));
+    });
+  });
+
+  describe('a Restore is judged with its Backup (scope = intersection of both)', () => {
+    const closure = [
+      'virtualmachines',
+      'virtualmachinegroups',
+      'secrets',
+      'configmaps',
+      'persistentvolumeclaims',
+    ];
+    type Row = {
+      name: string;
+      restore: FilterSpec;
+      source: RestoreSource;
+      /** Exact findings (`resource:reason`), or a check over them. */
+      want: string[] | ((found: string[]) => void);
+    };
+    const rows: Row[] = [
+      {
+        name: 'the README restore (no filters) of a membership-label backup is clean',
+        restore: {},
+        source: { backup: { includedNamespaces: ['apps'], labelSelector: membership } },
+        want: [],
+      },
+      {
+        name: 'same with a namespace filter and orLabelSelectors on the backup',
+        restore: { includedNamespaces: ['apps'] },
+        source: {
+          backup: {
+            includedNamespaces: ['apps'],
+            orLabelSelectors: [
+              membership,
+              { matchExpressions: [{ key: 'member.vmgroup-backup.dev/db', operator: 'Exists' }] },
+            ],
+          },
+        },
+        want: [],
+      },
+      {
+        name: 'no restore filters on a full-namespace backup: what the backup holds is reported',
+        restore: {},
+        source: { backup: { includedNamespaces: ['apps'] } },
+        want: (found) => {
+          assert.ok(found.includes('clusters.cluster.x-k8s.io:wildcard-scope'));
+          // The backup held no cluster-scoped types, so the restore cannot bring them back.
+          assert.ok(!found.some((f) => f.startsWith('clusterissuers.')), found.join());
+          assert.ok(!found.some((f) => f.startsWith('virtualmachines.')), 'closure is whole');
+        },
+      },
+      {
+        name: 'no restore filters on a full-cluster backup: cluster-scoped types too',
+        restore: {},
+        source: { backup: {} },
+        want: (found) => {
+          assert.ok(found.includes('clusterissuers.cert-manager.io:cluster-scoped-inclusion'));
+          assert.ok(found.includes('clusters.cluster.x-k8s.io:wildcard-scope'));
+        },
+      },
+      {
+        name: 'a restore filter narrowing a wide backup to unrestricted kinds is clean',
+        restore: { includedResources: ['pods', 'deployments.apps'] },
+        source: { backup: {} },
+        want: [],
+      },
+      {
+        name: 'a restore membership selector narrowing a wide backup is clean',
+        restore: { labelSelector: membership },
+        source: { backup: { includedNamespaces: ['apps'] } },
+        want: [],
+      },
+      {
+        name: 'a restore of a backup that excluded a restricted type does not report it',
+        restore: { includedResources: ['machines', 'clusters.cluster.x-k8s.io'] },
+        source: { backup: { excludedNamespaceScopedResources: ['machines.cluster.x-k8s.io'] } },
+        want: ['clusters.cluster.x-k8s.io:included-by-name'],
+      },
+      {
+        name: 'a restore naming a restricted type of a membership-label backup is clean',
+        restore: { includedResources: ['machines', ...closure] },
+        source: { backup: { labelSelector: membership } },
+        want: [],
+      },
+      {
+        name: 'a restore cutting the closure out of a membership-label backup is flagged',
+        restore: { includedResources: ['virtualmachines'] },
+        source: { backup: { labelSelector: membership } },
+        want: ['virtualmachines.vmoperator.vmware.com:without-group-closure'],
+      },
+      {
+        name: 'VMs only in the restore but not in the backup: nothing to cut',
+        restore: { includedResources: ['virtualmachines'] },
+        source: { backup: { includedNamespaceScopedResources: ['pods'] } },
+        want: [],
+      },
+      {
+        name: 'a backup with an unrelated selector holds partial closures',
+        restore: {},
+        source: {
+          backup: { includedNamespaces: ['apps'], labelSelector: { matchLabels: { a: 'b' } } },
+        },
+        want: (found) => {
+          assert.ok(found.includes('virtualmachines.vmoperator.vmware.com:without-group-closure'));
+          assert.ok(found.includes('clusters.cluster.x-k8s.io:wildcard-scope'));
+        },
+      },
+      {
+        name: 'backup not found: the Restore is judged alone (as before)',
+        restore: {},
+        source: { backupNotFound: 'gone' },
+        want: (found) => {
+          assert.ok(found.includes('clusters.cluster.x-k8s.io:wildcard-scope'));
+          assert.ok(found.includes('clusterissuers.cert-manager.io:cluster-scoped-inclusion'));
+        },
+      },
+    ];
+    for (const row of rows) {
+      it(row.name, () => {
+        const found = decide(row.restore, 'Restore', restricted, [], row.source).findings.map(
+          (f) => `${f.resource}:${f.reason}`,
+        );
+        if (typeof row.want === 'function') {
+          assert.ok(found.length > 0);
+          row.want(found);
+        } else assert.deepEqual(found, row.want);
+      });
+    }
+    it('judged alone, the Restore gives the same findings as with a missing Backup', () => {
+      for (const row of rows) {
+        assert.deepEqual(
+          decide(row.restore, 'Restore', restricted, [], { backupNotFound: 'x' }).findings,
+          decide(row.restore, 'Restore', restricted).findings,
+        );
+      }
+    });
+    it('a Backup is never narrowed by a source', () => {
+      const spec: FilterSpec = { includedNamespaces: ['apps'] };
+      assert.deepEqual(
+        decide(spec, 'Backup', restricted, [], { backup: { labelSelector: membership } }),
+        decide(spec, 'Backup', restricted),
+      );
+    });
+    it('the message says when the Backup was not found, first, so the 1 KiB cap keeps it', () => {
+      const alone = decide({}, 'Restore', restricted, [], { backupNotFound: 'nightly-1' });
+      assert.equal(alone.backupNotFound, 'nightly-1');
+      const text = summarize('Restore', alone);
+      assert.match(text, /^Backup nightly-1 not found: judged by the Restore's own filters/);
+      assert.ok(text.length <= 1000);
+      const withBackup = decide({}, 'Restore', restricted, [], { backup: {} });
+      assert.equal(withBackup.backupNotFound, undefined);
+      assert.doesNotMatch(summarize('Restore', withBackup), /not found/);
     });
   });
 
