@@ -13,21 +13,24 @@ export type Rule = Rule1 & {
   };
 export type Rule1 =
   | {
-      patches: {
-        [k: string]: unknown;
-      };
+      /**
+       * @minItems 1
+       */
+      patches: [unknown, ...unknown[]];
       [k: string]: unknown;
     }
   | {
-      mergePatches: {
-        [k: string]: unknown;
-      };
+      /**
+       * @minItems 1
+       */
+      mergePatches: [unknown, ...unknown[]];
       [k: string]: unknown;
     }
   | {
-      strategicPatches: {
-        [k: string]: unknown;
-      };
+      /**
+       * @minItems 1
+       */
+      strategicPatches: [unknown, ...unknown[]];
       [k: string]: unknown;
     };
 
