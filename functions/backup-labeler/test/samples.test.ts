@@ -1,20 +1,11 @@
 // Every sample is a real ApiServerSource/PingSource shape this function binds to, and its data
 // satisfies the binding's schema (the same validators the runtime uses).
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import type { InboundEvent } from '../../runtime/function.ts';
 import { matchBinding } from '../../runtime/match.ts';
-import { loadValidators } from '../../runtime/schema-source.ts';
-import { violation } from '../../runtime/validation.ts';
+import { itMatchesBindings, readSamples } from '../../../test/support/samples.ts';
 import def from '../index.ts';
 
-const dir = new URL('../samples/', import.meta.url);
-const samples = readdirSync(dir)
-  .filter((f) => f.endsWith('.json'))
-  .map((f) => ({
-    file: f,
-    event: JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as InboundEvent,
-  }));
+const samples = readSamples(new URL('../samples/', import.meta.url));
 
 describe('backup-labeler samples and bindings', () => {
   it('has a sample per kind of event it handles', () => {
@@ -26,16 +17,7 @@ describe('backup-labeler samples and bindings', () => {
       'vmg-delete.json',
     ]);
   });
-  for (const { file, event } of samples) {
-    it(`${file} matches a binding and its schema`, async () => {
-      const match = matchBinding(def.bindings, event.type, event.extensions);
-      assert.ok('binding' in match, JSON.stringify(match));
-      assert.equal(
-        violation(await loadValidators(), match.binding.dataSchema, event.data),
-        undefined,
-      );
-    });
-  }
+  itMatchesBindings(def, samples);
 
   const cases: Array<[string, string, string, boolean]> = [
     [
