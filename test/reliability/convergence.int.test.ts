@@ -7,7 +7,7 @@
 // counters) compared with what a single in-order labeler following every state would need
 // (World.sequentialWrites) — see ISSUE_WRITE_BOUND.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InboundEvent } from '../../functions/runtime/function.ts';
@@ -47,6 +47,7 @@ describe('reliability: convergence under duplicates, shuffling and 3 replicas (c
   });
   after(async () => {
     await Promise.all(replicas.map((r) => r.stop()));
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('converges exactly, loses no update, leaks no Secret data; writes reported against the in-order count', async function () {

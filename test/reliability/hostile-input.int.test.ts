@@ -5,7 +5,7 @@
 // server), and a sample to a spawned replica. 0 crashes, 0 5xx, no prototype pollution, heap/RSS
 // flat. And: label keys and values derived from object names are always valid.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -171,6 +171,8 @@ describe('reliability: hostile input (control plane)', function () {
   after(async () => {
     await Promise.all(servers.map((s) => s.server.close()));
     await replica?.stop();
+    // The spawned replica's log lives here only for the run; leave nothing behind.
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it(`answers ${TOTAL.toLocaleString('en')} generated hostile requests with 4xx/2xx only, stays up, keeps memory flat`, async function () {

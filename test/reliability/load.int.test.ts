@@ -7,7 +7,7 @@
 // V8 grows its heap under this allocation rate and measured growth varied with the machine's
 // load; heap-after-GC flatness is asserted by the hostile-input test instead.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -37,6 +37,7 @@ describe('reliability: labeler load held for 60 s (control plane)', function () 
   });
   after(async () => {
     await replica?.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('holds its saturation rate for 60 s under its memory limit, with no errors', async function () {

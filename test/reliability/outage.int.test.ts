@@ -4,7 +4,7 @@
 // with its work undone); afterwards the Broker's retries (config/'s delivery: 9 retries,
 // exponential from 0.5 s) and the PingSource tick converge to exactly the closures' labels.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InboundEvent } from '../../functions/runtime/function.ts';
@@ -34,6 +34,7 @@ describe('reliability: API server outage in the middle of a burst (control plane
   after(async () => {
     await cluster.apiServer.start();
     await Promise.all(replicas.map((r) => r.stop()));
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('answers 503 while it is down, and converges exactly once it is back', async function () {

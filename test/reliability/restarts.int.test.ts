@@ -4,7 +4,7 @@
 // retries the continuation on the other replica, which finishes the sequence from what is on the
 // cluster: each stage released exactly once, in order, never early.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -69,6 +69,7 @@ describe('reliability: a replica killed mid restore sequence (control plane)', f
   });
   after(async () => {
     await Promise.all(replicas.map((r) => r.stop()));
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('another replica finishes it, releasing each stage once, in order, never early', async function () {
