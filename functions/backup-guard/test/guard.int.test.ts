@@ -4,10 +4,8 @@
 import assert from 'node:assert/strict';
 import { testCluster } from '../../../test/harness/index.ts';
 import type { TestCluster } from '../../../test/harness/index.ts';
+import { serveAsServiceAccount } from '../../../test/support/serve-as-account.ts';
 import { apiServerEvent, postEvent } from '../../../test/support/cloudevents.ts';
-import { createKube } from '../../runtime/kube.ts';
-import { createLogger } from '../../runtime/logger.ts';
-import { startServer } from '../../runtime/server.ts';
 import type { RunningServer } from '../../runtime/server.ts';
 import type { Kube, KubeObject } from '../../runtime/kube-api.ts';
 import {
@@ -81,25 +79,11 @@ describe('backup-guard on the control plane', function () {
 
   before(async function () {
     cluster = await testCluster();
-    admin = createKube(cluster.kubeconfigPath);
-    veleroNs = await cluster.newNamespace('velero');
-    productNs = await cluster.newNamespace('vmgroup-backup');
-    appNs = await cluster.newNamespace('apps');
-    await cluster.applyYaml(
-      `apiVersion: v1\nkind: ServiceAccount\nmetadata: { name: backup-guard, namespace: ${productNs} }\n`,
-    );
-    await cluster.applyYaml(rbac(veleroNs, productNs, 'backup-guard'));
-    const kube = createKube(await cluster.kubeconfigForServiceAccount(productNs, 'backup-guard'));
-    server = await startServer(backupGuard as never, {
-      port: 0,
-      host: '127.0.0.1',
-      ctx: {
-        kube,
-        clock: { now: () => new Date() },
-        logger: createLogger('silent'),
-        env: { GUARD_CONFIGMAP_NAMESPACE: productNs },
-      },
-    });
+    ({ admin, server, veleroNs, productNs, appNs } = await serveAsServiceAccount(
+      cluster,
+      backupGuard as never,
+      { rbac, env: ({ productNs }) => ({ GUARD_CONFIGMAP_NAMESPACE: productNs }) },
+    ));
   });
 
   after(async () => server?.close());

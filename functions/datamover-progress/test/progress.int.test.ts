@@ -5,10 +5,8 @@
 import assert from 'node:assert/strict';
 import { testCluster } from '../../../test/harness/index.ts';
 import type { TestCluster } from '../../../test/harness/index.ts';
+import { serveAsServiceAccount } from '../../../test/support/serve-as-account.ts';
 import { apiServerEvent, pingEvent, postEvent } from '../../../test/support/cloudevents.ts';
-import { createKube } from '../../runtime/kube.ts';
-import { createLogger } from '../../runtime/logger.ts';
-import { startServer } from '../../runtime/server.ts';
 import type { RunningServer } from '../../runtime/server.ts';
 import type { Kube, KubeObject } from '../../runtime/kube-api.ts';
 import {
@@ -69,33 +67,16 @@ describe('datamover-progress on the control plane', function () {
   let admin: Kube;
   let server: RunningServer;
   let veleroNs: string;
-  let productNs: string;
   let appNs: string;
   let n = 0;
 
   before(async function () {
     cluster = await testCluster();
-    admin = createKube(cluster.kubeconfigPath);
-    veleroNs = await cluster.newNamespace('velero');
-    productNs = await cluster.newNamespace('vmgroup-backup');
-    appNs = await cluster.newNamespace('apps');
-    await cluster.applyYaml(
-      `apiVersion: v1\nkind: ServiceAccount\nmetadata: { name: datamover-progress, namespace: ${productNs} }\n`,
-    );
-    await cluster.applyYaml(rbac(veleroNs, productNs, 'datamover-progress'));
-    const kube = createKube(
-      await cluster.kubeconfigForServiceAccount(productNs, 'datamover-progress'),
-    );
-    server = await startServer(datamoverProgress as never, {
-      port: 0,
-      host: '127.0.0.1',
-      ctx: {
-        kube,
-        clock: { now: () => new Date() },
-        logger: createLogger('silent'),
-        env: { VELERO_NAMESPACE: veleroNs },
-      },
-    });
+    ({ admin, server, veleroNs, appNs } = await serveAsServiceAccount(
+      cluster,
+      datamoverProgress as never,
+      { rbac, env: ({ veleroNs }) => ({ VELERO_NAMESPACE: veleroNs }) },
+    ));
   });
 
   after(async () => server?.close());

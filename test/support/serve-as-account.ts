@@ -1,0 +1,52 @@
+// Serves one function on loopback the way it runs in a cluster: under its own ServiceAccount,
+// granted only the RBAC the test passes in, in fresh namespaces on the shared control plane.
+import type { TestCluster } from '../harness/index.ts';
+import type { FunctionDefinition } from '../../functions/runtime/function.ts';
+import type { Kube } from '../../functions/runtime/kube-api.ts';
+import { createKube } from '../../functions/runtime/kube.ts';
+import { createLogger } from '../../functions/runtime/logger.ts';
+import { startServer } from '../../functions/runtime/server.ts';
+import type { RunningServer } from '../../functions/runtime/server.ts';
+
+export interface ServedFunction {
+  admin: Kube;
+  server: RunningServer;
+  veleroNs: string;
+  productNs: string;
+  appNs: string;
+}
+
+export interface ServeOptions {
+  /** RBAC YAML for the account `sa` in `productNs`, given the test's Velero namespace. */
+  rbac: (veleroNs: string, productNs: string, sa: string) => string;
+  /** The function's environment, given the namespaces. */
+  env: (ns: { veleroNs: string; productNs: string }) => Record<string, string>;
+}
+
+export async function serveAsServiceAccount(
+  cluster: TestCluster,
+  def: FunctionDefinition<unknown>,
+  options: ServeOptions,
+): Promise<ServedFunction> {
+  const admin = createKube(cluster.kubeconfigPath);
+  const veleroNs = await cluster.newNamespace('velero');
+  const productNs = await cluster.newNamespace('vmgroup-backup');
+  const appNs = await cluster.newNamespace('apps');
+  const sa = def.name;
+  await cluster.applyYaml(
+    `apiVersion: v1\nkind: ServiceAccount\nmetadata: { name: ${sa}, namespace: ${productNs} }\n`,
+  );
+  await cluster.applyYaml(options.rbac(veleroNs, productNs, sa));
+  const kube = createKube(await cluster.kubeconfigForServiceAccount(productNs, sa));
+  const server = await startServer(def, {
+    port: 0,
+    host: '127.0.0.1',
+    ctx: {
+      kube,
+      clock: { now: () => new Date() },
+      logger: createLogger('silent'),
+      env: options.env({ veleroNs, productNs }),
+    },
+  });
+  return { admin, server, veleroNs, productNs, appNs };
+}
