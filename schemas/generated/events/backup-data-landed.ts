@@ -7,12 +7,20 @@ export interface BackupDataLanded {
   backup: BackupRef;
   progress: Progress;
 }
+/**
+ * This interface was referenced by `BackupDataLanded`'s JSON-Schema
+ * via the `definition` "backupRef".
+ */
 export interface BackupRef {
   namespace: string;
   name: string;
   uid?: string;
   phase?: string;
 }
+/**
+ * This interface was referenced by `BackupDataLanded`'s JSON-Schema
+ * via the `definition` "progress".
+ */
 export interface Progress {
   done: number;
   total: number;

@@ -27,11 +27,19 @@ export interface RestoreGroupReady {
   }[];
   keptOff: KeptOff[];
 }
+/**
+ * This interface was referenced by `RestoreGroupReady`'s JSON-Schema
+ * via the `definition` "powerTarget".
+ */
 export interface PowerTarget {
   kind: 'VirtualMachine' | 'VirtualMachineGroup';
   name: string;
   powerState: 'PoweredOn' | 'PoweredOff';
 }
+/**
+ * This interface was referenced by `RestoreGroupReady`'s JSON-Schema
+ * via the `definition` "keptOff".
+ */
 export interface KeptOff {
   kind: 'VirtualMachine' | 'VirtualMachineGroup';
   name: string;
@@ -40,4 +48,12 @@ export interface KeptOff {
    */
   state: 'PoweredOn' | 'PoweredOff' | 'Suspended' | 'Unknown';
   reason: string;
+}
+/**
+ * This interface was referenced by `RestoreGroupReady`'s JSON-Schema
+ * via the `definition` "memberRef".
+ */
+export interface MemberRef {
+  kind: 'VirtualMachine' | 'VirtualMachineGroup';
+  name: string;
 }
