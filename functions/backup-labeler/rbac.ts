@@ -3,11 +3,10 @@
 // get, list or watch, so their data cannot reach the function. Everything else it reads is listed
 // once per namespace per kind.
 
-export interface PolicyRule {
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
-}
+import type { PolicyRule } from '../runtime/policy-rule.ts';
+
+// Kept for modules that still import the type from here.
+export type { PolicyRule } from '../runtime/policy-rule.ts';
 
 export const LABELER_RULES: readonly PolicyRule[] = [
   {

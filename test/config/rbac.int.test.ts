@@ -9,8 +9,11 @@ import { functionNames } from '../../functions/registry.ts';
 import { LABELER_RULES } from '../../functions/backup-labeler/rbac.ts';
 import { FIXER_RULES } from '../../functions/restore-fixer/rbac.ts';
 import { SEQUENCER_RULES } from '../../functions/restore-sequencer/rbac.ts';
+import { GUARD_RULES } from '../../functions/backup-guard/rbac.ts';
+import { DATAMOVER_RULES } from '../../functions/datamover-progress/rbac.ts';
+import type { RuleScope, ScopedRules } from '../../functions/runtime/policy-rule.ts';
 import { describeAccess, kubeConfigFromFile, selfCan, subjectCan } from './access.ts';
-import { FUNCTION_ACCESS, PRODUCT_NS } from './function-access.ts';
+import { FUNCTION_ACCESS, PRODUCT_NS, VELERO_NS } from './function-access.ts';
 import type { Access } from './access.ts';
 import { ensureNamespaces, failures, serverSideApply } from './cluster-apply.ts';
 import { render } from './render.ts';
@@ -140,51 +143,87 @@ describe('config: RBAC on the real API server', function () {
     }
 
     // Functions that declare their least privilege as data (functions/<name>/rbac.ts): the
-    // config must grant exactly those rules (by verb, resource and group; the config may narrow
-    // the scope, e.g. Events only in Velero's namespace).
-    const DECLARED: Record<
-      string,
-      ReadonlyArray<{ apiGroups?: string[]; resources?: string[]; verbs: string[] }>
-    > = {
+    // config must grant exactly those rules (by verb, resource, group and object name). A flat
+    // list may be narrowed in scope by the config (e.g. Events only in Velero's namespace); scoped
+    // rules must be granted exactly where they say (Role in Velero's or the product's namespace,
+    // or ClusterRole).
+    type Rule = {
+      apiGroups?: string[];
+      resources?: string[];
+      verbs: string[];
+      resourceNames?: string[];
+    };
+    const DECLARED: Record<string, ReadonlyArray<Rule>> = {
       'backup-labeler': LABELER_RULES,
       'restore-fixer': FIXER_RULES,
       'restore-sequencer': SEQUENCER_RULES,
     };
-    for (const [fn, declared] of Object.entries(DECLARED)) {
-      it(`grants ${fn} exactly the rules functions/${fn}/rbac.ts declares`, () => {
-        const tuples = (
-          rules: ReadonlyArray<{ apiGroups?: string[]; resources?: string[]; verbs: string[] }>,
-        ) =>
-          [
-            ...new Set(
-              rules.flatMap((r) =>
-                (r.apiGroups ?? []).flatMap((g) =>
-                  (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${v} ${res}.${g}`)),
+    const SCOPED: Record<string, ScopedRules> = {
+      'backup-guard': GUARD_RULES,
+      'datamover-progress': DATAMOVER_RULES,
+    };
+    const tuples = (rules: ReadonlyArray<Rule>) =>
+      [
+        ...new Set(
+          rules.flatMap((r) =>
+            (r.apiGroups ?? []).flatMap((g) =>
+              (r.resources ?? []).flatMap((res) =>
+                r.verbs.flatMap((v) =>
+                  (r.resourceNames?.length ? r.resourceNames : ['*']).map(
+                    (n) => `${v} ${res}.${g} ${n}`,
+                  ),
                 ),
               ),
             ),
-          ].sort();
-        const subjectIsFn = (b: KubeObject) =>
-          (b['subjects'] as Array<{ name: string; namespace: string }>).some(
-            (sub) => sub.name === fn && sub.namespace === PRODUCT_NS,
-          );
-        const refKey = (b: KubeObject) => {
-          const ref = b['roleRef'] as { kind: string; name: string };
-          return `${ref.kind}/${ref.kind === 'Role' ? `${b.metadata.namespace}/` : ''}${ref.name}`;
-        };
-        const bound = new Set(
-          objects.filter((o) => o.kind.endsWith('Binding') && subjectIsFn(o)).map(refKey),
-        );
-        const roles = objects.filter((o) =>
-          bound.has(
-            `${o.kind}/${o.kind === 'Role' ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`,
           ),
+        ),
+      ].sort();
+    /** The roles bound to the function's ServiceAccount in the rendered config. */
+    const rolesOf = (fn: string): KubeObject[] => {
+      const subjectIsFn = (b: KubeObject) =>
+        (b['subjects'] as Array<{ name: string; namespace: string }>).some(
+          (sub) => sub.name === fn && sub.namespace === PRODUCT_NS,
         );
-        const granted = roles.flatMap(
-          (r) =>
-            r['rules'] as Array<{ apiGroups?: string[]; resources?: string[]; verbs: string[] }>,
+      const refKey = (b: KubeObject) => {
+        const ref = b['roleRef'] as { kind: string; name: string };
+        return `${ref.kind}/${ref.kind === 'Role' ? `${b.metadata.namespace}/` : ''}${ref.name}`;
+      };
+      const bound = new Set(
+        objects.filter((o) => o.kind.endsWith('Binding') && subjectIsFn(o)).map(refKey),
+      );
+      return objects.filter((o) =>
+        bound.has(
+          `${o.kind}/${o.kind === 'Role' ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`,
+        ),
+      );
+    };
+    const rulesIn = (roles: KubeObject[]) => roles.flatMap((r) => r['rules'] as Rule[]);
+
+    for (const [fn, declared] of Object.entries(DECLARED)) {
+      it(`grants ${fn} exactly the rules functions/${fn}/rbac.ts declares`, () => {
+        assert.deepEqual(tuples(rulesIn(rolesOf(fn))), tuples(declared));
+      });
+    }
+    for (const [fn, declared] of Object.entries(SCOPED)) {
+      it(`grants ${fn} exactly the rules functions/${fn}/rbac.ts declares, where it declares them`, () => {
+        const roles = rolesOf(fn);
+        const where: Record<RuleScope, (r: KubeObject) => boolean> = {
+          velero: (r) => r.kind === 'Role' && r.metadata.namespace === VELERO_NS,
+          product: (r) => r.kind === 'Role' && r.metadata.namespace === PRODUCT_NS,
+          cluster: (r) => r.kind === 'ClusterRole',
+        };
+        for (const scope of Object.keys(where) as RuleScope[]) {
+          assert.deepEqual(
+            tuples(rulesIn(roles.filter(where[scope]))),
+            tuples(declared[scope]),
+            `${fn}: ${scope}`,
+          );
+        }
+        const elsewhere = roles.filter((r) => !Object.values(where).some((w) => w(r)));
+        assert.deepEqual(
+          elsewhere.map((r) => `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`),
+          [],
         );
-        assert.deepEqual(tuples(granted), tuples(declared));
       });
     }
   });

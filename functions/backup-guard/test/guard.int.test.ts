@@ -1,10 +1,10 @@
 // The backup guard on the real control plane, through the real runtime server, as a service
-// account holding only the permissions the guard needs (test/.../rbac below mirrors what the
-// deploy config must grant).
+// account granted exactly GUARD_RULES (functions/backup-guard/rbac.ts, which the deploy config
+// must equal).
 import assert from 'node:assert/strict';
 import { testCluster } from '../../../test/harness/index.ts';
 import type { TestCluster } from '../../../test/harness/index.ts';
-import { serveAsServiceAccount } from '../../../test/support/serve-as-account.ts';
+import { rbacFromRules, serveAsServiceAccount } from '../../../test/support/serve-as-account.ts';
 import { apiServerEvent, postEvent } from '../../../test/support/cloudevents.ts';
 import type { RunningServer } from '../../runtime/server.ts';
 import type { Kube, KubeObject } from '../../runtime/kube-api.ts';
@@ -15,58 +15,8 @@ import {
   REASON_GUARD_RESTRICTED,
 } from '../../vmgroup/names.ts';
 import backupGuard from '../index.ts';
+import { GUARD_RULES } from '../rbac.ts';
 import type { GuardRestrictedResources } from '../../../schemas/generated/events/guard-restricted-resources.ts';
-
-const rbac = (veleroNs: string, productNs: string, sa: string) => `
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: { name: backup-guard, namespace: ${veleroNs} }
-rules:
-  - apiGroups: [velero.io]
-    resources: [backups, restores]
-    verbs: [get, patch]
-  - apiGroups: ['']
-    resources: [events]
-    verbs: [create, get, patch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: { name: backup-guard, namespace: ${veleroNs} }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: backup-guard }
-subjects: [{ kind: ServiceAccount, name: ${sa}, namespace: ${productNs} }]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: { name: backup-guard-config, namespace: ${productNs} }
-rules:
-  - apiGroups: ['']
-    resources: [configmaps]
-    resourceNames: [${GUARD_CONFIGMAP}]
-    verbs: [get]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: { name: backup-guard-config, namespace: ${productNs} }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: backup-guard-config }
-subjects: [{ kind: ServiceAccount, name: ${sa}, namespace: ${productNs} }]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: { name: ${productNs}-backup-guard-plugin-internal }
-rules:
-  - apiGroups: [backupdriver.cnsdp.vmware.com]
-    resources: [backuprepositories, backuprepositoryclaims, clonefromsnapshots, deletesnapshots, snapshots]
-    verbs: [list]
-  - apiGroups: [datamover.cnsdp.vmware.com]
-    resources: [uploads, downloads]
-    verbs: [list]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: { name: ${productNs}-backup-guard-plugin-internal }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: ${productNs}-backup-guard-plugin-internal }
-subjects: [{ kind: ServiceAccount, name: ${sa}, namespace: ${productNs} }]
-`;
 
 describe('backup-guard on the control plane', function () {
   let cluster: TestCluster;
@@ -82,7 +32,10 @@ describe('backup-guard on the control plane', function () {
     ({ admin, server, veleroNs, productNs, appNs } = await serveAsServiceAccount(
       cluster,
       backupGuard as never,
-      { rbac, env: ({ productNs }) => ({ GUARD_CONFIGMAP_NAMESPACE: productNs }) },
+      {
+        rbac: rbacFromRules(GUARD_RULES),
+        env: ({ productNs }) => ({ GUARD_CONFIGMAP_NAMESPACE: productNs }),
+      },
     ));
   });
 

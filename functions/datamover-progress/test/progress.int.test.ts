@@ -1,11 +1,12 @@
 // datamover-progress on the real control plane, through the real runtime server, as a service
-// account with only the permissions the function needs. Uploads, Snapshots and DataUploads are
-// real objects of the real (or documented-API) CRDs; their status is written the way the
-// plugin's data manager and Velero's node agent write it (no status subresource on either).
+// account granted exactly DATAMOVER_RULES (functions/datamover-progress/rbac.ts). Uploads,
+// Snapshots and DataUploads are real objects of the real (or documented-API) CRDs; their status
+// is written the way the plugin's data manager and Velero's node agent write it (no status
+// subresource on either).
 import assert from 'node:assert/strict';
 import { testCluster } from '../../../test/harness/index.ts';
 import type { TestCluster } from '../../../test/harness/index.ts';
-import { serveAsServiceAccount } from '../../../test/support/serve-as-account.ts';
+import { rbacFromRules, serveAsServiceAccount } from '../../../test/support/serve-as-account.ts';
 import { apiServerEvent, pingEvent, postEvent } from '../../../test/support/cloudevents.ts';
 import type { RunningServer } from '../../runtime/server.ts';
 import type { Kube, KubeObject } from '../../runtime/kube-api.ts';
@@ -17,48 +18,10 @@ import {
   REASON_DATA_LANDED,
 } from '../../vmgroup/names.ts';
 import datamoverProgress from '../index.ts';
+import { DATAMOVER_RULES } from '../rbac.ts';
 import { API } from '../handler.ts';
 import type { BackupDataFailed } from '../../../schemas/generated/events/backup-data-failed.ts';
 import type { BackupDataLanded } from '../../../schemas/generated/events/backup-data-landed.ts';
-
-const rbac = (veleroNs: string, productNs: string, sa: string) => `
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: { name: datamover-progress, namespace: ${veleroNs} }
-rules:
-  - apiGroups: [velero.io]
-    resources: [backups]
-    verbs: [get, list, patch]
-  - apiGroups: [velero.io]
-    resources: [datauploads]
-    verbs: [list]
-  - apiGroups: [datamover.cnsdp.vmware.com]
-    resources: [uploads]
-    verbs: [list]
-  - apiGroups: ['']
-    resources: [events]
-    verbs: [create, get, patch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: { name: datamover-progress, namespace: ${veleroNs} }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: datamover-progress }
-subjects: [{ kind: ServiceAccount, name: ${sa}, namespace: ${productNs} }]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: { name: ${productNs}-datamover-progress-snapshots }
-rules:
-  - apiGroups: [backupdriver.cnsdp.vmware.com]
-    resources: [snapshots]
-    verbs: [get, list]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: { name: ${productNs}-datamover-progress-snapshots }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: ${productNs}-datamover-progress-snapshots }
-subjects: [{ kind: ServiceAccount, name: ${sa}, namespace: ${productNs} }]
-`;
 
 type Status = Record<string, unknown>;
 
@@ -75,7 +38,10 @@ describe('datamover-progress on the control plane', function () {
     ({ admin, server, veleroNs, appNs } = await serveAsServiceAccount(
       cluster,
       datamoverProgress as never,
-      { rbac, env: ({ veleroNs }) => ({ VELERO_NAMESPACE: veleroNs }) },
+      {
+        rbac: rbacFromRules(DATAMOVER_RULES),
+        env: ({ veleroNs }) => ({ VELERO_NAMESPACE: veleroNs }),
+      },
     ));
   });
 
