@@ -1,14 +1,6 @@
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../functions/runtime/kube-api.ts';
-import {
-  adapterConfig,
-  guessResource,
-  isRetryable,
-  retryDelayMs,
-  routesFor,
-  routesOf,
-  selectorString,
-} from './knative-model.ts';
+import { adapterConfig, guessResource, selectorString } from './knative-model.ts';
 
 const source = (spec: Record<string, unknown>): KubeObject => ({
   apiVersion: 'sources.knative.dev/v1',
@@ -21,7 +13,7 @@ const namespaces: Array<{ name: string; labels: Record<string, string> }> = [
   { name: 'apps', labels: { 'kubernetes.io/metadata.name': 'apps', team: 'a' } },
 ];
 
-describe('e2e stand-ins for Knative controllers (pure)', () => {
+describe('e2e stand-in for the ApiServerSource controller (pure)', () => {
   it('guesses plurals as apimachinery does', () => {
     assert.equal(guessResource('VirtualMachineGroup'), 'virtualmachinegroups');
     assert.equal(guessResource('PersistentVolumeClaim'), 'persistentvolumeclaims');
@@ -80,50 +72,6 @@ describe('e2e stand-ins for Knative controllers (pure)', () => {
     // No selector: the source's own namespace.
     assert.deepEqual(adapterConfig(source({ resources: [] }), namespaces).namespaces, [
       'vmgroup-backup',
-    ]);
-  });
-
-  it('routes by exact attribute match and retries as Knative’s dispatcher', () => {
-    const routes = routesOf([
-      {
-        apiVersion: 'eventing.knative.dev/v1',
-        kind: 'Trigger',
-        metadata: { name: 't1' },
-        spec: {
-          filter: { attributes: { type: 'x', kind: 'VirtualMachine' } },
-          subscriber: { ref: { name: 'fn' } },
-          delivery: { retry: 3, backoffPolicy: 'exponential', backoffDelay: 'PT0.5S' },
-        },
-      },
-      {
-        apiVersion: 'eventing.knative.dev/v1',
-        kind: 'Trigger',
-        metadata: { name: 't2' },
-        spec: { subscriber: { ref: { name: 'all' } } },
-      },
-    ]);
-    assert.deepEqual(
-      routesFor(routes, { type: 'x', kind: 'VirtualMachine', id: '1' }).map((r) => r.trigger),
-      ['t1', 't2'],
-    );
-    assert.deepEqual(
-      routesFor(routes, { type: 'x', kind: 'VirtualMachineGroup' }).map((r) => r.trigger),
-      ['t2'],
-    );
-    assert.deepEqual(
-      [1, 2, 3].map((n) => retryDelayMs(routes[0]!, n)),
-      [1000, 2000, 4000],
-    );
-    assert.deepEqual([503, 500, 404, 409, 429, 408, 422, 400, 302].map(isRetryable), [
-      true,
-      true,
-      true,
-      true,
-      true,
-      true,
-      false,
-      false,
-      false,
     ]);
   });
 });

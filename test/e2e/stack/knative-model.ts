@@ -1,7 +1,8 @@
-// Pure stand-ins for the two Knative controllers that do not run here. Each mirrors the upstream
-// code named below (knative.dev/eventing at the version in scripts/binaries/versions.json), so the
-// real receive adapter gets exactly the configuration a cluster would give it and events reach the
-// functions by exactly the routes the config's Triggers declare.
+// Pure stand-in for the Knative controller that does not run here: the ApiServerSource
+// reconciler. It mirrors the upstream code named below (knative.dev/eventing at the version in
+// scripts/binaries/versions.json), so the real receive adapter gets exactly the configuration a
+// cluster would give it. The Broker's routing by the config's Triggers and its delivery policy
+// live with the shared Broker stand-in (scripts/broker-standin/).
 import type { KubeObject } from '../../../functions/runtime/kube-api.ts';
 
 interface LabelSelector {
@@ -112,74 +113,4 @@ export function adapterConfig(
     ...(spec.owner ? { owner: spec.owner } : {}),
     ...(spec.mode ? { mode: spec.mode } : {}),
   };
-}
-
-/** A Trigger reduced to what the Broker needs to route to it. */
-export interface Route {
-  trigger: string;
-  /** Exact-match attribute filter (Trigger spec.filter.attributes). */
-  attributes: Record<string, string>;
-  /** Name of the Knative Service the Trigger subscribes. */
-  subscriber: string;
-  retry: number;
-  backoffPolicy: 'exponential' | 'linear';
-  backoffDelayMs: number;
-  deadLetter?: string;
-}
-
-/** ISO-8601 durations as Knative writes them (PT0.5S, PT2S, PT1M). */
-export function isoDurationMs(text: string): number {
-  const m = /^PT(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?$/.exec(text);
-  if (!m) throw new Error(`unsupported duration ${text}`);
-  const [h, min, s] = [m[1], m[2], m[3]].map((x) => Number(x ?? 0));
-  return ((h ?? 0) * 3600 + (min ?? 0) * 60 + (s ?? 0)) * 1000;
-}
-
-export function routesOf(objects: readonly KubeObject[]): Route[] {
-  return objects
-    .filter((o) => o.kind === 'Trigger')
-    .map((t) => {
-      const spec = t['spec'] as {
-        filter?: { attributes?: Record<string, string> };
-        subscriber: { ref: { name: string } };
-        delivery?: {
-          retry?: number;
-          backoffPolicy?: string;
-          backoffDelay?: string;
-          deadLetterSink?: { ref?: { name: string } };
-        };
-      };
-      const d = spec.delivery ?? {};
-      return {
-        trigger: t.metadata.name,
-        attributes: spec.filter?.attributes ?? {},
-        subscriber: spec.subscriber.ref.name,
-        retry: d.retry ?? 0,
-        backoffPolicy: d.backoffPolicy === 'linear' ? 'linear' : 'exponential',
-        backoffDelayMs: d.backoffDelay ? isoDurationMs(d.backoffDelay) : 0,
-        ...(d.deadLetterSink?.ref ? { deadLetter: d.deadLetterSink.ref.name } : {}),
-      };
-    });
-}
-
-/** Trigger attribute filters are exact matches on every listed context attribute or extension. */
-export function routesFor(routes: readonly Route[], attributes: Record<string, string>): Route[] {
-  return routes.filter((r) =>
-    Object.entries(r.attributes).every(([name, want]) => attributes[name] === want),
-  );
-}
-
-/**
- * Delay before retry `attempt` (1-based), as Knative's dispatcher computes it
- * (pkg/kncloudevents/retries.go: exponential = delay * 2^attempt, linear = delay * attempt).
- */
-export function retryDelayMs(route: Route, attempt: number): number {
-  return route.backoffPolicy === 'linear'
-    ? route.backoffDelayMs * attempt
-    : route.backoffDelayMs * 2 ** attempt;
-}
-
-/** Knative retries these statuses (and network errors); anything else goes to dead letter at once. */
-export function isRetryable(status: number): boolean {
-  return status >= 500 || status === 404 || status === 408 || status === 409 || status === 429;
 }
