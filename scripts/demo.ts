@@ -4,7 +4,7 @@
 //      sources, ConfigMaps: the Knative objects are stored, no Knative controller runs here);
 //   3. start every function as the image does, each as its own ServiceAccount;
 //   4. stand in for Knative: watch what the ApiServerSources watch and deliver the same CloudEvents
-//      through the Triggers (retries, replies back into the Broker);
+//      through the Triggers (retries, replies back into the Broker: scripts/broker-standin/);
 //   5. create a namespace with two groups (one nested), show the labels and the backup command;
 //   6. restore it the way Velero does (resource modifiers, item order) and show the power-on order.
 // Ends with a summary and checks; exit 0 when every check holds. --keep leaves it all running.
@@ -28,8 +28,11 @@ import {
   serverSideApply,
 } from '../test/config/cluster-apply.ts';
 import { CONFIG_DIR, kustomizeBuild } from '../test/config/render.ts';
-import { DemoBroker } from './demo/broker.ts';
-import type { Delivery } from './demo/broker.ts';
+import { startBroker } from './broker-standin/broker.ts';
+import type { Broker, Delivery } from './broker-standin/broker.ts';
+import { NO_RESPONSE } from './broker-standin/delivery.ts';
+import { routesOf } from './broker-standin/routes.ts';
+import { fromInboundEvent } from './broker-standin/wire.ts';
 import {
   EXPECTED_ORDER,
   KEPT_OFF,
@@ -75,7 +78,7 @@ interface Run {
   admin: Kube;
   config: KubeObject[];
   fns: RunningFunction[];
-  broker: DemoBroker;
+  broker: Broker;
   sources?: RunningSources;
   stopEvents?: () => void;
   productEvents: ProductEvent[];
@@ -151,7 +154,11 @@ async function setUp(plane: ControlPlane): Promise<Run> {
     admin: createKube(plane.kubeconfigPath),
     config,
     fns,
-    broker: new DemoBroker(config, Object.fromEntries(fns.map((f) => [f.name, f.url])), onDelivery),
+    broker: await startBroker({
+      routes: routesOf(config),
+      subscribers: new Map(fns.map((f) => [f.name, f.url])),
+      onDelivery,
+    }),
     productEvents: [],
     checks: [],
     facts: [],
@@ -179,16 +186,17 @@ async function setUp(plane: ControlPlane): Promise<Run> {
 
 function publish(run: Run, change: WatchedChange): void {
   run.broker.touch();
-  run.broker.publish(toCloudEvent(change));
+  run.broker.publish(fromInboundEvent(toCloudEvent(change), `ApiServerSource/${change.source}`));
 }
 
 function onDelivery(d: Delivery): void {
-  if (d.status >= 300) {
+  if (d.outcome !== 'delivered') {
+    const answer = d.status === NO_RESPONSE ? 'never answered' : `answered ${d.status}`;
     say.line(
-      `! ${d.subscriber} answered ${d.status} to ${d.event.type} after ${d.attempts} attempt(s)`,
+      `! ${d.subscriber} ${answer} to ${d.event.attributes['type']} after ${d.attempts} attempt(s)`,
     );
   }
-  if (d.reply) say.line(`${d.subscriber} replied ${d.reply.type}`);
+  if (d.reply) say.line(`${d.subscriber} replied ${d.reply}`);
 }
 
 async function createApplication(run: Run): Promise<void> {
@@ -432,7 +440,7 @@ function summary(run: Run, powerOns: PowerOn[]): number {
     what: 'the Restore reports the group released (VMGroupRestoreReleased)',
     ok: reasons.has('VMGroupRestoreReleased'),
   });
-  const refused = run.broker.deliveries.filter((d) => d.status >= 300);
+  const refused = run.broker.deliveries.filter((d) => d.outcome !== 'delivered');
   run.checks.push({
     what: 'every delivered event was accepted (no function refused or failed one)',
     ok: refused.length === 0,
@@ -467,6 +475,7 @@ async function keep(run: Run): Promise<void> {
 async function tearDown(run: Run): Promise<void> {
   run.sources?.stop();
   run.stopEvents?.();
+  await run.broker.close();
   await stopFunctions(run.fns);
   await run.plane.stop();
 }

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { functionNames, loadFunction } from '../../functions/registry.ts';
 import * as names from '../../functions/vmgroup/names.ts';
 import type { KubeObject } from '../../functions/runtime/kube-api.ts';
-import { checkRoutes, producedEvents, triggerSubscriber } from './event-routes.ts';
+import { checkRoutes, producedEvents } from './event-routes.ts';
+import { triggerSubscriber } from '../../scripts/broker-standin/routes.ts';
 import { REPO_ROOT } from './paths.ts';
 import { DEPLOYABLE, key, render } from './render.ts';
 

@@ -1,10 +1,11 @@
 // Pure model of how events flow through the rendered config: which (type, kind, apiversion) each
 // source can put on the Broker, which of them a Trigger lets through, and whether the function
 // behind the Trigger binds them. Mirrors Knative's rules: ApiServerSource types per mode
-// (pkg/adapter/apiserver/events), PingSource's one type, Trigger `filter.attributes` = exact match
-// on every listed attribute.
+// (pkg/adapter/apiserver/events), PingSource's one type; the Trigger filter is the shared Broker
+// stand-in's (scripts/broker-standin/routes.ts), the one the demo and the e2e stack route with.
 import type { Binding } from '../../functions/runtime/function.ts';
 import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import { filterMatches, triggerAttributes } from '../../scripts/broker-standin/routes.ts';
 
 /** An event the sources can produce, reduced to what Triggers and bindings look at. */
 export interface ProducedEvent {
@@ -59,26 +60,14 @@ export function producedEvents(
   return out;
 }
 
-/** Attributes a Trigger filters on. */
-export function triggerAttributes(trigger: KubeObject): Record<string, string> {
-  const spec = trigger['spec'] as { filter?: { attributes?: Record<string, string> } };
-  return spec.filter?.attributes ?? {};
-}
-
-export function triggerSubscriber(trigger: KubeObject): string | undefined {
-  const spec = trigger['spec'] as { subscriber?: { ref?: { kind?: string; name?: string } } };
-  return spec.subscriber?.ref?.kind === 'Service' ? spec.subscriber.ref.name : undefined;
-}
-
-/** Knative's attribute filter: every listed attribute must equal the event's. */
+/** The shared Broker stand-in's Trigger filter, applied to what a source can produce. */
 export function triggerSelects(attributes: Record<string, string>, event: ProducedEvent): boolean {
-  const values: Record<string, string | undefined> = {
+  return filterMatches(attributes, {
     type: event.type,
     source: event.source,
     kind: event.kind,
     apiversion: event.apiversion,
-  };
-  return Object.entries(attributes).every(([name, want]) => values[name] === want);
+  });
 }
 
 /** The runtime's binding match (functions/runtime/function.ts, Binding). */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { functionNames } from '../../functions/registry.ts';
 import type { KubeObject } from '../../functions/runtime/kube-api.ts';
-import { triggerAttributes, triggerSubscriber } from './event-routes.ts';
+import { triggerAttributes, triggerSubscriber } from '../../scripts/broker-standin/routes.ts';
 import { REPO_ROOT } from './paths.ts';
 import { render } from './render.ts';
 
