@@ -1,7 +1,8 @@
 // Thin doing part of the backup guard: read the live Backup/Restore (for a Restore also the Backup
 // it restores from), the restricted list and the plugin-internal objects that lost their exclude
 // label; let plan.ts decide; report once per distinct set of findings (Warning Event, an
-// annotation recording what was reported, reply).
+// annotation recording what was reported, reply). The periodic tick does the same for every
+// Backup and Restore still in flight in Velero's namespace (resync-targets.ts decides which).
 
 import { createHash } from 'node:crypto';
 import type { Clock, InboundEvent, Logger, OutboundEvent } from '../runtime/function.ts';
@@ -14,10 +15,12 @@ import {
 } from '../vmgroup/names.ts';
 import type { GuardDecision, GuardKind, RestoreSource, UnlabelledObject } from './plan.ts';
 import { decide, summarize } from './plan.ts';
-import type { FilterSpec } from './resource-filter.ts';
-import { includesResource } from './resource-filter.ts';
-import { PLUGIN_INTERNAL, defaultRestrictedData, parseRestrictedList } from './restricted-list.ts';
-import { GUARD_EVENT_SCHEMA } from './bindings.ts';
+import type { RestrictedEntry } from './restricted-list.ts';
+import type { PLUGIN_INTERNAL } from './restricted-list.ts';
+import { defaultRestrictedData, parseRestrictedList } from './restricted-list.ts';
+import type { VeleroObject } from './resync-targets.ts';
+import { pluginKindsIn, resyncTargets, stillJudged } from './resync-targets.ts';
+import { GUARD_EVENT_SCHEMA, PING_TYPE } from './bindings.ts';
 import type { GuardRestrictedResources } from '../../schemas/generated/events/guard-restricted-resources.ts';
 
 export interface GuardDeps {
@@ -28,22 +31,20 @@ export interface GuardDeps {
   configMap: { namespace: string; name: string };
   /** List plugin-internal objects to find lost exclude labels (needs list on them). */
   checkPluginInternal: boolean;
+  /** Where the periodic tick looks for Backups and Restores. */
+  veleroNamespace: string;
 }
-
-/** Past these phases Velero has done the work; warning then helps no one. */
-const FINISHED = new Set([
-  'Completed',
-  'PartiallyFailed',
-  'Failed',
-  'FailedValidation',
-  'Deleting',
-]);
 
 const isNotFound = (err: unknown): boolean => (err as { status?: unknown } | null)?.status === 404;
 
-interface VeleroObject extends KubeObject {
-  spec?: FilterSpec & { backupName?: string; scheduleName?: string };
-  status?: { phase?: string };
+type Unlabelled = UnlabelledObject & { labels?: Record<string, string> };
+type PluginKind = (typeof PLUGIN_INTERNAL)[number];
+
+/** What every judgement of one delivery shares: read once, however many objects it judges. */
+interface Inputs {
+  restricted: { entries: RestrictedEntry[]; problems: string[] };
+  /** Plugin-internal objects of one kind without their exclude label (listed once per kind). */
+  unlabelled(kind: PluginKind): Promise<Unlabelled[]>;
 }
 
 /**
@@ -82,34 +83,43 @@ async function restrictedData(deps: GuardDeps): Promise<Record<string, string>> 
   return defaultRestrictedData();
 }
 
-/** Plugin-internal objects without `velero.io/exclude-from-backup: "true"` of types this Backup includes. */
-async function unlabelledInternal(
-  deps: GuardDeps,
-  spec: FilterSpec,
-): Promise<Array<UnlabelledObject & { labels?: Record<string, string> }>> {
-  const out: Array<UnlabelledObject & { labels?: Record<string, string> }> = [];
-  for (const p of PLUGIN_INTERNAL) {
-    if (!includesResource(spec, 'Backup', p.resource, p.scope)) continue;
-    try {
-      // `!=` also matches objects without the key; only offenders come back.
-      const list = await deps.kube.list(p.apiVersion, p.kind, undefined, {
-        labelSelector: `${VELERO_EXCLUDE_LABEL}!=true`,
-      });
-      for (const o of list.items) {
-        const { name, namespace, labels } = o.metadata;
-        out.push({
-          resource: p.resource,
-          name,
-          ...(namespace ? { namespace } : {}),
-          labels: labels ?? {},
-        });
-      }
-    } catch (err) {
-      // The plugin is not installed here: nothing of it can be backed up.
-      if (!isNotFound(err)) throw err;
-    }
+/** Plugin-internal objects of one kind without `velero.io/exclude-from-backup: "true"`. */
+async function listUnlabelled(deps: GuardDeps, p: PluginKind): Promise<Unlabelled[]> {
+  try {
+    // `!=` also matches objects without the key; only offenders come back.
+    const list = await deps.kube.list(p.apiVersion, p.kind, undefined, {
+      labelSelector: `${VELERO_EXCLUDE_LABEL}!=true`,
+    });
+    return list.items.map((o) => {
+      const { name, namespace, labels } = o.metadata;
+      return {
+        resource: p.resource,
+        name,
+        ...(namespace ? { namespace } : {}),
+        labels: labels ?? {},
+      };
+    });
+  } catch (err) {
+    // The plugin is not installed here: nothing of it can be backed up.
+    if (!isNotFound(err)) throw err;
+    return [];
   }
-  return out;
+}
+
+async function readInputs(deps: GuardDeps): Promise<Inputs> {
+  const restricted = parseRestrictedList(await restrictedData(deps));
+  const lists = new Map<string, Promise<Unlabelled[]>>();
+  return {
+    restricted,
+    unlabelled(p) {
+      let list = lists.get(p.resource);
+      if (!list) {
+        list = listUnlabelled(deps, p);
+        lists.set(p.resource, list);
+      }
+      return list;
+    },
+  };
 }
 
 /** Stable across deliveries and replicas: the same findings always give the same value. */
@@ -122,31 +132,83 @@ export async function handle(
   event: InboundEvent,
   deps: GuardDeps,
 ): Promise<OutboundEvent[] | void> {
+  if (event.type === PING_TYPE) return resync(deps);
   const sent = event.data as VeleroObject;
-  const kind = sent.kind as GuardKind;
-  const ref = {
+  // Level-triggered: the event only says where to look.
+  const live = await deps.kube.get<VeleroObject>({
     apiVersion: sent.apiVersion,
-    kind,
+    kind: sent.kind,
     namespace: sent.metadata.namespace ?? '',
     name: sent.metadata.name,
+  });
+  if (!live || !stillJudged(live)) return;
+  const out = await judge(deps, live, await readInputs(deps));
+  return out ? [out] : undefined;
+}
+
+/**
+ * The periodic tick: judge every Backup and Restore still in flight, so one whose events were
+ * lost (or that existed before the source started) is still warned about, and a changed
+ * restricted list reaches those not yet finished. Reports stay once per distinct findings. One
+ * object's failure does not stop the others; the tick then fails so the Broker retries it. HTTP
+ * carries one reply, so a tick that reports several objects replies for the first; all of them
+ * get their Event and annotation.
+ */
+async function resync(deps: GuardDeps): Promise<OutboundEvent[] | void> {
+  const list = (kind: GuardKind) =>
+    deps.kube.list<VeleroObject>('velero.io/v1', kind, deps.veleroNamespace);
+  const [backups, restores] = await Promise.all([list('Backup'), list('Restore')]);
+  const targets = resyncTargets(backups.items, restores.items);
+  if (targets.length === 0) return;
+  const inputs = await readInputs(deps);
+  const replies: OutboundEvent[] = [];
+  let failure: unknown;
+  for (const obj of targets) {
+    try {
+      const out = await judge(deps, obj, inputs);
+      if (out) replies.push(out);
+    } catch (err) {
+      failure ??= err;
+      deps.logger.warn(
+        { kind: obj.kind, name: obj.metadata.name, err: String(err) },
+        'resync: judging failed; the tick will be retried',
+      );
+    }
+  }
+  deps.logger.info({ judged: targets.length, reported: replies.length }, 'guard resync done');
+  if (failure !== undefined) throw failure;
+  return replies.slice(0, 1);
+}
+
+/** Judge one live Backup/Restore and report new findings; the reply, if any. */
+async function judge(
+  deps: GuardDeps,
+  live: VeleroObject,
+  inputs: Inputs,
+): Promise<OutboundEvent | undefined> {
+  const kind = live.kind as GuardKind;
+  const ref = {
+    apiVersion: live.apiVersion,
+    kind,
+    namespace: live.metadata.namespace ?? '',
+    name: live.metadata.name,
   };
-  // Level-triggered: the event only says where to look.
-  const live = await deps.kube.get<VeleroObject>(ref);
-  if (!live || live.metadata.deletionTimestamp || FINISHED.has(live.status?.phase ?? '')) return;
   const spec = live.spec ?? {};
   let source: RestoreSource | undefined;
   if (kind === 'Restore') {
     source = await restoreSource(deps, live);
-    if (!source) return;
+    if (!source) return undefined;
   }
-  const { entries, problems } = parseRestrictedList(await restrictedData(deps));
-  const internal =
-    kind === 'Backup' && deps.checkPluginInternal ? await unlabelledInternal(deps, spec) : [];
+  const { entries, problems } = inputs.restricted;
+  const internal: Unlabelled[] = [];
+  if (kind === 'Backup' && deps.checkPluginInternal) {
+    for (const p of pluginKindsIn(spec)) internal.push(...(await inputs.unlabelled(p)));
+  }
   const decision = decide(spec, kind, entries, internal, source);
-  if (decision.findings.length === 0 && decision.unlabelledInternal.length === 0) return;
+  if (decision.findings.length === 0 && decision.unlabelledInternal.length === 0) return undefined;
 
   const hash = findingsHash(decision);
-  if (live.metadata.annotations?.[ANNOTATION_GUARD_REPORTED] === hash) return;
+  if (live.metadata.annotations?.[ANNOTATION_GUARD_REPORTED] === hash) return undefined;
   const message = summarize(kind, decision);
   await deps.kube.recordEvent(live, {
     type: 'Warning',
@@ -180,12 +242,10 @@ export async function handle(
     ...(problems.length > 0 ? { configProblems: problems } : {}),
     message,
   };
-  return [
-    {
-      type: EVENT_TYPE_GUARD_RESTRICTED,
-      subject: `${kind.toLowerCase()}s/${ref.namespace}/${ref.name}`,
-      dataschema: GUARD_EVENT_SCHEMA,
-      data,
-    },
-  ];
+  return {
+    type: EVENT_TYPE_GUARD_RESTRICTED,
+    subject: `${kind.toLowerCase()}s/${ref.namespace}/${ref.name}`,
+    dataschema: GUARD_EVENT_SCHEMA,
+    data,
+  };
 }

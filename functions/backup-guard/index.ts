@@ -22,6 +22,7 @@ const backupGuard: FunctionDefinition<GuardDeps> = {
         name: ctx.env.GUARD_CONFIGMAP_NAME || GUARD_CONFIGMAP,
       },
       checkPluginInternal: ctx.env.GUARD_CHECK_PLUGIN_INTERNAL !== 'false',
+      veleroNamespace: ctx.env.VELERO_NAMESPACE || 'velero',
     };
   },
   handle,

@@ -23,10 +23,15 @@ function pluginInternalRules(): PolicyRule[] {
 }
 
 export const GUARD_RULES: ScopedRules = {
-  // The Backups and Restores it judges (get: the live object and a Restore's Backup; patch: the
-  // guard-reported annotation) and its report on them (get+patch bump a repeated Event).
+  // The Backups and Restores it judges (get: the live object and a Restore's Backup; list: the
+  // resync tick; patch: the guard-reported annotation) and its report on them (get+patch bump a
+  // repeated Event).
   velero: [
-    { apiGroups: ['velero.io'], resources: ['backups', 'restores'], verbs: ['get', 'patch'] },
+    {
+      apiGroups: ['velero.io'],
+      resources: ['backups', 'restores'],
+      verbs: ['get', 'list', 'patch'],
+    },
     { apiGroups: [''], resources: ['events'], verbs: ['create', 'get', 'patch'] },
   ],
   // The optional restricted list, only that one ConfigMap.

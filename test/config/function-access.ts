@@ -48,12 +48,12 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
       { verb: 'patch', group: 'velero.io', resource: 'backups', namespace: VELERO_NS },
     ],
   },
-  // handler.ts: get + guard-reported patch on the Backup/Restore, the restricted-list ConfigMap by
+  // handler.ts: get + guard-reported patch on the Backup/Restore (list for the resync tick), the restricted-list ConfigMap by
   // name, cluster-wide lists of the vSphere plugin's internal kinds, Events on the Backup/Restore.
   'backup-guard': {
     needs: [
-      ...rw('velero.io', 'backups', ['get', 'patch'], VELERO_NS),
-      ...rw('velero.io', 'restores', ['get', 'patch'], VELERO_NS),
+      ...rw('velero.io', 'backups', ['get', 'list', 'patch'], VELERO_NS),
+      ...rw('velero.io', 'restores', ['get', 'list', 'patch'], VELERO_NS),
       ...events(VELERO_NS),
       {
         verb: 'get',

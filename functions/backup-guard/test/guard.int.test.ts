@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { testCluster } from '../../../test/harness/index.ts';
 import type { TestCluster } from '../../../test/harness/index.ts';
 import { rbacFromRules, serveAsServiceAccount } from '../../../test/support/serve-as-account.ts';
-import { apiServerEvent, postEvent } from '../../../test/support/cloudevents.ts';
+import { apiServerEvent, pingEvent, postEvent } from '../../../test/support/cloudevents.ts';
 import type { RunningServer } from '../../runtime/server.ts';
 import type { Kube, KubeObject } from '../../runtime/kube-api.ts';
 import {
@@ -345,5 +345,109 @@ describe('backup-guard on the control plane', function () {
     // Out of order: the stale add event (old spec) arrives last; the live object decides.
     assert.equal((await deliver(b, 'add')).status, 204);
     assert.equal((await warnings(b)).length, 2);
+  });
+  describe('the periodic resync (its own Velero namespace, no events delivered)', () => {
+    let tick: RunningServer;
+    let ns: { veleroNs: string; productNs: string; appNs: string };
+    before(async () => {
+      const served = await serveAsServiceAccount(cluster, backupGuard as never, {
+        rbac: rbacFromRules(GUARD_RULES),
+        env: ({ veleroNs, productNs }) => ({
+          GUARD_CONFIGMAP_NAMESPACE: productNs,
+          VELERO_NAMESPACE: veleroNs,
+        }),
+      });
+      tick = served.server;
+      ns = served;
+    });
+    after(async () => tick?.close());
+
+    const put = (
+      kind: 'Backup' | 'Restore',
+      name: string,
+      spec: Record<string, unknown>,
+      phase?: string,
+    ) =>
+      admin.create<KubeObject>({
+        apiVersion: 'velero.io/v1',
+        kind,
+        metadata: { name, namespace: ns.veleroNs },
+        spec,
+        ...(phase ? { status: { phase } } : {}),
+      });
+    const warningsIn = async (name: string) =>
+      (
+        await admin.list<KubeObject & { reason?: string; count?: number }>(
+          'v1',
+          'Event',
+          ns.veleroNs,
+          { fieldSelector: `involvedObject.name=${name}` },
+        )
+      ).items.filter((e) => e.reason === REASON_GUARD_RESTRICTED);
+    const reported = async (kind: string, name: string) =>
+      (
+        await admin.get<KubeObject>({
+          apiVersion: 'velero.io/v1',
+          kind,
+          namespace: ns.veleroNs,
+          name,
+        })
+      )?.metadata.annotations?.[ANNOTATION_GUARD_REPORTED];
+
+    it('judges what no event announced, leaves finished ones alone, and reports once', async () => {
+      const restricted = { includedNamespaces: [ns.appNs], includedResources: ['machines'] };
+      await put('Backup', 'a-restricted', restricted);
+      await put('Backup', 'b-done', restricted, 'Completed');
+      await put('Backup', 'c-clean', {
+        includedNamespaces: [ns.appNs],
+        labelSelector: { matchLabels: { 'member.vmgroup-backup.dev/app': 'VirtualMachineGroup' } },
+      });
+      await put('Backup', 'd-wide', { includedNamespaces: [ns.appNs] }, 'Completed');
+      await put('Restore', 'r-wide', { backupName: 'd-wide' }, 'InProgress');
+      await put('Restore', 'r-schedule', { scheduleName: 'nightly' }, 'New');
+
+      const first = await postEvent(tick.url, pingEvent());
+      // One reply per HTTP answer: the first object reported (Backups first, by name).
+      const data = replyData(first);
+      assert.equal(data.object.name, 'a-restricted');
+      assert.deepEqual(
+        data.findings.map((f) => f.resource),
+        ['machines.cluster.x-k8s.io'],
+      );
+      assert.equal((await warningsIn('a-restricted')).length, 1);
+      assert.ok((await warningsIn('r-wide'))[0], 'the in-flight Restore is judged too');
+      assert.ok(await reported('Restore', 'r-wide'));
+      for (const quiet of ['b-done', 'c-clean', 'd-wide', 'r-schedule'])
+        assert.deepEqual(await warningsIn(quiet), [], quiet);
+
+      // Ticks are periodic: the next one finds nothing new.
+      assert.equal((await postEvent(tick.url, pingEvent())).status, 204);
+      for (const name of ['a-restricted', 'r-wide']) {
+        const events = await warningsIn(name);
+        assert.equal(events.length, 1, name);
+        assert.equal(events[0]?.count, 1, name);
+      }
+    });
+
+    it('brings a changed restricted list to the objects still in flight', async () => {
+      await admin.create({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: GUARD_CONFIGMAP, namespace: ns.productNs },
+        data: { 'machines.cluster.x-k8s.io': 'false', 'widgets.example.com': 'Namespaced' },
+      });
+      const before = await reported('Restore', 'r-wide');
+      const data = replyData(await postEvent(tick.url, pingEvent()));
+      // a-restricted now has no findings (nothing new to say); the wide Restore has new ones.
+      assert.equal(data.object.name, 'r-wide');
+      assert.deepEqual(
+        data.findings.map((f) => f.resource),
+        ['widgets.example.com'],
+      );
+      assert.notEqual(await reported('Restore', 'r-wide'), before);
+      assert.equal((await warningsIn('r-wide')).length, 2);
+      assert.equal((await warningsIn('a-restricted')).length, 1);
+      assert.deepEqual(await warningsIn('b-done'), []);
+    });
   });
 });
