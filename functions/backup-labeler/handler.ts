@@ -45,6 +45,7 @@ export interface Totals {
   reads: number;
   writes: number;
   probes: number;
+  remembered: number;
   labelsChanged: number;
 }
 
@@ -99,9 +100,10 @@ async function reconcileAll(
   const results: ReconcileResult[] = [];
   // Namespaces one after another: each already writes with `concurrency` in flight.
   for (const ns of namespaces) {
-    const o: ReconcileOptions = snapshot
-      ? { prefetched: { groups: snapshot.groups.get(ns) ?? [], vms: snapshot.vms.get(ns) ?? [] } }
-      : {};
+    // Backups and the tick are when labels must be complete: probe every Secret again.
+    const o: ReconcileOptions = { reprobe: true };
+    if (snapshot)
+      o.prefetched = { groups: snapshot.groups.get(ns) ?? [], vms: snapshot.vms.get(ns) ?? [] };
     results.push(await reconcileNamespace(deps, ns, o));
   }
   const totals: Totals = {
@@ -109,12 +111,14 @@ async function reconcileAll(
     reads,
     writes: 0,
     probes: 0,
+    remembered: 0,
     labelsChanged: 0,
   };
   for (const r of results) {
     totals.reads += r.reads;
     totals.writes += r.writes;
     totals.probes += r.probes;
+    totals.remembered += r.remembered;
     totals.labelsChanged += r.labelsChanged;
   }
   return { results, totals };
@@ -162,6 +166,7 @@ async function onVmOperatorObject(event: InboundEvent, deps: LabelerDeps): Promi
       reads: r.reads,
       writes: r.writes,
       probes: r.probes,
+      remembered: r.remembered,
     },
     'namespace reconciled',
   );

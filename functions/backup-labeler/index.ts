@@ -8,10 +8,17 @@ import { bindings } from './bindings.ts';
 import type { LabelerDeps } from './handler.ts';
 import { handle } from './handler.ts';
 import { Coalescer } from './coalesce.ts';
+import { AbsentSecrets } from './absent-secrets.ts';
 
 function positiveInt(value: string | undefined, fallback: number): number {
   const n = Number(value);
   return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+/** Like positiveInt, but 0 is allowed (it turns a feature off). */
+function nonNegativeInt(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return value !== undefined && value !== '' && Number.isInteger(n) && n >= 0 ? n : fallback;
 }
 
 const backupLabeler: FunctionDefinition<LabelerDeps> = {
@@ -24,6 +31,10 @@ const backupLabeler: FunctionDefinition<LabelerDeps> = {
     maxPasses: positiveInt(ctx.env.LABELER_MAX_PASSES, 6),
     concurrency: positiveInt(ctx.env.LABELER_WRITE_CONCURRENCY, 16),
     coalescer: new Coalescer(),
+    // 0 turns the memory off: every pass probes every Secret its closures name.
+    absentSecrets: new AbsentSecrets(
+      nonNegativeInt(ctx.env.LABELER_ABSENT_SECRET_TTL_SECONDS, 300) * 1000,
+    ),
   }),
   handle,
 };

@@ -40,6 +40,7 @@ import type {
   SecretWrite,
 } from './plan.ts';
 import { commitWrite, labelsAfter, mergePatchBody, planNamespace } from './plan.ts';
+import type { AbsentSecrets } from './absent-secrets.ts';
 
 export interface ReconcileDeps {
   kube: Kube;
@@ -50,12 +51,16 @@ export interface ReconcileDeps {
   maxPasses: number;
   /** Parallel writes per phase. */
   concurrency: number;
+  /** Secrets recently found absent by this replica; not probed again until forgotten. */
+  absentSecrets?: AbsentSecrets;
 }
 
 export interface ReconcileOptions {
   deletedRecords?: ReadonlyMap<string, readonly string[]>;
   /** Groups and VMs already listed (cluster-wide by the tick) for the first pass. */
   prefetched?: { groups: VirtualMachineGroup[]; vms: VirtualMachine[] };
+  /** Probe every Secret, even those remembered absent (Backups and the tick: the moments that count). */
+  reprobe?: boolean;
 }
 
 export interface ReconcileResult {
@@ -66,6 +71,8 @@ export interface ReconcileResult {
   writes: number;
   /** Secret patches that found no Secret. */
   probes: number;
+  /** Secret patches not sent: the Secret was found absent recently (AbsentSecrets). */
+  remembered: number;
   labelsChanged: number;
   closures: Map<string, Closure>;
   /** Secrets the closures name that do not exist. */
@@ -106,6 +113,7 @@ async function listNamespace(
 interface PassOutcome {
   writes: number;
   probes: number;
+  remembered: number;
   labelsChanged: number;
   conflict: boolean;
   absent: Set<string>;
@@ -126,9 +134,19 @@ function secretTask(
   namespace: string,
   w: SecretWrite,
   out: PassOutcome,
+  reprobe: boolean,
 ): Task {
   return async () => {
     const ref = { apiVersion: 'v1', kind: 'Secret', namespace, name: w.name };
+    const absent = deps.absentSecrets;
+    if (!reprobe && absent?.isKnownAbsent(namespace, w.name)) {
+      // As a 404 would: not labelled, left out of the group's record, reported missing.
+      out.remembered++;
+      out.absent.add(w.name);
+      out.touched.set(w.name, new Set(Object.keys(w.labels)));
+      out.written.set(w.name, w.labels);
+      return;
+    }
     try {
       // metadataOnly: the answer is PartialObjectMetadata, so Secret data never enters the process.
       await deps.kube.patch(
@@ -138,10 +156,12 @@ function secretTask(
       );
       out.writes++;
       out.labelsChanged += Object.keys(w.labels).length;
+      absent?.markPresent(namespace, w.name);
     } catch (err) {
       if (!isStatus(err, 404)) throw err;
       out.probes++;
       out.absent.add(w.name);
+      absent?.markAbsent(namespace, w.name);
     }
     out.touched.set(w.name, new Set(Object.keys(w.labels)));
     out.written.set(w.name, w.labels);
@@ -172,10 +192,12 @@ async function applyPass(
   namespace: string,
   plan: Plan,
   live: LiveNamespace,
+  reprobe: boolean,
 ): Promise<PassOutcome> {
   const out: PassOutcome = {
     writes: 0,
     probes: 0,
+    remembered: 0,
     labelsChanged: 0,
     conflict: false,
     absent: new Set(),
@@ -190,7 +212,7 @@ async function applyPass(
   }
   for (const v of live.vms)
     out.expected.set(`${KIND_VM}/${v.metadata.name}`, v.metadata.resourceVersion ?? '');
-  const secrets = plan.secretWrites.map((w) => secretTask(deps, namespace, w, out));
+  const secrets = plan.secretWrites.map((w) => secretTask(deps, namespace, w, out, reprobe));
   const objects = plan.objectWrites.map((w) => objectTask(deps, w, out));
   if (plan.orphans.size > 0) {
     // A deleted group's Secrets are cleaned while its key is still visible on listable objects
@@ -261,7 +283,7 @@ export async function reconcileNamespace(
   namespace: string,
   o: ReconcileOptions = {},
 ): Promise<ReconcileResult> {
-  const total = { reads: 0, writes: 0, probes: 0, labelsChanged: 0 };
+  const total = { reads: 0, writes: 0, probes: 0, remembered: 0, labelsChanged: 0 };
   let previous: PassOutcome | undefined;
   for (let pass = 1; pass <= deps.maxPasses; pass++) {
     const { live, reads } = await listNamespace(
@@ -274,9 +296,10 @@ export async function reconcileNamespace(
     let force = previous ? forcedSecrets(previous, live) : undefined;
     if (force && previous) force = disagreeing(force, previous.written, planNamespace(live, base));
     const plan = planNamespace(live, { ...base, ...(force ? { force } : {}) });
-    const out = await applyPass(deps, namespace, plan, live);
+    const out = await applyPass(deps, namespace, plan, live, o.reprobe ?? false);
     total.writes += out.writes;
     total.probes += out.probes;
+    total.remembered += out.remembered;
     total.labelsChanged += out.labelsChanged;
     let done = out.writes === 0 && !out.conflict;
     if (!done && !out.conflict) {

@@ -411,6 +411,58 @@ describe('backup-labeler on the control plane', function () {
     );
   });
 
+  it('a Secret found absent is not probed again by events; a Backup and the tick probe it and label it once it exists', async () => {
+    const ns = await env.cluster.newNamespace('lab-absent');
+    const veleroNs = await env.cluster.newNamespace('lab-absent-velero');
+    const created = await createAll(env.admin, ns, [
+      asKube(vmg('late', { bootOrder: [[vmMember('v')]] })),
+      asKube(
+        vm('v', { groupName: 'late', bootstrap: bootstraps.linuxPrep('late-pw', 'late-script') }),
+      ),
+    ]);
+    const secretPatches = () =>
+      env.log.calls
+        .filter((c) => c.verb === 'patch' && c.resource === 'secrets')
+        .map((c) => c.outcome);
+    env.log.reset();
+    await deliver('add', created.get('VirtualMachineGroup/late')!);
+    assert.deepEqual(secretPatches(), ['not_found', 'not_found']);
+    env.log.reset();
+    await deliver('add', created.get('VirtualMachine/v')!);
+    assert.deepEqual(secretPatches(), [], 'remembered absent: not probed again');
+
+    // Created now: events still rely on the memory, a Backup probes and labels.
+    await createAll(env.admin, ns, [secret('late-pw')]);
+    await deliver('add', created.get('VirtualMachine/v')!);
+    assert.deepEqual(ours(await labelsOn(env.admin, ns, 'v1', 'Secret', 'late-pw')), {});
+    const backup = await env.admin.create({
+      apiVersion: 'velero.io/v1',
+      kind: 'Backup',
+      metadata: { name: 'late', namespace: veleroNs },
+      spec: { includedNamespaces: [ns] },
+    });
+    env.log.reset();
+    await deliver('add', backup);
+    assert.deepEqual(ours(await labelsOn(env.admin, ns, 'v1', 'Secret', 'late-pw')), {
+      [key('late')]: 'Secret',
+    });
+    assert.equal(
+      (await get(ns, V5, 'VirtualMachineGroup', 'late')).metadata.annotations?.[
+        ANNOTATION_LABELLED_SECRETS
+      ],
+      '["late-pw"]',
+    );
+
+    // The tick probes too.
+    await createAll(env.admin, ns, [secret('late-script')]);
+    await deliver('add', created.get('VirtualMachine/v')!);
+    assert.deepEqual(ours(await labelsOn(env.admin, ns, 'v1', 'Secret', 'late-script')), {});
+    assert.equal((await postEvent(server.url, pingEvent())).status, 204);
+    assert.deepEqual(ours(await labelsOn(env.admin, ns, 'v1', 'Secret', 'late-script')), {
+      [key('late')]: 'Secret',
+    });
+  });
+
   it('the periodic tick labels what no event announced and cleans labels of groups deleted unseen', async () => {
     const ns = await env.cluster.newNamespace('lab-tick');
     await createAll(env.admin, ns, [

@@ -117,6 +117,8 @@ export class World {
    * were expected to be just before; the initial state counts from unlabelled objects.
    */
   sequentialWrites = 0;
+  /** sequentialWrites by kind, to compare with the labeler's writes by resource. */
+  readonly sequentialByKind: Record<string, number> = {};
   private readonly expected = new Map<string, Map<string, Metadata>>();
   private readonly random: () => number;
   private readonly rest: Rest;
@@ -274,7 +276,12 @@ export class World {
   private track(m: NamespaceModel): void {
     const before = this.expected.get(m.namespace)!;
     const after = expectedMetadata(modelState(m));
-    for (const [id, md] of after) if (!sameMetadata(before.get(id), md)) this.sequentialWrites++;
+    for (const [id, md] of after) {
+      if (sameMetadata(before.get(id), md)) continue;
+      this.sequentialWrites++;
+      const kind = id.slice(0, id.indexOf('/'));
+      this.sequentialByKind[kind] = (this.sequentialByKind[kind] ?? 0) + 1;
+    }
     this.expected.set(m.namespace, after);
   }
 
