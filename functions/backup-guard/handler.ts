@@ -15,6 +15,7 @@ import {
 } from '../vmgroup/names.ts';
 import type { GuardDecision, GuardKind, RestoreSource, UnlabelledObject } from './plan.ts';
 import { decide, summarize } from './plan.ts';
+import type { Resolve } from './resource-filter.ts';
 import type { RestrictedEntry } from './restricted-list.ts';
 import type { PLUGIN_INTERNAL } from './restricted-list.ts';
 import { defaultRestrictedData, parseRestrictedList } from './restricted-list.ts';
@@ -33,6 +34,8 @@ export interface GuardDeps {
   checkPluginInternal: boolean;
   /** Where the periodic tick looks for Backups and Restores. */
   veleroNamespace: string;
+  /** How Velero resolves names in filters right now (discovery.ts caches it). */
+  resolver(): Promise<Resolve>;
 }
 
 const isNotFound = (err: unknown): boolean => (err as { status?: unknown } | null)?.status === 404;
@@ -43,6 +46,7 @@ type PluginKind = (typeof PLUGIN_INTERNAL)[number];
 /** What every judgement of one delivery shares: read once, however many objects it judges. */
 interface Inputs {
   restricted: { entries: RestrictedEntry[]; problems: string[] };
+  resolve: Resolve;
   /** Plugin-internal objects of one kind without their exclude label (listed once per kind). */
   unlabelled(kind: PluginKind): Promise<Unlabelled[]>;
 }
@@ -107,10 +111,12 @@ async function listUnlabelled(deps: GuardDeps, p: PluginKind): Promise<Unlabelle
 }
 
 async function readInputs(deps: GuardDeps): Promise<Inputs> {
-  const restricted = parseRestrictedList(await restrictedData(deps));
+  const [data, resolve] = await Promise.all([restrictedData(deps), deps.resolver()]);
+  const restricted = parseRestrictedList(data);
   const lists = new Map<string, Promise<Unlabelled[]>>();
   return {
     restricted,
+    resolve,
     unlabelled(p) {
       let list = lists.get(p.resource);
       if (!list) {
@@ -202,9 +208,10 @@ async function judge(
   const { entries, problems } = inputs.restricted;
   const internal: Unlabelled[] = [];
   if (kind === 'Backup' && deps.checkPluginInternal) {
-    for (const p of pluginKindsIn(spec)) internal.push(...(await inputs.unlabelled(p)));
+    for (const p of pluginKindsIn(spec, inputs.resolve))
+      internal.push(...(await inputs.unlabelled(p)));
   }
-  const decision = decide(spec, kind, entries, internal, source);
+  const decision = decide(spec, kind, entries, internal, source, inputs.resolve);
   if (decision.findings.length === 0 && decision.unlabelledInternal.length === 0) return undefined;
 
   const hash = findingsHash(decision);

@@ -6,6 +6,7 @@
 import type { FunctionDefinition, RuntimeContext } from '../runtime/function.ts';
 import { GUARD_CONFIGMAP } from '../vmgroup/names.ts';
 import { bindings } from './bindings.ts';
+import { cachedResolver } from './discovery.ts';
 import type { GuardDeps } from './handler.ts';
 import { handle } from './handler.ts';
 
@@ -23,6 +24,7 @@ const backupGuard: FunctionDefinition<GuardDeps> = {
       },
       checkPluginInternal: ctx.env.GUARD_CHECK_PLUGIN_INTERNAL !== 'false',
       veleroNamespace: ctx.env.VELERO_NAMESPACE || 'velero',
+      resolver: cachedResolver(ctx.kube, ctx.clock, ctx.logger),
     };
   },
   handle,

@@ -1,15 +1,16 @@
 // Pure decision: which restricted resources would a Backup or Restore touch, why, and which
 // filter change avoids each. No I/O; the handler feeds it the spec, the restricted list, the
-// plugin-internal objects it found without their exclude label and, for a Restore, what its
-// Backup holds (a Restore can only restore what its Backup contains: its scope is the
-// intersection of its own filters and the Backup's).
+// plugin-internal objects it found without their exclude label, for a Restore what its Backup
+// holds (a Restore can only restore what its Backup contains: its scope is the intersection of
+// its own filters and the Backup's), and how Velero resolves the names in filters (`Resolve`,
+// from API discovery; without it names are matched as written).
 
 import type { Selection } from './label-selection.ts';
 import { classifySelection, selectionMatches } from './label-selection.ts';
 import type { RestrictedEntry } from './restricted-list.ts';
 import { PLUGIN_INTERNAL } from './restricted-list.ts';
-import type { FilterSpec, FilterStyle, Scope } from './resource-filter.ts';
-import { filterStyle, includesResource, itemMatches } from './resource-filter.ts';
+import type { FilterSpec, FilterStyle, Resolve, Scope } from './resource-filter.ts';
+import { byNameOnly, filterStyle, includesResource, itemMatches } from './resource-filter.ts';
 
 export type GuardKind = 'Backup' | 'Restore';
 
@@ -82,9 +83,10 @@ function reasonFor(
   style: FilterStyle,
   resource: string,
   scopes: Scope[],
+  resolve: Resolve,
 ): FindingReason {
   const named = scopes.some((s) =>
-    (includeList(spec, style, s) ?? []).some((i) => i !== '*' && itemMatches(i, resource)),
+    (includeList(spec, style, s) ?? []).some((i) => i !== '*' && itemMatches(i, resource, resolve)),
   );
   if (named) return 'included-by-name';
   return scopes.includes('Namespaced') ? 'wildcard-scope' : 'cluster-scoped-inclusion';
@@ -101,9 +103,10 @@ function inScope(
   backup: FilterSpec | undefined,
   resource: string,
   scope: Scope,
+  resolve: Resolve,
 ): boolean {
-  if (!includesResource(spec, kind, resource, scope)) return false;
-  return !backup || includesResource(backup, 'Backup', resource, scope);
+  if (!includesResource(spec, kind, resource, scope, resolve)) return false;
+  return !backup || includesResource(backup, 'Backup', resource, scope, resolve);
 }
 
 /**
@@ -114,11 +117,12 @@ export function closureComplete(
   spec: FilterSpec,
   kind: GuardKind,
   source?: RestoreSource,
+  resolve: Resolve = byNameOnly,
 ): boolean {
   const backup = backupOf(kind, source);
   if (classifySelection(spec) === 'other') return false;
   if (backup && classifySelection(backup) === 'other') return false;
-  return CLOSURE_KINDS.every((k) => inScope(spec, kind, backup, k, 'Namespaced'));
+  return CLOSURE_KINDS.every((k) => inScope(spec, kind, backup, k, 'Namespaced', resolve));
 }
 
 export function restrictedFindings(
@@ -126,13 +130,14 @@ export function restrictedFindings(
   kind: GuardKind,
   restricted: RestrictedEntry[],
   source?: RestoreSource,
+  resolve: Resolve = byNameOnly,
 ): Finding[] {
   const backup = backupOf(kind, source);
   const style = filterStyle(spec, kind);
   const findings: Finding[] = [];
-  if (!closureComplete(spec, kind, source)) {
+  if (!closureComplete(spec, kind, source, resolve)) {
     for (const p of PRODUCT_KINDS) {
-      if (inScope(spec, kind, backup, p, 'Namespaced')) {
+      if (inScope(spec, kind, backup, p, 'Namespaced', resolve)) {
         findings.push({ resource: p, scopes: ['Namespaced'], reason: 'without-group-closure' });
       }
     }
@@ -143,12 +148,14 @@ export function restrictedFindings(
   if (backup && classifySelection(backup) === 'membership') return findings;
   for (const entry of restricted) {
     if (isProductKind(entry.resource)) continue;
-    const scopes = entry.scopes.filter((s) => inScope(spec, kind, backup, entry.resource, s));
+    const scopes = entry.scopes.filter((s) =>
+      inScope(spec, kind, backup, entry.resource, s, resolve),
+    );
     if (scopes.length === 0) continue;
     findings.push({
       resource: entry.resource,
       scopes,
-      reason: reasonFor(spec, style, entry.resource, scopes),
+      reason: reasonFor(spec, style, entry.resource, scopes, resolve),
     });
   }
   return findings;
@@ -168,11 +175,13 @@ export function namespaceIncluded(spec: FilterSpec, namespace: string): boolean 
 export function unlabelledInternalInScope(
   spec: FilterSpec,
   objects: ReadonlyArray<UnlabelledObject & { labels?: Record<string, string> }>,
+  resolve: Resolve = byNameOnly,
 ): UnlabelledObject[] {
   const out: UnlabelledObject[] = [];
   for (const o of objects) {
     const internal = PLUGIN_INTERNAL.find((p) => p.resource === o.resource);
-    if (!internal || !includesResource(spec, 'Backup', internal.resource, internal.scope)) continue;
+    if (!internal || !includesResource(spec, 'Backup', internal.resource, internal.scope, resolve))
+      continue;
     if (internal.scope === 'Namespaced' && !namespaceIncluded(spec, o.namespace ?? '')) continue;
     if (!selectionMatches(spec, o.labels ?? {})) continue;
     out.push(
@@ -209,7 +218,12 @@ function fieldsFor(style: FilterStyle, scope: Scope): { include: string; exclude
  * Filter changes that avoid every finding. Velero rejects an exclude that repeats an include
  * verbatim, so a resource named literally in an include list is removed from it instead.
  */
-export function remedies(spec: FilterSpec, kind: GuardKind, findings: Finding[]): Remedy[] {
+export function remedies(
+  spec: FilterSpec,
+  kind: GuardKind,
+  findings: Finding[],
+  resolve: Resolve = byNameOnly,
+): Remedy[] {
   const style = filterStyle(spec, kind);
   const changes = new Map<string, Remedy>();
   const add = (field: string, action: Remedy['action'], value: string) => {
@@ -232,7 +246,7 @@ export function remedies(spec: FilterSpec, kind: GuardKind, findings: Finding[])
       const { include, exclude } = fieldsFor(style, scope);
       const list = (spec as Record<string, string[] | undefined>)[include] ?? [];
       const literal = list.filter(
-        (i) => i !== '*' && !/[*?[{]/.test(i) && itemMatches(i, f.resource),
+        (i) => i !== '*' && !/[*?[{]/.test(i) && itemMatches(i, f.resource, resolve),
       );
       if (literal.length > 0) literal.forEach((i) => add(include, 'remove', i));
       else add(exclude, 'add', f.resource);
@@ -249,16 +263,18 @@ export function decide(
   restricted: RestrictedEntry[],
   unlabelled: ReadonlyArray<UnlabelledObject & { labels?: Record<string, string> }> = [],
   source?: RestoreSource,
+  resolve: Resolve = byNameOnly,
 ): GuardDecision {
-  const findings = restrictedFindings(spec, kind, restricted, source);
+  const findings = restrictedFindings(spec, kind, restricted, source, resolve);
   const notFound =
     kind === 'Restore' && source && 'backupNotFound' in source ? source.backupNotFound : undefined;
   return {
     selection: classifySelection(spec),
     filterStyle: filterStyle(spec, kind),
     findings,
-    unlabelledInternal: kind === 'Backup' ? unlabelledInternalInScope(spec, unlabelled) : [],
-    avoidWith: remedies(spec, kind, findings),
+    unlabelledInternal:
+      kind === 'Backup' ? unlabelledInternalInScope(spec, unlabelled, resolve) : [],
+    avoidWith: remedies(spec, kind, findings, resolve),
     ...(notFound !== undefined ? { backupNotFound: notFound } : {}),
   };
 }

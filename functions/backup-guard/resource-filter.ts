@@ -1,10 +1,14 @@
-// Velero's resource-filter semantics, re-derived from github.com/vmware-tanzu/velero v1.17
+// Velero's resource-filter semantics, re-derived from github.com/vmware-tanzu/velero v1.17/v1.18
 // pkg/util/collections/includes_excludes.go (GlobalIncludesExcludes, ScopeIncludesExcludes,
 // UseOldResourceFilters) and pkg/restore/restore.go (cluster-scoped items on restore), as pure
-// functions over a Backup/Restore spec. Velero resolves each filter item through API discovery;
-// the guard has no discovery, so an item matches a resource `plural.group` when it is `*`, the
-// full name, the plural or singular alone, `plural.group-prefix`, or a glob over the full name
-// (gobwas/glob: `*`, `?`, `[...]`, `{a,b}`). Short names and kinds are not resolved.
+// functions over a Backup/Restore spec. Velero resolves each filter item through API discovery
+// (`vm` → `virtualmachines.vmoperator.vmware.com`); the caller passes that resolution in as a
+// `Resolve` (resource-names.ts builds one from a discovery table). An item it resolves names
+// exactly that resource; an item it does not (a glob, a resource not served right now) matches a
+// resource `plural.group` when it is `*`, the full name, the plural or singular alone,
+// `plural.group-prefix`, or a glob over the full name (gobwas/glob: `*`, `?`, `[...]`, `{a,b}`).
+// Matching unresolved names by name is wider than Velero (which would match only the literal):
+// a resource not served when the Backup is judged may be served when it runs.
 
 import type { LabelSelector } from '../../schemas/generated/objects/label-selector.ts';
 
@@ -26,6 +30,18 @@ export interface FilterSpec {
 }
 
 export type FilterStyle = 'old' | 'scoped';
+
+/** What a filter item names once discovery resolved it: `plural.group` (`plural` for core). */
+export interface ResolvedResource {
+  resource: string;
+  scope: Scope;
+}
+
+/** Velero's ResourceFor over some discovery table; `undefined`: not resolvable, matched by name. */
+export type Resolve = (item: string) => ResolvedResource | undefined;
+
+/** No discovery: every item is matched by name. */
+export const byNameOnly: Resolve = () => undefined;
 
 const nonEmpty = (list: string[] | undefined): list is string[] => (list?.length ?? 0) > 0;
 
@@ -85,10 +101,13 @@ function singularOf(plural: string): string[] {
 }
 
 /** Does one filter item (as a user wrote it) name the resource `plural.group`? */
-export function itemMatches(item: string, resource: string): boolean {
+export function itemMatches(item: string, resource: string, resolve = byNameOnly): boolean {
   const wanted = item.trim().toLowerCase();
   const full = resource.toLowerCase();
-  if (wanted === '*' || wanted === full) return true;
+  if (wanted === '*') return true;
+  const resolved = resolve(item.trim());
+  if (resolved) return resolved.resource === full;
+  if (wanted === full) return true;
   if (/[*?[{]/.test(wanted)) return globToRegExp(wanted).test(full);
   const dot = full.indexOf('.');
   const plural = dot < 0 ? full : full.slice(0, dot);
@@ -101,13 +120,33 @@ export function itemMatches(item: string, resource: string): boolean {
   return itemGroup === undefined || group === itemGroup || group.startsWith(`${itemGroup}.`);
 }
 
-export const anyMatches = (items: string[] | undefined, resource: string): boolean =>
-  (items ?? []).some((item) => itemMatches(item, resource));
+export const anyMatches = (
+  items: string[] | undefined,
+  resource: string,
+  resolve = byNameOnly,
+): boolean => (items ?? []).some((item) => itemMatches(item, resource, resolve));
 
 /** Velero's IncludesExcludes.ShouldInclude; `*` in old-style excludes is ignored, as Velero does. */
-function shouldInclude(includes: string[] | undefined, excludes: string[] | undefined, r: string) {
-  if ((excludes ?? []).some((e) => e !== '*' && itemMatches(e, r))) return false;
-  return !nonEmpty(includes) || anyMatches(includes, r);
+function shouldInclude(
+  includes: string[] | undefined,
+  excludes: string[] | undefined,
+  r: string,
+  resolve: Resolve,
+) {
+  if ((excludes ?? []).some((e) => e !== '*' && itemMatches(e, r, resolve))) return false;
+  return !nonEmpty(includes) || anyMatches(includes, r, resolve);
+}
+
+/**
+ * A scoped list as Velero builds it (scopeResourceMapFunc): an item that resolves to a resource of
+ * the other scope is dropped, so a list left empty by that means "everything".
+ */
+export function scopedItems(
+  items: string[] | undefined,
+  scope: Scope,
+  resolve = byNameOnly,
+): string[] | undefined {
+  return items?.filter((i) => i === '*' || (resolve(i.trim())?.scope ?? scope) === scope);
 }
 
 /** IncludesExcludes.IncludeEverything: empty or only `*` included, nothing excluded. */
@@ -129,32 +168,32 @@ export function includesResource(
   kind: 'Backup' | 'Restore',
   resource: string,
   scope: Scope,
+  resolve = byNameOnly,
 ): boolean {
   if (filterStyle(spec, kind) === 'old') {
-    const byType = shouldInclude(spec.includedResources, spec.excludedResources, resource);
+    const byType = shouldInclude(spec.includedResources, spec.excludedResources, resource, resolve);
     if (scope === 'Namespaced') return byType;
     if (spec.includeClusterResources === false) return false;
     if (spec.includeClusterResources === true) return byType;
     // nil: cluster-scoped types only when every namespace is in scope.
     return byType && allNamespaces(spec);
   }
-  const nsExcludes = spec.excludedNamespaceScopedResources;
-  const clExcludes = spec.excludedClusterScopedResources;
+  const nsIncludes = scopedItems(spec.includedNamespaceScopedResources, 'Namespaced', resolve);
+  const nsExcludes = scopedItems(spec.excludedNamespaceScopedResources, 'Namespaced', resolve);
+  const clIncludes = scopedItems(spec.includedClusterScopedResources, 'Cluster', resolve);
+  const clExcludes = scopedItems(spec.excludedClusterScopedResources, 'Cluster', resolve);
   if (scope === 'Namespaced') {
-    if ((nsExcludes ?? []).includes('*') || anyMatches(nsExcludes, resource)) return false;
-    return (
-      !nonEmpty(spec.includedNamespaceScopedResources) ||
-      anyMatches(spec.includedNamespaceScopedResources, resource)
-    );
+    if ((nsExcludes ?? []).includes('*') || anyMatches(nsExcludes, resource, resolve)) return false;
+    return !nonEmpty(nsIncludes) || anyMatches(nsIncludes, resource, resolve);
   }
-  if ((clExcludes ?? []).includes('*') || anyMatches(clExcludes, resource)) return false;
+  if ((clExcludes ?? []).includes('*') || anyMatches(clExcludes, resource, resolve)) return false;
   if (
-    !nonEmpty(spec.includedClusterScopedResources) &&
+    !nonEmpty(clIncludes) &&
     !nonEmpty(clExcludes) &&
     allNamespaces(spec) &&
-    includesEverything(spec.includedNamespaceScopedResources, nsExcludes)
+    includesEverything(nsIncludes, nsExcludes)
   ) {
     return true;
   }
-  return anyMatches(spec.includedClusterScopedResources, resource);
+  return anyMatches(clIncludes, resource, resolve);
 }

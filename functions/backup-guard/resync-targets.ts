@@ -5,7 +5,7 @@
 
 import type { KubeObject } from '../runtime/kube-api.ts';
 import type { FilterSpec } from './resource-filter.ts';
-import { includesResource } from './resource-filter.ts';
+import { byNameOnly, includesResource } from './resource-filter.ts';
 import { PLUGIN_INTERNAL } from './restricted-list.ts';
 
 export interface VeleroObject extends KubeObject {
@@ -45,6 +45,8 @@ export function resyncTargets(
 }
 
 /** The plugin-internal kinds a Backup's scope reaches: the only ones worth listing for it. */
-export function pluginKindsIn(spec: FilterSpec): typeof PLUGIN_INTERNAL {
-  return PLUGIN_INTERNAL.filter((p) => includesResource(spec, 'Backup', p.resource, p.scope));
+export function pluginKindsIn(spec: FilterSpec, resolve = byNameOnly): typeof PLUGIN_INTERNAL {
+  return PLUGIN_INTERNAL.filter((p) =>
+    includesResource(spec, 'Backup', p.resource, p.scope, resolve),
+  );
 }

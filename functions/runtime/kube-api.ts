@@ -53,6 +53,25 @@ export interface EventRecord {
   dedupeKey?: string;
 }
 
+/** One resource an API group version serves, as API discovery lists it (subresources left out). */
+export interface ApiResourceInfo {
+  /** Plural, e.g. `virtualmachines`. */
+  resource: string;
+  kind: string;
+  /** May be empty on old servers. */
+  singular: string;
+  shortNames: string[];
+  namespaced: boolean;
+  verbs: string[];
+}
+
+/** One API group with the versions it serves, preferred version first. */
+export interface ApiGroupResources {
+  /** `''` for the core group. */
+  group: string;
+  versions: Array<{ version: string; resources: ApiResourceInfo[] }>;
+}
+
 export interface Kube {
   get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T | undefined>;
   list<T extends KubeObject = KubeObject>(
@@ -75,4 +94,11 @@ export interface Kube {
   delete(ref: ObjectRef): Promise<void>;
   /** Records a core/v1 Event about `involved`. */
   recordEvent(involved: KubeObject, event: EventRecord): Promise<void>;
+  /**
+   * Every served resource (aggregated API discovery), groups in the server's priority order with
+   * the core group first: what `kubectl api-resources` and Velero resolve names against. Versions
+   * the server reports as stale (an unavailable aggregated API) are left out. Optional so that
+   * wrappers written before it (tests) stay valid; the real adapter (kube.ts) has it.
+   */
+  apiResources?(): Promise<ApiGroupResources[]>;
 }

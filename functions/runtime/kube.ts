@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type {
+  ApiGroupResources,
   EventRecord,
   Kube,
   KubeObject,
@@ -186,6 +187,31 @@ function send(
 }
 
 const JSON_ACCEPT = 'application/json';
+/** Aggregated discovery (GA v2 since Kubernetes 1.30, v2beta1 before), one call per root. */
+const AGGREGATED_DISCOVERY_ACCEPT = [
+  'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList',
+  'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList',
+  JSON_ACCEPT,
+].join(',');
+
+interface AggregatedDiscoveryList {
+  kind?: string;
+  items?: Array<{
+    metadata?: { name?: string };
+    versions?: Array<{
+      version: string;
+      freshness?: string;
+      resources?: Array<{
+        resource: string;
+        responseKind?: { kind?: string };
+        scope?: string;
+        singularResource?: string;
+        shortNames?: string[];
+        verbs?: string[];
+      }>;
+    }>;
+  }>;
+}
 
 class RestKube implements Kube {
   private readonly discovery = new Map<string, Promise<Map<string, Resource>>>();
@@ -339,6 +365,52 @@ class RestKube implements Kube {
       if (attempt >= this.attempts)
         throw new ConflictError(`recording Event ${ref.namespace}/${ref.name}: it keeps changing`);
     }
+  }
+
+  async apiResources(): Promise<ApiGroupResources[]> {
+    const discoveryRes: Resource = { plural: 'discovery', namespaced: false, label: 'discovery' };
+    const groups: ApiGroupResources[] = [];
+    for (const root of ['/api', '/apis']) {
+      const r = await this.call(
+        'discover',
+        discoveryRes,
+        'GET',
+        root,
+        { accept: AGGREGATED_DISCOVERY_ACCEPT },
+        undefined,
+        true,
+      );
+      const list = this.parse<AggregatedDiscoveryList>(r, 'discover', {
+        kind: 'APIGroupDiscoveryList',
+        name: root,
+      });
+      // A server without aggregated discovery answers the plain APIVersions/APIGroupList.
+      if (list.kind !== 'APIGroupDiscoveryList')
+        throw new KubeApiError(
+          `discover ${root}: the API server does not serve aggregated discovery (got ${list.kind})`,
+          406,
+          'NotAcceptable',
+        );
+      for (const item of list.items ?? []) {
+        groups.push({
+          group: item.metadata?.name ?? '',
+          versions: (item.versions ?? [])
+            .filter((v) => v.freshness !== 'Stale')
+            .map((v) => ({
+              version: v.version,
+              resources: (v.resources ?? []).map((res) => ({
+                resource: res.resource,
+                kind: res.responseKind?.kind ?? '',
+                singular: res.singularResource ?? '',
+                shortNames: res.shortNames ?? [],
+                namespaced: res.scope === 'Namespaced',
+                verbs: res.verbs ?? [],
+              })),
+            })),
+        });
+      }
+    }
+    return groups;
   }
 
   private path(

@@ -14,6 +14,9 @@ import {
   GUARD_CONFIGMAP,
   REASON_GUARD_RESTRICTED,
 } from '../../vmgroup/names.ts';
+import { createKube } from '../../runtime/kube.ts';
+import { createLogger } from '../../runtime/logger.ts';
+import { DISCOVERY_TTL_MS, cachedResolver } from '../discovery.ts';
 import backupGuard from '../index.ts';
 import { GUARD_RULES } from '../rbac.ts';
 import type { GuardRestrictedResources } from '../../../schemas/generated/events/guard-restricted-resources.ts';
@@ -346,6 +349,136 @@ describe('backup-guard on the control plane', function () {
     assert.equal((await deliver(b, 'add')).status, 204);
     assert.equal((await warnings(b)).length, 2);
   });
+  describe('names as users type them, resolved through the real API discovery', () => {
+    const VM = 'virtualmachines.vmoperator.vmware.com';
+    const VMG = 'virtualmachinegroups.vmoperator.vmware.com';
+
+    it("discovers as the guard's own identity (no RBAC of its own), once per refresh period", async () => {
+      const calls: string[] = [];
+      const sa = createKube(await cluster.kubeconfigForServiceAccount(productNs, 'backup-guard'), {
+        kubeCall: (verb, _resource, outcome) => void calls.push(`${verb}:${outcome}`),
+      });
+      let now = Date.now();
+      const resolver = cachedResolver(sa, { now: () => new Date(now) }, createLogger('silent'));
+      const resolve = await resolver();
+      // The shortNames and singulars of the CRDs the harness installed, and core ones.
+      const table: Array<[string, string, string]> = [
+        ['vm', VM, 'Namespaced'],
+        ['vmg', VMG, 'Namespaced'],
+        // Velero's copy of the shortcut expander keeps the group as typed (none), so Knative's
+        // `ksvc` means whichever `services` comes first: the core one.
+        ['ksvc', 'services', 'Namespaced'],
+        ['ksvc.serving.knative.dev', 'services.serving.knative.dev', 'Namespaced'],
+        ['virtualmachine', VM, 'Namespaced'],
+        ['VirtualMachineGroup', VMG, 'Namespaced'],
+        ['virtualmachines.vmoperator', VM, 'Namespaced'],
+        ['pvc', 'persistentvolumeclaims', 'Namespaced'],
+        ['persistentvolumeclaims.', 'persistentvolumeclaims', 'Namespaced'],
+        ['secret', 'secrets', 'Namespaced'],
+        ['cm', 'configmaps', 'Namespaced'],
+        ['ns', 'namespaces', 'Cluster'],
+        ['backup', 'backups.velero.io', 'Namespaced'],
+        ['bsl', 'backupstoragelocations.velero.io', 'Namespaced'],
+      ];
+      for (const [item, resource, scope] of table)
+        assert.deepEqual(resolve(item), { resource, scope }, item);
+      assert.equal(resolve('machines'), undefined, 'Cluster API is not installed here');
+      await resolver();
+      assert.deepEqual(calls, ['discover:success', 'discover:success'], '/api and /apis, once');
+      now += DISCOVERY_TTL_MS;
+      await resolver();
+      assert.equal(calls.length, 4, 'refreshed after the period');
+    });
+
+    const pairs: Array<[string, Record<string, unknown>, Record<string, unknown>]> = [
+      [
+        'VMs without their closure',
+        { includedResources: ['vm', 'pod'] },
+        { includedResources: [VM, 'pods'] },
+      ],
+      [
+        'product kinds excluded from a wide backup by short name',
+        { excludedResources: ['vm', 'VirtualMachineGroup'] },
+        { excludedResources: [VM, VMG] },
+      ],
+      [
+        'scoped filters with a singular, a kind and a trailing dot',
+        {
+          includedNamespaceScopedResources: [
+            'virtualmachinegroup',
+            'Secret',
+            'persistentvolumeclaims.',
+          ],
+        },
+        { includedNamespaceScopedResources: [VMG, 'secrets', 'persistentvolumeclaims'] },
+      ],
+    ];
+    for (const [name, short, full] of pairs) {
+      it(`a Backup naming resources by short name is judged like one using full names: ${name}`, async () => {
+        const a = await create('Backup', { includedNamespaces: [appNs], ...short });
+        const b = await create('Backup', { includedNamespaces: [appNs], ...full });
+        const [byShort, byFull] = [replyData(await deliver(a)), replyData(await deliver(b))];
+        assert.ok(byFull.findings.length > 0);
+        assert.deepEqual(byShort.findings, byFull.findings);
+        assert.equal(byShort.selection, byFull.selection);
+        assert.equal(byShort.filterStyle, byFull.filterStyle);
+        // A remedy that removes a name removes it as the user wrote it.
+        const removed = (d: GuardRestrictedResources) =>
+          d.avoidWith.filter((r) => r.action === 'remove').flatMap((r) => r.values);
+        const shortList = Object.values(short)[0] as string[];
+        for (const value of removed(byShort)) assert.ok(shortList.includes(value), value);
+        assert.equal(removed(byShort).length, removed(byFull).length);
+      });
+    }
+
+    it('a restricted kind named by short name (the harness serves only VMs and groups of VM Operator, so the list names a Velero kind)', async () => {
+      await admin.create({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: GUARD_CONFIGMAP, namespace: productNs },
+        data: { 'backupstoragelocations.velero.io': 'Namespaced' },
+      });
+      try {
+        const a = await create('Backup', {
+          includedNamespaces: [appNs],
+          includedResources: ['bsl', 'pods'],
+        });
+        const b = await create('Backup', {
+          includedNamespaces: [appNs],
+          includedResources: ['backupstoragelocations.velero.io', 'pods'],
+        });
+        const [byShort, byFull] = [replyData(await deliver(a)), replyData(await deliver(b))];
+        const expected = [
+          {
+            resource: 'backupstoragelocations.velero.io',
+            scopes: ['Namespaced'],
+            reason: 'included-by-name',
+          },
+        ];
+        assert.deepEqual(byFull.findings, expected);
+        assert.deepEqual(byShort.findings, expected);
+        assert.deepEqual(byShort.avoidWith[0]?.values, ['bsl']);
+      } finally {
+        await admin.delete({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          namespace: productNs,
+          name: GUARD_CONFIGMAP,
+        });
+      }
+    });
+
+    it('the product backup written with short names is clean, as with full names', async () => {
+      const b = await create('Backup', {
+        includedNamespaces: [appNs],
+        includedResources: ['vm', 'vmg', 'secret', 'cm', 'pvc'],
+        labelSelector: { matchLabels: { 'member.vmgroup-backup.dev/app': 'VirtualMachineGroup' } },
+      });
+      assert.equal((await deliver(b)).status, 204);
+      assert.deepEqual(await warnings(b), []);
+    });
+  });
+
   describe('the periodic resync (its own Velero namespace, no events delivered)', () => {
     let tick: RunningServer;
     let ns: { veleroNs: string; productNs: string; appNs: string };
