@@ -49,6 +49,8 @@ export interface ReplicaOptions {
   dir: string;
   index: number;
   env?: Record<string, string>;
+  /** Node flags before the script (e.g. the inspector, to read the heap after GC). */
+  nodeArgs?: string[];
   logLevel?: string;
 }
 
@@ -61,6 +63,7 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
   const child = spawn(
     process.execPath,
     [
+      ...(o.nodeArgs ?? []),
       BIN,
       'serve',
       o.fn,
