@@ -30,6 +30,7 @@ import {
   explicitNamespaces,
   namespaceInScope,
 } from './plan-backup.ts';
+import type { LiveObject } from './plan.ts';
 import type { ReconcileDeps, ReconcileOptions, ReconcileResult } from './reconcile.ts';
 import { reconcileNamespace } from './reconcile.ts';
 import { checkSecretLabels, expectedSecretLabels } from './secret-check.ts';
@@ -52,6 +53,9 @@ export interface Totals {
 interface ClusterSnapshot {
   groups: Map<string, VirtualMachineGroup[]>;
   vms: Map<string, VirtualMachine[]>;
+  /** Metadata only; the tick's alone (a Backup needs no cluster-wide ConfigMap list). */
+  configMaps?: Map<string, LiveObject[]>;
+  pvcs?: Map<string, LiveObject[]>;
 }
 
 function byNamespace<T extends { metadata: { namespace?: string } }>(items: T[]): Map<string, T[]> {
@@ -63,31 +67,36 @@ function byNamespace<T extends { metadata: { namespace?: string } }>(items: T[])
   return out;
 }
 
-/** Two cluster-wide lists: what the tick and all-namespace Backups start from. */
-async function clusterSnapshot(deps: LabelerDeps): Promise<ClusterSnapshot> {
-  const [groups, vms] = await Promise.all([
+/**
+ * Cluster-wide lists: groups and VMs (what all-namespace Backups start from) and, for the tick,
+ * ConfigMaps and PVCs as metadata, so that labels of a group deleted unseen are found even where
+ * no group or VM is left.
+ */
+async function clusterSnapshot(deps: LabelerDeps, withMembers = false): Promise<ClusterSnapshot> {
+  const meta = { metadataOnly: true };
+  const [groups, vms, cms, pvcs] = await Promise.all([
     deps.kube.list(deps.vmopApiVersion, KIND_VMG, undefined),
     deps.kube.list(deps.vmopApiVersion, KIND_VM, undefined),
+    withMembers ? deps.kube.list('v1', 'ConfigMap', undefined, meta) : undefined,
+    withMembers ? deps.kube.list('v1', 'PersistentVolumeClaim', undefined, meta) : undefined,
   ]);
-  return {
+  const s: ClusterSnapshot = {
     groups: byNamespace(groups.items as unknown as VirtualMachineGroup[]),
     vms: byNamespace(vms.items as unknown as VirtualMachine[]),
   };
+  if (cms) s.configMaps = byNamespace(cms.items as unknown as LiveObject[]);
+  if (pvcs) s.pvcs = byNamespace(pvcs.items as unknown as LiveObject[]);
+  return s;
 }
 
-/** Namespaces with groups, or with VMs still labelled for a group (that may be gone). */
+const carriesOurLabel = (o: { metadata: { labels?: Record<string, string> } }): boolean =>
+  Object.keys(o.metadata.labels ?? {}).some((k) => isMemberLabelKey(k) || k === SEED_GROUP_LABEL);
+
+/** Namespaces with groups, or with objects still labelled for a group (that may be gone). */
 function namespacesToResync(s: ClusterSnapshot): string[] {
   const out = new Set(s.groups.keys());
-  for (const [ns, vms] of s.vms) {
-    if (
-      vms.some((v) =>
-        Object.keys(v.metadata.labels ?? {}).some(
-          (k) => isMemberLabelKey(k) || k === SEED_GROUP_LABEL,
-        ),
-      )
-    )
-      out.add(ns);
-  }
+  for (const byNs of [s.vms, s.configMaps, s.pvcs])
+    for (const [ns, objects] of byNs ?? []) if (objects.some(carriesOurLabel)) out.add(ns);
   return [...out].sort();
 }
 
@@ -102,8 +111,11 @@ async function reconcileAll(
   for (const ns of namespaces) {
     // Backups and the tick are when labels must be complete: probe every Secret again.
     const o: ReconcileOptions = { reprobe: true };
-    if (snapshot)
+    if (snapshot) {
       o.prefetched = { groups: snapshot.groups.get(ns) ?? [], vms: snapshot.vms.get(ns) ?? [] };
+      if (snapshot.configMaps) o.prefetched.configMaps = snapshot.configMaps.get(ns) ?? [];
+      if (snapshot.pvcs) o.prefetched.pvcs = snapshot.pvcs.get(ns) ?? [];
+    }
     results.push(await reconcileNamespace(deps, ns, o));
   }
   const totals: Totals = {
@@ -125,8 +137,8 @@ async function reconcileAll(
 }
 
 export async function resyncAll(deps: LabelerDeps): Promise<Totals> {
-  const snapshot = await clusterSnapshot(deps);
-  const { totals } = await reconcileAll(deps, namespacesToResync(snapshot), snapshot, 2);
+  const snapshot = await clusterSnapshot(deps, true);
+  const { totals } = await reconcileAll(deps, namespacesToResync(snapshot), snapshot, 4);
   deps.logger.info({ ...totals }, 'resync done');
   return totals;
 }

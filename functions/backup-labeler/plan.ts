@@ -46,6 +46,7 @@ export interface LiveObject {
   kind: string;
   metadata: {
     name: string;
+    namespace?: string;
     resourceVersion?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;

@@ -57,8 +57,13 @@ export interface ReconcileDeps {
 
 export interface ReconcileOptions {
   deletedRecords?: ReadonlyMap<string, readonly string[]>;
-  /** Groups and VMs already listed (cluster-wide by the tick) for the first pass. */
-  prefetched?: { groups: VirtualMachineGroup[]; vms: VirtualMachine[] };
+  /** Objects already listed (cluster-wide by the tick) for the first pass. */
+  prefetched?: {
+    groups: VirtualMachineGroup[];
+    vms: VirtualMachine[];
+    configMaps?: LiveObject[];
+    pvcs?: LiveObject[];
+  };
   /** Probe every Secret, even those remembered absent (Backups and the tick: the moments that count). */
   reprobe?: boolean;
 }
@@ -91,11 +96,13 @@ async function listNamespace(
   prefetched: ReconcileOptions['prefetched'],
 ): Promise<{ live: LiveNamespace; reads: number }> {
   const { kube, vmopApiVersion } = deps;
+  // ConfigMaps and PVCs: only names, labels and resourceVersions are used (never a ConfigMap's data).
+  const meta = { metadataOnly: true };
   const lists = await Promise.all([
     prefetched ? undefined : kube.list(vmopApiVersion, KIND_VMG, namespace),
     prefetched ? undefined : kube.list(vmopApiVersion, KIND_VM, namespace),
-    kube.list('v1', 'ConfigMap', namespace),
-    kube.list('v1', 'PersistentVolumeClaim', namespace),
+    prefetched?.configMaps ? undefined : kube.list('v1', 'ConfigMap', namespace, meta),
+    prefetched?.pvcs ? undefined : kube.list('v1', 'PersistentVolumeClaim', namespace, meta),
   ]);
   const [groups, vms, cms, pvcs] = lists;
   return {
@@ -104,8 +111,8 @@ async function listNamespace(
       namespace,
       groups: prefetched?.groups ?? (groups!.items as unknown as VirtualMachineGroup[]),
       vms: prefetched?.vms ?? (vms!.items as unknown as VirtualMachine[]),
-      configMaps: cms!.items as LiveObject[],
-      pvcs: pvcs!.items as LiveObject[],
+      configMaps: prefetched?.configMaps ?? (cms!.items as LiveObject[]),
+      pvcs: prefetched?.pvcs ?? (pvcs!.items as LiveObject[]),
     },
   };
 }

@@ -32,6 +32,11 @@ export interface ObjectRef {
 export interface ListOptions {
   labelSelector?: string;
   fieldSelector?: string;
+  /**
+   * Items as PartialObjectMetadata (metadata only, typed as the kind asked for): for callers that
+   * need names and labels, not a ConfigMap's data.
+   */
+  metadataOnly?: boolean;
 }
 
 export interface ObjectList<T extends KubeObject = KubeObject> {

@@ -31,6 +31,8 @@ export { inClusterAccess, kubeconfigAccess } from './kube-config.ts';
 /** Accept header that makes the API server answer with metadata only (never a Secret's data). */
 export const PARTIAL_METADATA_ACCEPT =
   'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+const PARTIAL_METADATA_LIST_ACCEPT =
+  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
 
 export class KubeApiError extends Error {
   override name = 'KubeApiError';
@@ -258,7 +260,10 @@ class RestKube implements Kube {
       if (options.fieldSelector) query.set('fieldSelector', options.fieldSelector);
       if (next) query.set('continue', next);
       const path = `${this.path(apiVersion, res, namespace)}?${query}`;
-      const r = await this.call('list', res, 'GET', path, {}, undefined, true);
+      const headers: Record<string, string> = options.metadataOnly
+        ? { accept: PARTIAL_METADATA_LIST_ACCEPT }
+        : {};
+      const r = await this.call('list', res, 'GET', path, headers, undefined, true);
       const page = this.parse<{
         items: T[];
         metadata?: { resourceVersion?: string; continue?: string };
@@ -269,7 +274,8 @@ class RestKube implements Kube {
         name: '',
       });
       resourceVersion ||= page.metadata?.resourceVersion ?? '';
-      // Items of a list carry no apiVersion/kind for built-in types; callers expect full objects.
+      // Items of a list carry no apiVersion/kind for built-in types (and PartialObjectMetadata's
+      // own when metadataOnly); callers expect the kind they asked for.
       for (const item of page.items ?? []) items.push({ ...item, apiVersion, kind });
       next = page.metadata?.continue || undefined;
     } while (next);

@@ -19,6 +19,7 @@ import {
 import {
   asKube,
   bootstraps,
+  configMap,
   groupFixture,
   groupMember,
   pvc,
@@ -479,6 +480,25 @@ describe('backup-labeler on the control plane', function () {
       [key('quiet')]: 'Secret',
     });
     assert.deepEqual(ours(await labelsOn(env.admin, ns, V5, 'VirtualMachine', 'stray')), {});
+  });
+
+  it("the tick also cleans a namespace where only ConfigMaps/PVCs still carry a vanished group's label", async () => {
+    const ns = await env.cluster.newNamespace('lab-tick-leftover');
+    await createAll(env.admin, ns, [
+      configMap('left-cm', { labels: { [key('gone')]: 'ConfigMap', team: 'a' } }),
+      pvc('left-disk', { labels: { [key('gone')]: 'PersistentVolumeClaim' } }),
+    ]);
+    env.log.reset();
+    assert.equal((await postEvent(server.url, pingEvent())).status, 204);
+    assert.deepEqual(await labelsOn(env.admin, ns, 'v1', 'ConfigMap', 'left-cm'), { team: 'a' });
+    assert.deepEqual(
+      ours(await labelsOn(env.admin, ns, 'v1', 'PersistentVolumeClaim', 'left-disk')),
+      {},
+    );
+    // The tick lists ConfigMaps and PVCs once cluster-wide, as metadata, not per namespace.
+    const lists = env.log.calls.filter((c) => c.verb === 'list').map((c) => c.resource);
+    assert.equal(lists.filter((r) => r === 'configmaps').length, 1);
+    assert.equal(lists.filter((r) => r === 'persistentvolumeclaims').length, 1);
   });
 
   it('the closure CLI --live agrees with what was labelled', async () => {

@@ -67,6 +67,21 @@ describe('Kube adapter on a real API server', function () {
     assert.match(list.resourceVersion, /^\d+$/);
   });
 
+  it('list metadataOnly: names, labels and resourceVersions typed as the kind asked for, no data', async () => {
+    const list = await kube.list('v1', 'ConfigMap', ns, {
+      labelSelector: 'member.vmgroup-backup.dev/g',
+      metadataOnly: true,
+    });
+    assert.deepEqual(list.items.map((i) => i.metadata.name).sort(), ['member-a', 'member-b']);
+    for (const i of list.items) {
+      assert.equal(i.apiVersion, 'v1');
+      assert.equal(i.kind, 'ConfigMap');
+      assert.equal(i.metadata.labels?.['member.vmgroup-backup.dev/g'], 'ConfigMap');
+      assert.match(i.metadata.resourceVersion ?? '', /^\d+$/);
+      assert.equal((i as { data?: unknown }).data, undefined, 'metadata only');
+    }
+  });
+
   it('CRDs are found by discovery (velero.io/v1 Backup)', async () => {
     const backup = veleroBackup('adapter-test') as unknown as KubeObject;
     delete (backup as { status?: unknown }).status;
