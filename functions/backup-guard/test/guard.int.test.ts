@@ -65,6 +65,29 @@ describe('backup-guard on the control plane', function () {
       namespace: veleroNs,
       name: obj.metadata.name,
     });
+  /** Runs `fn` with the guard's restricted-list ConfigMap holding `data`, removed afterwards. */
+  const withRestrictedList = async (
+    data: Record<string, string>,
+    fn: () => Promise<void>,
+  ): Promise<void> => {
+    const ref = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: productNs,
+      name: GUARD_CONFIGMAP,
+    };
+    await admin.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: ref.name, namespace: ref.namespace },
+      data,
+    });
+    try {
+      await fn();
+    } finally {
+      await admin.delete(ref);
+    }
+  };
   const warnings = async (obj: KubeObject) =>
     (
       await admin.list<KubeObject & { reason?: string; message?: string; count?: number }>(
@@ -302,31 +325,21 @@ describe('backup-guard on the control plane', function () {
   });
 
   it('reads the restricted list from its ConfigMap (plugin true/false format)', async () => {
-    await admin.create({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: GUARD_CONFIGMAP, namespace: productNs },
-      data: {
+    await withRestrictedList(
+      {
         'clusters.cluster.x-k8s.io': 'true',
         'machines.cluster.x-k8s.io': 'false',
         'widgets.example.com': 'Namespaced',
       },
-    });
-    try {
-      const b = await create('Backup', { includedNamespaces: [appNs] });
-      const data = replyData(await deliver(b));
-      assert.deepEqual(
-        data.findings.map((f) => `${f.resource}:${f.scopes.join('+')}`),
-        ['clusters.cluster.x-k8s.io:Namespaced', 'widgets.example.com:Namespaced'],
-      );
-    } finally {
-      await admin.delete({
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        namespace: productNs,
-        name: GUARD_CONFIGMAP,
-      });
-    }
+      async () => {
+        const b = await create('Backup', { includedNamespaces: [appNs] });
+        const data = replyData(await deliver(b));
+        assert.deepEqual(
+          data.findings.map((f) => `${f.resource}:${f.scopes.join('+')}`),
+          ['clusters.cluster.x-k8s.io:Namespaced', 'widgets.example.com:Namespaced'],
+        );
+      },
+    );
   });
 
   it('reports again when the findings change', async () => {
@@ -432,13 +445,7 @@ describe('backup-guard on the control plane', function () {
     }
 
     it('a restricted kind named by short name (the harness serves only VMs and groups of VM Operator, so the list names a Velero kind)', async () => {
-      await admin.create({
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: GUARD_CONFIGMAP, namespace: productNs },
-        data: { 'backupstoragelocations.velero.io': 'Namespaced' },
-      });
-      try {
+      await withRestrictedList({ 'backupstoragelocations.velero.io': 'Namespaced' }, async () => {
         const a = await create('Backup', {
           includedNamespaces: [appNs],
           includedResources: ['bsl', 'pods'],
@@ -458,14 +465,7 @@ describe('backup-guard on the control plane', function () {
         assert.deepEqual(byFull.findings, expected);
         assert.deepEqual(byShort.findings, expected);
         assert.deepEqual(byShort.avoidWith[0]?.values, ['bsl']);
-      } finally {
-        await admin.delete({
-          apiVersion: 'v1',
-          kind: 'ConfigMap',
-          namespace: productNs,
-          name: GUARD_CONFIGMAP,
-        });
-      }
+      });
     });
 
     it('the product backup written with short names is clean, as with full names', async () => {
