@@ -41,13 +41,20 @@ const key = memberLabelKey;
 describe('backup-labeler on the control plane', function () {
   let env: LabelerEnv;
   let server: { url: string; close(): Promise<void> };
+  /** How far the function's clock runs ahead of real time (to age what it remembers). */
+  let clockAheadMs = 0;
 
   before(async function () {
     env = await labelerEnv();
     server = await startServer(backupLabeler as never, {
       port: 0,
       host: '127.0.0.1',
-      ctx: { kube: env.kube, logger: quietLogger, clock: { now: () => new Date() }, env: {} },
+      ctx: {
+        kube: env.kube,
+        logger: quietLogger,
+        clock: { now: () => new Date(Date.now() + clockAheadMs) },
+        env: {},
+      },
     });
   });
   after(async () => server?.close());
@@ -412,56 +419,64 @@ describe('backup-labeler on the control plane', function () {
     );
   });
 
-  it('a Secret found absent is not probed again by events; a Backup and the tick probe it and label it once it exists', async () => {
+  it('a Secret found absent: probed again at once at first (applied just after its VM), then at growing intervals; a Backup and the tick always probe', async () => {
     const ns = await env.cluster.newNamespace('lab-absent');
     const veleroNs = await env.cluster.newNamespace('lab-absent-velero');
     const created = await createAll(env.admin, ns, [
-      asKube(vmg('late', { bootOrder: [[vmMember('v')]] })),
+      asKube(vmg('late', { bootOrder: [[vmMember('v'), vmMember('w')]] })),
       asKube(
         vm('v', { groupName: 'late', bootstrap: bootstraps.linuxPrep('late-pw', 'late-script') }),
       ),
+      asKube(vm('w', { groupName: 'late', bootstrap: bootstraps.linuxPrep('tick-pw') })),
     ]);
-    const secretPatches = () =>
-      env.log.calls
+    const probed = async (event: () => Promise<unknown>): Promise<string[]> => {
+      env.log.reset();
+      await event();
+      return env.log.calls
         .filter((c) => c.verb === 'patch' && c.resource === 'secrets')
         .map((c) => c.outcome);
-    env.log.reset();
-    await deliver('add', created.get('VirtualMachineGroup/late')!);
-    assert.deepEqual(secretPatches(), ['not_found', 'not_found']);
-    env.log.reset();
-    await deliver('add', created.get('VirtualMachine/v')!);
-    assert.deepEqual(secretPatches(), [], 'remembered absent: not probed again');
+    };
+    const vmAdded = () => deliver('add', created.get('VirtualMachine/v')!);
+    const labelled = async (name: string) =>
+      ours(await labelsOn(env.admin, ns, 'v1', 'Secret', name))[key('late')] === 'Secret';
 
-    // Created now: events still rely on the memory, a Backup probes and labels.
+    assert.deepEqual(await probed(() => deliver('add', created.get('VirtualMachineGroup/late')!)), [
+      'not_found',
+      'not_found',
+      'not_found',
+    ]);
     await createAll(env.admin, ns, [secret('late-pw')]);
-    await deliver('add', created.get('VirtualMachine/v')!);
-    assert.deepEqual(ours(await labelsOn(env.admin, ns, 'v1', 'Secret', 'late-pw')), {});
+    assert.deepEqual((await probed(vmAdded)).sort(), ['not_found', 'not_found', 'success']);
+    assert.ok(await labelled('late-pw'), 'applied just after its VM: labelled on the next event');
+
+    // Absent for a minute now: not probed for the next minute.
+    clockAheadMs += 60_000;
+    assert.deepEqual(await probed(vmAdded), ['not_found', 'not_found']);
+    assert.deepEqual(await probed(vmAdded), [], 'remembered absent');
+    await createAll(env.admin, ns, [secret('late-script')]);
+    await vmAdded();
+    assert.equal(await labelled('late-script'), false, 'events rely on the memory');
     const backup = await env.admin.create({
       apiVersion: 'velero.io/v1',
       kind: 'Backup',
       metadata: { name: 'late', namespace: veleroNs },
       spec: { includedNamespaces: [ns] },
     });
-    env.log.reset();
     await deliver('add', backup);
-    assert.deepEqual(ours(await labelsOn(env.admin, ns, 'v1', 'Secret', 'late-pw')), {
-      [key('late')]: 'Secret',
-    });
+    assert.ok(await labelled('late-script'), 'a Backup probes every Secret');
     assert.equal(
       (await get(ns, V5, 'VirtualMachineGroup', 'late')).metadata.annotations?.[
         ANNOTATION_LABELLED_SECRETS
       ],
-      '["late-pw"]',
+      '["late-pw","late-script"]',
     );
 
-    // The tick probes too.
-    await createAll(env.admin, ns, [secret('late-script')]);
-    await deliver('add', created.get('VirtualMachine/v')!);
-    assert.deepEqual(ours(await labelsOn(env.admin, ns, 'v1', 'Secret', 'late-script')), {});
+    await createAll(env.admin, ns, [secret('tick-pw')]);
+    await vmAdded();
+    assert.equal(await labelled('tick-pw'), false);
     assert.equal((await postEvent(server.url, pingEvent())).status, 204);
-    assert.deepEqual(ours(await labelsOn(env.admin, ns, 'v1', 'Secret', 'late-script')), {
-      [key('late')]: 'Secret',
-    });
+    assert.ok(await labelled('tick-pw'), 'the tick probes every Secret');
+    clockAheadMs = 0;
   });
 
   it('the periodic tick labels what no event announced and cleans labels of groups deleted unseen', async () => {
