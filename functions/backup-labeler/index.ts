@@ -31,7 +31,6 @@ const backupLabeler: FunctionDefinition<LabelerDeps> = {
     maxPasses: positiveInt(ctx.env.LABELER_MAX_PASSES, 6),
     concurrency: positiveInt(ctx.env.LABELER_WRITE_CONCURRENCY, 16),
     coalescer: new Coalescer(),
-    conflictBackoffMs: nonNegativeInt(ctx.env.LABELER_CONFLICT_BACKOFF_MS, 25),
     // The longest a Secret found absent goes unprobed; 0 turns the memory off.
     absentSecrets: new AbsentSecrets(
       nonNegativeInt(ctx.env.LABELER_ABSENT_SECRET_MAX_SECONDS, 300) * 1000,

@@ -26,7 +26,6 @@
 
 import type { Kube } from '../runtime/kube-api.ts';
 import type { Logger } from '../runtime/function.ts';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError } from '../runtime/errors.ts';
 import type { VirtualMachine } from '../../schemas/generated/objects/virtualmachine.ts';
 import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtualmachinegroup.ts';
@@ -54,8 +53,6 @@ export interface ReconcileDeps {
   concurrency: number;
   /** Secrets recently found absent by this replica; not probed again until forgotten. */
   absentSecrets?: AbsentSecrets;
-  /** Base of the random wait before a pass that follows a conflict (0 or absent: none). */
-  conflictBackoffMs?: number;
 }
 
 export interface ReconcileOptions {
@@ -328,19 +325,10 @@ export async function reconcileNamespace(
       };
     }
     previous = out;
-    // Lost a race (409): another replica is most likely writing the same decisions right now.
-    // Deciding again at once mostly loses again; a short random wait lets its writes land first.
-    if (out.conflict && deps.conflictBackoffMs)
-      await sleep(conflictBackoff(pass, deps.conflictBackoffMs));
   }
   throw new ConflictError(
     `labels in namespace ${namespace} still changing after ${deps.maxPasses} passes`,
   );
-}
-
-/** Full jitter, doubling per pass: uniform in [0, base × 2^(pass−1)), at most 16 × base. */
-export function conflictBackoff(pass: number, baseMs: number, random = Math.random): number {
-  return Math.floor(random() * baseMs * 2 ** Math.min(pass - 1, 4));
 }
 
 /**
