@@ -21,12 +21,8 @@ import {
 } from '../functions/vmgroup/names.ts';
 import { startControlPlane } from '../test/harness/index.ts';
 import type { ControlPlane } from '../test/harness/index.ts';
-import {
-  ensureNamespaces,
-  failures,
-  request,
-  serverSideApply,
-} from '../test/config/cluster-apply.ts';
+import { ensureNamespaces, failures, serverSideApply } from '../test/config/cluster-apply.ts';
+import { rawRequest } from '../test/harness/cluster-api.ts';
 import { CONFIG_DIR, kustomizeBuild } from '../test/config/render.ts';
 import { startBroker } from './broker-standin/broker.ts';
 import type { Broker, Delivery } from './broker-standin/broker.ts';
@@ -207,7 +203,7 @@ async function createApplication(run: Run): Promise<void> {
   // What VM Operator would report once the VMs run: the labeler copies it for the restore.
   for (const [i, v] of app.vms.entries()) {
     const path = `/apis/${v.apiVersion}/namespaces/${NAMESPACE}/virtualmachines/${v.metadata.name}/status`;
-    const res = await request(
+    const res = await rawRequest(
       run.plane.kubeConfig(),
       'PATCH',
       path,

@@ -79,27 +79,16 @@ export function decide(world: World, top: string, restore: string, nowMs: number
     // A spec VM Operator would refuse too (e.g. an unparsable powerOnDelay): hold and report.
     const tree = { top, nodes: [], missing: [], unlinked: [] };
     return {
+      ...nothingYet(world, top, restore, tree),
       state: 'blocked',
-      namespace: world.namespace,
-      top,
-      restore,
-      tree,
-      notHeld: [],
-      network: [],
-      networkSkipped: [],
-      due: [],
-      becameReady: false,
-      becameReleased: false,
       problem: (err as Error).message,
     };
   }
 }
 
-function decideOrThrow(world: World, top: string, restore: string, nowMs: number): Decision {
-  const topGroup = world.groups.get(top);
-  const tree = collectTree(world, top);
-  const prev = readProgress(topGroup, restore);
-  const d: Decision = {
+/** A decision that releases, switches and reports nothing (yet). */
+function nothingYet(world: World, top: string, restore: string, tree: Decision['tree']): Decision {
+  return {
     state: 'waiting',
     namespace: world.namespace,
     top,
@@ -112,6 +101,13 @@ function decideOrThrow(world: World, top: string, restore: string, nowMs: number
     becameReady: false,
     becameReleased: false,
   };
+}
+
+function decideOrThrow(world: World, top: string, restore: string, nowMs: number): Decision {
+  const topGroup = world.groups.get(top);
+  const tree = collectTree(world, top);
+  const prev = readProgress(topGroup, restore);
+  const d = nothingYet(world, top, restore, tree);
   if (prev?.releasedAt) return { ...d, state: 'released' };
   if (tree.cycle)
     return { ...d, state: 'blocked', problem: `groups nest in a cycle: ${tree.cycle.join(' → ')}` };

@@ -4,11 +4,11 @@
 // is meant to catch. `fieldValidation=Strict` (kubectl's default) makes an unknown or duplicated
 // field an error instead of silently pruning it. Server-side dry-run runs everything a real apply
 // runs (defaulting, CRD structural-schema validation, built-in admission) except persisting.
-import https from 'node:https';
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../../functions/runtime/kube-api.ts';
 import { key } from './render.ts';
+import { rawRequest } from '../harness/cluster-api.ts';
 
 const FIELD_MANAGER = 'vvf-config-test';
 
@@ -24,41 +24,6 @@ export interface ApplyResult {
 export interface Response {
   status: number;
   body: unknown;
-}
-
-/** One raw request with the kubeconfig's credentials (scripts/demo uses it for the status subresource). */
-export async function request(
-  kc: KubeConfig,
-  method: string,
-  path: string,
-  body?: string,
-  contentType?: string,
-): Promise<Response> {
-  const server = kc.getCurrentCluster()?.server;
-  if (!server) throw new Error('kubeconfig has no current cluster');
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (contentType) headers['content-type'] = contentType;
-  const options: https.RequestOptions = { method, headers };
-  await kc.applyToHTTPSOptions(options);
-  return new Promise((resolve, reject) => {
-    const req = https.request(new URL(path, server), options, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => {
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          // not JSON: keep the text for the message
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
-      });
-    });
-    req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path} timed out`)));
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 interface ApiResource {
@@ -81,7 +46,7 @@ export class ResourcePaths {
       : `/api/${obj.apiVersion}`;
     let resources = this.cache.get(base);
     if (!resources) {
-      const res = await request(this.kc, 'GET', base);
+      const res = await rawRequest(this.kc, 'GET', base);
       if (res.status !== 200) throw new Error(`discovery ${base}: ${res.status}`);
       resources = (res.body as { resources: ApiResource[] }).resources.filter(
         (r) => !r.name.includes('/'),
@@ -112,7 +77,7 @@ export async function serverSideApply(
   for (const obj of objects) {
     let res: Response;
     try {
-      res = await request(
+      res = await rawRequest(
         kc,
         'PATCH',
         `${await paths.path(obj)}?${query}`,
@@ -138,7 +103,7 @@ export async function serverSideApply(
 }
 
 export async function getObject(kc: KubeConfig, obj: KubeObject): Promise<Response> {
-  return request(kc, 'GET', await new ResourcePaths(kc).path(obj));
+  return rawRequest(kc, 'GET', await new ResourcePaths(kc).path(obj));
 }
 
 /**

@@ -167,14 +167,24 @@ async function waitDiscoverable(kc: KubeConfig, crds: Crd[], deadline: number): 
   }
 }
 
-/** A raw GET with the kubeconfig's credentials (readiness and discovery, which have no typed client). */
-export async function getJson(
+/**
+ * One raw request with the kubeconfig's credentials: readiness and discovery have no typed
+ * client, and server-side apply must send exactly what was rendered (the typed serializer drops
+ * unknown fields). A body that is not JSON (readyz) is returned as text.
+ */
+export async function rawRequest(
   kc: KubeConfig,
+  method: string,
   path: string,
+  body?: string,
+  contentType?: string,
+  timeoutMs = 30_000,
 ): Promise<{ status: number; body: unknown }> {
   const server = kc.getCurrentCluster()?.server;
   if (!server) throw new Error('kubeconfig has no current cluster');
-  const options: https.RequestOptions = { method: 'GET', headers: { accept: 'application/json' } };
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (contentType) headers['content-type'] = contentType;
+  const options: https.RequestOptions = { method, headers };
   await kc.applyToHTTPSOptions(options);
   return new Promise((resolve, reject) => {
     const req = https.request(new URL(path, server), options, (res) => {
@@ -182,17 +192,22 @@ export async function getJson(
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () => {
-        let body: unknown = text;
+        let parsed: unknown = text;
         try {
-          body = JSON.parse(text);
+          parsed = JSON.parse(text);
         } catch {
-          // readyz answers plain text
+          // not JSON: keep the text
         }
-        resolve({ status: res.statusCode ?? 0, body });
+        resolve({ status: res.statusCode ?? 0, body: parsed });
       });
     });
-    req.setTimeout(10_000, () => req.destroy(new Error(`GET ${path} timed out`)));
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path} timed out`)));
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
+}
+
+/** A raw GET (readiness, discovery). */
+export function getJson(kc: KubeConfig, path: string): Promise<{ status: number; body: unknown }> {
+  return rawRequest(kc, 'GET', path, undefined, undefined, 10_000);
 }

@@ -16,9 +16,19 @@ export interface Managed {
   hasExited(): boolean;
 }
 
-export function spawnLogged(name: string, exe: string, args: string[], logFile: string): Managed {
+export function spawnLogged(
+  name: string,
+  exe: string,
+  args: string[],
+  logFile: string,
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Managed {
   const fd = openSync(logFile, 'a');
-  const child = spawn(exe, args, { stdio: ['ignore', fd, fd] });
+  const child = spawn(exe, args, {
+    stdio: ['ignore', fd, fd],
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  });
   closeSync(fd);
   child.unref();
   let done = false;

@@ -1,9 +1,7 @@
 // Child processes of the end-to-end stack: logged to a file each, given their own environment,
 // watched by the harness reaper so a SIGKILLed test run leaves nothing behind.
-import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { logTail, stopProcess } from '../../harness/processes.ts';
+import { logTail, spawnLogged, stopProcess } from '../../harness/processes.ts';
 import type { Managed } from '../../harness/processes.ts';
 import type { Reaper } from '../../harness/reaper.ts';
 
@@ -29,27 +27,12 @@ export function startProcess(
   const base: NodeJS.ProcessEnv = options.cleanEnv
     ? { PATH: process.env['PATH'], HOME: process.env['HOME'], TMPDIR: process.env['TMPDIR'] }
     : process.env;
-  const fd = openSync(logFile, 'a');
-  const child = spawn(exe, args, {
-    stdio: ['ignore', fd, fd],
+  const m = spawnLogged(name, exe, args, logFile, {
     env: { ...base, ...options.env },
     ...(options.cwd ? { cwd: options.cwd } : {}),
   });
-  closeSync(fd);
-  child.unref();
-  let done = false;
-  const exited = new Promise<number | null>((resolve) => {
-    child.on('exit', (code, signal) => {
-      done = true;
-      resolve(code ?? (signal ? -1 : null));
-    });
-    child.on('error', () => {
-      done = true;
-      resolve(-1);
-    });
-  });
-  if (child.pid) options.reaper?.watchProcess(child.pid, exe);
-  return { name, exe, child, logFile, exited, hasExited: () => done };
+  if (m.child.pid) options.reaper?.watchProcess(m.child.pid, exe);
+  return m;
 }
 
 /** Polls `ready` until true; fails early with the log tail when the process dies. */
