@@ -32,8 +32,7 @@ import { figure } from './support/figures.ts';
 import { dnsSubdomain, hostileRequest, longDnsSubdomain, oversized } from './support/hostile.ts';
 import type { HostileRequest } from './support/hostile.ts';
 import { functionKubeconfig } from './support/identity.ts';
-import { INSPECT_FLAG, heapAfterGc as replicaHeapAfterGc, inspectorUrl } from './support/inspector.ts';
-import { startReplica } from './support/replicas.ts';
+import { heapAfterGc as replicaHeapAfterGc, startInspectedReplica } from './support/inspector.ts';
 import type { Replica } from './support/replicas.ts';
 import { collectionPath, ok, restClient } from './support/rest.ts';
 
@@ -232,16 +231,16 @@ describe('reliability: hostile input (control plane)', function () {
 
   it(`a spawned replica answers ${SPAWNED_SAMPLE.toLocaleString('en')} of them the same way, heap flat`, async function () {
     const kubeconfig = await functionKubeconfig(cluster, 'backup-labeler');
-    replica = await startReplica({
+    const spawned = await startInspectedReplica({
       fn: 'backup-labeler',
       kubeconfig,
       dir,
       index: 0,
       logLevel: 'warn',
-      nodeArgs: [INSPECT_FLAG],
     });
-    const r = replica;
-    const inspector = await inspectorUrl(r.logFile);
+    replica = spawned.replica;
+    const r = spawned.replica;
+    const inspector = spawned.inspector;
     // Warm-up as long as the measured run's first half: JIT, caches filling to their bounds.
     await blast(() => r.url, generated(SPAWNED_SAMPLE / 2, 7), tally());
     const heapBefore = await replicaHeapAfterGc(inspector);

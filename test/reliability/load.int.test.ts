@@ -18,8 +18,7 @@ import type { TestCluster } from '../harness/index.ts';
 import { deliverOne, emptyStats, percentile } from './support/broker.ts';
 import { figure } from './support/figures.ts';
 import { functionKubeconfig } from './support/identity.ts';
-import { INSPECT_FLAG, heapAfterGc, inspectorUrl } from './support/inspector.ts';
-import { startReplica } from './support/replicas.ts';
+import { heapAfterGc, startInspectedReplica } from './support/inspector.ts';
 import type { Replica } from './support/replicas.ts';
 import { restClient } from './support/rest.ts';
 import { metadataMismatches, readNamespace } from './support/state.ts';
@@ -65,16 +64,16 @@ describe('reliability: labeler load held for 60 s (control plane)', function () 
     await world.setUp();
     const objects = world.models.flatMap((m) => [...m.vms.values(), ...m.groups.values()]);
     const kubeconfig = await functionKubeconfig(cluster, 'backup-labeler');
-    replica = await startReplica({
+    const spawned = await startInspectedReplica({
       fn: 'backup-labeler',
       kubeconfig,
       dir,
       index: 0,
       logLevel: 'warn',
-      nodeArgs: [INSPECT_FLAG],
     });
-    const r = replica;
-    const inspector = await inspectorUrl(r.logFile);
+    replica = spawned.replica;
+    const r = spawned.replica;
+    const inspector = spawned.inspector;
     let n = 0;
     const next = (): InboundEvent => ({
       ...apiServerEvent('update', objects[n++ % objects.length] as never),
@@ -146,7 +145,10 @@ describe('reliability: labeler load held for 60 s (control plane)', function () 
       late - early < RSS_RISE_MIB,
       `RSS peaks rose ${(late - early).toFixed(1)} MiB from ${WARM_UP_MS / 1000 + 5}–${WARM_UP_MS / 1000 + 25} s to the last 20 s`,
     );
-    assert.ok(heapGrowthMiB < HEAP_GROWTH_MIB, `heap after GC grew ${heapGrowthMiB.toFixed(2)} MiB`);
+    assert.ok(
+      heapGrowthMiB < HEAP_GROWTH_MIB,
+      `heap after GC grew ${heapGrowthMiB.toFixed(2)} MiB`,
+    );
     assert.deepEqual(mismatches, []);
   });
 });

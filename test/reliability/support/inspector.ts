@@ -4,6 +4,8 @@
 // rate; heap-after-GC can (what is still reachable once everything collectable is gone).
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startReplica } from './replicas.ts';
+import type { Replica, ReplicaOptions } from './replicas.ts';
 
 /** Node flag that opens the inspector on an ephemeral loopback port. */
 export const INSPECT_FLAG = '--inspect=127.0.0.1:0';
@@ -61,4 +63,12 @@ export async function heapAfterGc(url: string): Promise<HeapReading> {
   } finally {
     ws.close();
   }
+}
+
+/** A replica started with its inspector open, and the inspector's URL for heapAfterGc(). */
+export async function startInspectedReplica(
+  o: Omit<ReplicaOptions, 'nodeArgs'>,
+): Promise<{ replica: Replica; inspector: string }> {
+  const replica = await startReplica({ ...o, nodeArgs: [INSPECT_FLAG] });
+  return { replica, inspector: await inspectorUrl(replica.logFile) };
 }
