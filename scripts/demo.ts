@@ -203,13 +203,10 @@ async function createApplication(run: Run): Promise<void> {
   // What VM Operator would report once the VMs run: the labeler copies it for the restore.
   for (const [i, v] of app.vms.entries()) {
     const path = `/apis/${v.apiVersion}/namespaces/${NAMESPACE}/virtualmachines/${v.metadata.name}/status`;
-    const res = await rawRequest(
-      run.plane.kubeConfig(),
-      'PATCH',
-      path,
-      JSON.stringify({ status: networkStatus(i) }),
-      'application/merge-patch+json',
-    );
+    const res = await rawRequest(run.plane.kubeConfig(), 'PATCH', path, {
+      body: JSON.stringify({ status: networkStatus(i) }),
+      contentType: 'application/merge-patch+json',
+    });
     if (res.status !== 200) throw new Error(`status of ${v.metadata.name}: ${res.status}`);
   }
   say.line(

@@ -77,13 +77,10 @@ export async function serverSideApply(
   for (const obj of objects) {
     let res: Response;
     try {
-      res = await rawRequest(
-        kc,
-        'PATCH',
-        `${await paths.path(obj)}?${query}`,
-        JSON.stringify(obj),
-        'application/apply-patch+yaml',
-      );
+      res = await rawRequest(kc, 'PATCH', `${await paths.path(obj)}?${query}`, {
+        body: JSON.stringify(obj),
+        contentType: 'application/apply-patch+yaml',
+      });
     } catch (err) {
       results.push({ key: key(obj), ok: false, status: 0, message: (err as Error).message });
       continue;

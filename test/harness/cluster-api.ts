@@ -172,20 +172,30 @@ async function waitDiscoverable(kc: KubeConfig, crds: Crd[], deadline: number): 
  * client, and server-side apply must send exactly what was rendered (the typed serializer drops
  * unknown fields). A body that is not JSON (readyz) is returned as text.
  */
+export interface RawRequestOptions {
+  /** Sent as is (already serialized). */
+  body?: string;
+  contentType?: string;
+  accept?: string;
+  timeoutMs?: number;
+  /** A keep-alive agent for callers that send many requests. */
+  agent?: https.Agent;
+}
+
 export async function rawRequest(
   kc: KubeConfig,
   method: string,
   path: string,
-  body?: string,
-  contentType?: string,
-  timeoutMs = 30_000,
-): Promise<{ status: number; body: unknown }> {
+  o: RawRequestOptions = {},
+): Promise<{ status: number; body: unknown; text: string }> {
   const server = kc.getCurrentCluster()?.server;
   if (!server) throw new Error('kubeconfig has no current cluster');
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (contentType) headers['content-type'] = contentType;
+  const headers: Record<string, string> = { accept: o.accept ?? 'application/json' };
+  if (o.contentType) headers['content-type'] = o.contentType;
   const options: https.RequestOptions = { method, headers };
   await kc.applyToHTTPSOptions(options);
+  // applyToHTTPSOptions may set its own agent; the caller's keep-alive one wins.
+  if (o.agent) options.agent = o.agent;
   return new Promise((resolve, reject) => {
     const req = https.request(new URL(path, server), options, (res) => {
       let text = '';
@@ -198,16 +208,18 @@ export async function rawRequest(
         } catch {
           // not JSON: keep the text
         }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
+        resolve({ status: res.statusCode ?? 0, body: parsed, text });
       });
     });
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path} timed out`)));
+    req.setTimeout(o.timeoutMs ?? 30_000, () =>
+      req.destroy(new Error(`${method} ${path} timed out`)),
+    );
     req.on('error', reject);
-    req.end(body);
+    req.end(o.body);
   });
 }
 
 /** A raw GET (readiness, discovery). */
 export function getJson(kc: KubeConfig, path: string): Promise<{ status: number; body: unknown }> {
-  return rawRequest(kc, 'GET', path, undefined, undefined, 10_000);
+  return rawRequest(kc, 'GET', path, { timeoutMs: 10_000 });
 }

@@ -3,7 +3,7 @@
 // DELETE returns the object as it was deleted, which is what ApiServerSource's delete event carries.
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { loadKubeConfig } from '../../harness/cluster-api.ts';
+import { loadKubeConfig, rawRequest } from '../../harness/cluster-api.ts';
 
 export interface RestAnswer {
   status: number;
@@ -51,8 +51,6 @@ export function objectPath(
 
 export function restClient(kubeconfig: string | KubeConfig): Rest {
   const kc = typeof kubeconfig === 'string' ? loadKubeConfig(kubeconfig) : kubeconfig;
-  const server = kc.getCurrentCluster()?.server;
-  if (!server) throw new Error('kubeconfig has no current cluster');
   const agent = new https.Agent({ keepAlive: true, maxSockets: 16 });
   return {
     async request(
@@ -71,36 +69,17 @@ export function restClient(kubeconfig: string | KubeConfig): Rest {
       }
     },
   };
-  async function once(
+  function once(
     method: string,
     path: string,
     body: unknown,
     contentType: string,
     accept: string,
   ): Promise<RestAnswer> {
-    const headers: Record<string, string> = { accept };
-    if (body !== undefined) headers['content-type'] = contentType;
-    const options: https.RequestOptions = { method, headers, agent };
-    await kc.applyToHTTPSOptions(options);
-    options.agent = agent;
-    return new Promise((resolve, reject) => {
-      const req = https.request(new URL(path, server), options, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => {
-          let parsed: unknown = text;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            // not JSON
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed, text });
-        });
-      });
-      req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path} timed out`)));
-      req.on('error', reject);
-      req.end(body === undefined ? undefined : JSON.stringify(body));
+    return rawRequest(kc, method, path, {
+      ...(body === undefined ? {} : { body: JSON.stringify(body), contentType }),
+      accept,
+      agent,
     });
   }
 }
