@@ -150,8 +150,11 @@ export async function ensureBinaries(
   return out;
 }
 
+/** What `--all` builds: every binary the tests need, not the on-demand bench tools. */
 export function allBinaryNames(): string[] {
-  return Object.keys(loadVersions().binaries);
+  return Object.entries(loadVersions().binaries)
+    .filter(([, recipe]) => !recipe.onDemand)
+    .map(([name]) => name);
 }
 
 async function main(argv: string[]): Promise<void> {

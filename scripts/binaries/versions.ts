@@ -24,6 +24,11 @@ export interface BinaryRecipe {
   ldflags?: string[];
   /** Rough cold build time on two cores, for the progress line. */
   approxMinutes?: number;
+  /**
+   * Built only when something asks for it by name (a bench tool), never by `--all`, so
+   * `npm run binaries` in CI does not spend time on it.
+   */
+  onDemand?: boolean;
 }
 
 /** Where CRD YAML comes from: files or whole folders of one Go module. */

@@ -1,0 +1,168 @@
+// Open-loop, constant-rate load for latency figures: vegeta (scripts/binaries, built on first use)
+// sends `rate` requests per second on a fixed schedule (one every 1/rate s, no bursts) and opens
+// more connections rather than wait when the server stalls, so a stall is charged to every request
+// scheduled during it. Latency is taken from each request's INTENDED send time (vegeta's constant
+// pacer schedule, see summarize), so the generator falling behind is charged too; vegeta's own
+// figure (from the actual send) is kept beside it. autocannon is not used here: its overallRate is
+// a per-second budget per connection, spent back to back and then idle for the rest of the second.
+
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { ensureBinary } from '../scripts/binaries/ensure.ts';
+
+export interface OpenLoopOptions {
+  url: string;
+  rate: number;
+  seconds: number;
+  /** Headers of every request; `ce-id` is replaced by a fresh UUID per request. */
+  headers: Record<string, string>;
+  bodyFile: string;
+  /** Folder for the targets and results files. */
+  work: string;
+  /** Command prefix that pins the generator (e.g. `taskset -c 0`). */
+  pin: string[];
+}
+
+export interface OpenLoopResult {
+  requests: number;
+  /** Requests answered 2xx / failed (non-2xx or transport error). */
+  ok: number;
+  failed: number;
+  /** Percentiles in ms, latency from the intended send time. */
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Percentiles in ms from the actual send (what `vegeta report` prints). */
+  sentP50Ms: number;
+  sentP99Ms: number;
+  /** Largest delay of an actual send behind its schedule, ms (the generator's own lag). */
+  maxSendLagMs: number;
+}
+
+export async function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
+  const vegeta = await ensureBinary('vegeta');
+  const targets = join(opts.work, 'targets.http');
+  const results = join(opts.work, 'results.bin');
+  await writeTargets(targets, opts);
+  try {
+    await run([
+      ...opts.pin,
+      vegeta,
+      'attack',
+      `-rate=${opts.rate}/s`,
+      `-duration=${opts.seconds}s`,
+      '-format=http',
+      `-targets=${targets}`,
+      // One shared body for every target: read once, so per-request targets stay small.
+      `-body=${opts.bodyFile}`,
+      '-max-body=0',
+      '-timeout=10s',
+      `-output=${results}`,
+    ]);
+    const csv = await run([vegeta, 'encode', '-to=csv', results]);
+    return summarize(parseCsv(csv), opts.rate);
+  } finally {
+    rmSync(targets, { force: true });
+    rmSync(results, { force: true });
+  }
+}
+
+/** One target per request (vegeta cycles through them in order), each with its own ce-id. */
+async function writeTargets(path: string, opts: OpenLoopOptions): Promise<void> {
+  const shared = Object.entries(opts.headers)
+    .filter(([name]) => name.toLowerCase() !== 'ce-id')
+    .map(([name, value]) => `${name}: ${value}\n`)
+    .join('');
+  const out = createWriteStream(path);
+  // A few percent spare: the pacer may issue a request or two more than rate × seconds.
+  const count = Math.ceil(opts.rate * opts.seconds * 1.05) + 10;
+  for (let i = 0; i < count; i++) {
+    if (!out.write(`POST ${opts.url}\nce-id: ${randomUUID()}\n${shared}\n`))
+      await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+export interface Sample {
+  /** Actual send, ns since the epoch. */
+  sentNs: number;
+  latencyNs: number;
+  seq: number;
+  ok: boolean;
+}
+
+export function parseCsv(text: string): Sample[] {
+  // Columns: timestamp, code, latency, bytes out, bytes in, error, body, attack, seq, … (no
+  // field here holds a comma: bodies are not captured and errors of a loopback run are short).
+  const out: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const f = line.split(',');
+    const code = Number(f[1]);
+    out.push({
+      sentNs: Number(f[0]),
+      latencyNs: Number(f[2]),
+      seq: Number(f[8]),
+      ok: code >= 200 && code < 300,
+    });
+  }
+  return out;
+}
+
+/**
+ * Pure. vegeta's constant pacer schedules request n at origin + n × floor(1e9 / rate) ns and never
+ * sends early, so the origin is the earliest `sent - n × interval` over all requests; latency is
+ * counted from that schedule.
+ */
+export function summarize(samples: Sample[], rate: number): OpenLoopResult {
+  const interval = Math.floor(1e9 / rate);
+  const origin = samples.reduce((m, s) => Math.min(m, s.sentNs - s.seq * interval), Infinity);
+  const fromIntended: number[] = [];
+  const fromSent: number[] = [];
+  let maxLag = 0;
+  for (const s of samples) {
+    const lag = s.sentNs - (origin + s.seq * interval);
+    maxLag = Math.max(maxLag, lag);
+    fromIntended.push((lag + s.latencyNs) / 1e6);
+    fromSent.push(s.latencyNs / 1e6);
+  }
+  fromIntended.sort((a, b) => a - b);
+  fromSent.sort((a, b) => a - b);
+  const ok = samples.filter((s) => s.ok).length;
+  return {
+    requests: samples.length,
+    ok,
+    failed: samples.length - ok,
+    p50Ms: quantile(fromIntended, 0.5),
+    p99Ms: quantile(fromIntended, 0.99),
+    maxMs: fromIntended[fromIntended.length - 1] ?? NaN,
+    sentP50Ms: quantile(fromSent, 0.5),
+    sentP99Ms: quantile(fromSent, 0.99),
+    maxSendLagMs: maxLag / 1e6,
+  };
+}
+
+/** Nearest-rank quantile of sorted values. */
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+}
+
+function run(argv: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0) resolve(Buffer.concat(out).toString());
+      else reject(new Error(`${argv.join(' ').slice(0, 200)} failed (exit ${code}): ${err}`));
+    });
+  });
+}
+
