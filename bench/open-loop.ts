@@ -78,7 +78,7 @@ export async function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
 }
 
 /** One target per request (vegeta cycles through them in order), each with its own ce-id. */
-export async function writeTargets(path: string, opts: OpenLoopOptions): Promise<void> {
+async function writeTargets(path: string, opts: OpenLoopOptions): Promise<void> {
   const shared = Object.entries(opts.headers)
     .filter(([name]) => name.toLowerCase() !== 'ce-id')
     .map(([name, value]) => `${name}: ${value}\n`)
