@@ -15,16 +15,7 @@ import type { RuleScope, ScopedRules } from '../../functions/runtime/policy-rule
 import { describeAccess, kubeConfigFromFile, selfCan, subjectCan } from './access.ts';
 import { FUNCTION_ACCESS, PRODUCT_NS, VELERO_NS } from './function-access.ts';
 import type { Access } from './access.ts';
-import { ensureNamespaces, failures, serverSideApply } from './cluster-apply.ts';
-import { render } from './render.ts';
-
-const RBAC_KINDS = new Set([
-  'ServiceAccount',
-  'Role',
-  'ClusterRole',
-  'RoleBinding',
-  'ClusterRoleBinding',
-]);
+import { productionRbac } from './production-rbac.ts';
 
 interface SourceSpec {
   serviceAccountName: string;
@@ -44,16 +35,7 @@ describe('config: RBAC on the real API server', function () {
 
   before(async () => {
     cluster = await testCluster();
-    objects = await render('overlays/production');
-    const rbac = objects.filter((o) => RBAC_KINDS.has(o.kind));
-    await ensureNamespaces(
-      cluster.kubeConfig(),
-      new Set(rbac.map((o) => o.metadata.namespace).filter((n): n is string => Boolean(n))),
-    );
-    assert.deepEqual(
-      failures(await serverSideApply(cluster.kubeConfig(), rbac, { dryRun: false })),
-      [],
-    );
+    objects = await productionRbac(cluster);
     userNamespace = await cluster.newNamespace('rbac-user');
   });
 

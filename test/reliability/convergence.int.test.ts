@@ -19,11 +19,11 @@ import { functionKubeconfig } from './support/identity.ts';
 import { kubeCalls, startReplica, successfulWrites } from './support/replicas.ts';
 import type { Replica } from './support/replicas.ts';
 import { restClient } from './support/rest.ts';
-import { lostUpdates, metadataMismatches, readNamespace } from './support/state.ts';
+import { finalState } from './support/state.ts';
 import { World, rng } from './support/world.ts';
 import { auditWrites } from './support/write-audit.ts';
 import type { WriteAudit } from './support/write-audit.ts';
-import { allEventsText, leaks, secretValues } from './support/secrets.ts';
+import { runLeaks } from './support/secrets.ts';
 
 const TOTAL_EVENTS = 10_000;
 /**
@@ -142,13 +142,7 @@ describe('reliability: convergence under duplicates, shuffling and 3 replicas (c
     const persisted = audit.total();
 
     // Final state, read back as the admin.
-    const mismatches: string[] = [];
-    const lost: string[] = [];
-    for (const m of world.models) {
-      const live = await readNamespace(admin, m.namespace);
-      mismatches.push(...metadataMismatches(live));
-      lost.push(...lostUpdates(live, m));
-    }
+    const { mismatches, lost } = await finalState(admin, world.models);
     let writes = 0;
     const calls: Record<string, number> = {};
     for (const r of replicas) {
@@ -156,11 +150,7 @@ describe('reliability: convergence under duplicates, shuffling and 3 replicas (c
       writes += w.patch + w.create;
       for (const [k, v] of kubeCalls(await r.metrics())) calls[k] = (calls[k] ?? 0) + v;
     }
-    const scanned = leaks(secretValues(world.models), [
-      ...replicas.map((r): [string, string] => [`log ${r.name}`, r.log()]),
-      ['Events', await allEventsText(admin)],
-      ['replies', JSON.stringify([...stats.replies.values()])],
-    ]);
+    const scanned = await runLeaks(world.models, replicas, admin, stats);
     figure('convergence', {
       events: stats.events,
       distinct: stats.events - duplicates,

@@ -230,14 +230,7 @@ describe('reliability: hostile input (control plane)', function () {
   });
 
   it(`a spawned replica answers ${SPAWNED_SAMPLE.toLocaleString('en')} of them the same way, heap flat`, async function () {
-    const kubeconfig = await functionKubeconfig(cluster, 'backup-labeler');
-    const spawned = await startInspectedReplica({
-      fn: 'backup-labeler',
-      kubeconfig,
-      dir,
-      index: 0,
-      logLevel: 'warn',
-    });
+    const spawned = await startInspectedReplica(cluster, 'backup-labeler', dir);
     replica = spawned.replica;
     const r = spawned.replica;
     const inspector = spawned.inspector;

@@ -11,7 +11,8 @@ import { functionNames } from '../../functions/registry.ts';
 import { testCluster } from '../harness/index.ts';
 import type { TestCluster } from '../harness/index.ts';
 import { figure } from './support/figures.ts';
-import { PRODUCT_NS, productionRbac } from './support/identity.ts';
+import { productionRbac } from '../config/production-rbac.ts';
+import { PRODUCT_NS } from './support/identity.ts';
 import { restClient } from './support/rest.ts';
 
 interface Rule {

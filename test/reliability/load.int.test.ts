@@ -17,7 +17,6 @@ import { testCluster } from '../harness/index.ts';
 import type { TestCluster } from '../harness/index.ts';
 import { deliverOne, emptyStats, percentile } from './support/broker.ts';
 import { figure } from './support/figures.ts';
-import { functionKubeconfig } from './support/identity.ts';
 import { heapAfterGc, startInspectedReplica } from './support/inspector.ts';
 import type { Replica } from './support/replicas.ts';
 import { restClient } from './support/rest.ts';
@@ -63,14 +62,7 @@ describe('reliability: labeler load held for 60 s (control plane)', function () 
     });
     await world.setUp();
     const objects = world.models.flatMap((m) => [...m.vms.values(), ...m.groups.values()]);
-    const kubeconfig = await functionKubeconfig(cluster, 'backup-labeler');
-    const spawned = await startInspectedReplica({
-      fn: 'backup-labeler',
-      kubeconfig,
-      dir,
-      index: 0,
-      logLevel: 'warn',
-    });
+    const spawned = await startInspectedReplica(cluster, 'backup-labeler', dir);
     replica = spawned.replica;
     const r = spawned.replica;
     const inspector = spawned.inspector;

@@ -17,9 +17,9 @@ import { functionKubeconfig } from './support/identity.ts';
 import { startReplica } from './support/replicas.ts';
 import type { Replica } from './support/replicas.ts';
 import { restClient } from './support/rest.ts';
-import { lostUpdates, metadataMismatches, readNamespace } from './support/state.ts';
+import { finalState } from './support/state.ts';
 import { World, rng } from './support/world.ts';
-import { allEventsText, leaks, secretValues } from './support/secrets.ts';
+import { runLeaks } from './support/secrets.ts';
 
 const DOWN_MS = 10_000;
 
@@ -79,18 +79,8 @@ describe('reliability: API server outage in the middle of a burst (control plane
     const during = stats.log.filter((a) => a.startedAt >= downFrom && a.startedAt + a.ms <= downTo);
     const answeredDuring: Record<string, number> = {};
     for (const a of during) answeredDuring[a.status] = (answeredDuring[a.status] ?? 0) + 1;
-    const mismatches: string[] = [];
-    const lost: string[] = [];
-    for (const m of world.models) {
-      const live = await readNamespace(admin, m.namespace);
-      mismatches.push(...metadataMismatches(live));
-      lost.push(...lostUpdates(live, m));
-    }
-    const scanned = leaks(secretValues(world.models), [
-      ...replicas.map((r): [string, string] => [`log ${r.name}`, r.log()]),
-      ['Events', await allEventsText(admin)],
-      ['replies', JSON.stringify([...stats.replies.values()])],
-    ]);
+    const { mismatches, lost } = await finalState(admin, world.models);
+    const scanned = await runLeaks(world.models, replicas, admin, stats);
     figure('outage', {
       events: stats.events,
       deliveredBeforeStop: 150,

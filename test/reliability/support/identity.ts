@@ -1,44 +1,13 @@
 // Each function's own identity, exactly as deployed: the production overlay rendered by the real
 // kustomize, its RBAC objects applied to the control plane, and a kubeconfig that authenticates as
 // the function's ServiceAccount (TokenRequest token). Nothing here widens what config/ grants.
-import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KubeObject } from '../../../functions/runtime/kube-api.ts';
 import type { TestCluster } from '../../harness/index.ts';
-import { ensureNamespaces, failures, serverSideApply } from '../../config/cluster-apply.ts';
-import { render } from '../../config/render.ts';
+import { productionRbac } from '../../config/production-rbac.ts';
 import { kubeConfigFromFile, selfCan } from '../../config/access.ts';
 import { FUNCTION_ACCESS } from '../../config/function-access.ts';
 
 export const PRODUCT_NS = 'vmgroup-backup';
-const RBAC_KINDS = new Set([
-  'ServiceAccount',
-  'Role',
-  'ClusterRole',
-  'RoleBinding',
-  'ClusterRoleBinding',
-]);
-
-let applied: Promise<KubeObject[]> | undefined;
-
-/** Renders config/overlays/production once and applies its ServiceAccounts and RBAC for real. */
-export function productionRbac(cluster: TestCluster): Promise<KubeObject[]> {
-  applied ??= (async () => {
-    const objects = await render('overlays/production');
-    const rbac = objects.filter((o) => RBAC_KINDS.has(o.kind));
-    await ensureNamespaces(
-      cluster.kubeConfig(),
-      new Set(rbac.map((o) => o.metadata.namespace).filter((n): n is string => Boolean(n))),
-    );
-    assert.deepEqual(
-      failures(await serverSideApply(cluster.kubeConfig(), rbac, { dryRun: false })),
-      [],
-    );
-    return objects;
-  })();
-  return applied;
-}
-
 /** Kubeconfig of `function`'s ServiceAccount from the production config, once RBAC answers for it. */
 export async function functionKubeconfig(cluster: TestCluster, fn: string): Promise<string> {
   await productionRbac(cluster);

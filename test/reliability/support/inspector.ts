@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startReplica } from './replicas.ts';
-import type { Replica, ReplicaOptions } from './replicas.ts';
+import type { Replica } from './replicas.ts';
+import { functionKubeconfig } from './identity.ts';
+import type { TestCluster } from '../../harness/index.ts';
 
 /** Node flag that opens the inspector on an ephemeral loopback port. */
 export const INSPECT_FLAG = '--inspect=127.0.0.1:0';
@@ -65,10 +67,23 @@ export async function heapAfterGc(url: string): Promise<HeapReading> {
   }
 }
 
-/** A replica started with its inspector open, and the inspector's URL for heapAfterGc(). */
+/**
+ * One replica of `fn` as its own ServiceAccount (warn-level logs), with its inspector open, and
+ * the inspector's URL for heapAfterGc().
+ */
 export async function startInspectedReplica(
-  o: Omit<ReplicaOptions, 'nodeArgs'>,
+  cluster: TestCluster,
+  fn: string,
+  dir: string,
 ): Promise<{ replica: Replica; inspector: string }> {
-  const replica = await startReplica({ ...o, nodeArgs: [INSPECT_FLAG] });
+  const kubeconfig = await functionKubeconfig(cluster, fn);
+  const replica = await startReplica({
+    fn,
+    kubeconfig,
+    dir,
+    index: 0,
+    logLevel: 'warn',
+    nodeArgs: [INSPECT_FLAG],
+  });
   return { replica, inspector: await inspectorUrl(replica.logFile) };
 }

@@ -4,6 +4,8 @@
 import type { Rest } from './rest.ts';
 import { ok } from './rest.ts';
 import type { NamespaceModel } from './world.ts';
+import type { DeliveryStats } from './broker.ts';
+import type { Replica } from './replicas.ts';
 
 export function secretValues(models: NamespaceModel[]): string[] {
   const plain = new Set(
@@ -31,4 +33,18 @@ export async function allEventsText(admin: Rest): Promise<string> {
     'list events',
   );
   return JSON.stringify(list.items);
+}
+
+/** A run's leaks: the world's Secret values in the replicas' logs, the cluster's Events, the replies. */
+export async function runLeaks(
+  models: NamespaceModel[],
+  replicas: Replica[],
+  admin: Rest,
+  stats: DeliveryStats,
+): Promise<string[]> {
+  return leaks(secretValues(models), [
+    ...replicas.map((r): [string, string] => [`log ${r.name}`, r.log()]),
+    ['Events', await allEventsText(admin)],
+    ['replies', JSON.stringify([...stats.replies.values()])],
+  ]);
 }

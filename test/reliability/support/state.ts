@@ -127,3 +127,18 @@ export function lostUpdates(live: LiveNamespace, model: NamespaceModel): string[
   check('VirtualMachine', model.vms as never);
   return out;
 }
+
+/** Every namespace of the world read back as the admin: objects off their closures, lost user writes. */
+export async function finalState(
+  admin: Rest,
+  models: NamespaceModel[],
+): Promise<{ mismatches: string[]; lost: string[] }> {
+  const mismatches: string[] = [];
+  const lost: string[] = [];
+  for (const m of models) {
+    const live = await readNamespace(admin, m.namespace);
+    mismatches.push(...metadataMismatches(live));
+    lost.push(...lostUpdates(live, m));
+  }
+  return { mismatches, lost };
+}

@@ -238,13 +238,7 @@ export class World {
           ...this.bootstrapFor(m),
           ...this.volumesFor(m),
         });
-        m.vms.set(
-          name,
-          await ok(
-            this.rest.request('POST', collectionPath(VMOP_API_VERSION, 'VirtualMachine', ns), vm),
-            'create vm',
-          ),
-        );
+        m.vms.set(name, await this.createObject<VirtualMachine>(ns, 'VirtualMachine', vm));
       }
       for (const g of groupNames) {
         const list = members.get(g)!;
@@ -259,14 +253,7 @@ export class World {
         });
         m.groups.set(
           g,
-          await ok(
-            this.rest.request(
-              'POST',
-              collectionPath(VMOP_API_VERSION, 'VirtualMachineGroup', ns),
-              obj,
-            ),
-            'create group',
-          ),
+          await this.createObject<VirtualMachineGroup>(ns, 'VirtualMachineGroup', obj),
         );
       }
       this.track(m);
@@ -330,6 +317,17 @@ export class World {
     );
     m.vms.set(name, obj);
     this.emit(m, 'update', obj);
+  }
+
+  private createObject<T>(
+    ns: string,
+    kind: 'VirtualMachine' | 'VirtualMachineGroup',
+    obj: VirtualMachine | VirtualMachineGroup,
+  ): Promise<T> {
+    return ok<T>(
+      this.rest.request('POST', collectionPath(VMOP_API_VERSION, kind, ns), obj),
+      `create ${kind}`,
+    );
   }
 
   /**
@@ -444,14 +442,7 @@ export class World {
         ...this.bootstrapFor(m),
         ...this.volumesFor(m),
       });
-      const created = await ok<VirtualMachine>(
-        this.rest.request(
-          'POST',
-          collectionPath(VMOP_API_VERSION, 'VirtualMachine', m.namespace),
-          vm,
-        ),
-        'create vm',
-      );
+      const created = await this.createObject<VirtualMachine>(m.namespace, 'VirtualMachine', vm);
       m.vms.set(name, created);
       this.emit(m, 'add', created);
       if (group) await this.list(m, group, { name });
@@ -504,13 +495,10 @@ export class World {
         powerState: 'PoweredOn',
         bootOrder: members.length ? [{ members }] : [],
       });
-      const created = await ok<VirtualMachineGroup>(
-        this.rest.request(
-          'POST',
-          collectionPath(VMOP_API_VERSION, 'VirtualMachineGroup', m.namespace),
-          obj,
-        ),
-        'create group',
+      const created = await this.createObject<VirtualMachineGroup>(
+        m.namespace,
+        'VirtualMachineGroup',
+        obj,
       );
       m.groups.set(name, created);
       this.emit(m, 'add', created);
