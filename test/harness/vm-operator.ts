@@ -34,6 +34,7 @@ export interface Simulator {
   clusterPool: string;
   datastore: string;
   network: string;
+  networkName: string;
   vmFolder: string;
   adminUrl: string;
   storagePolicyId: string;
@@ -74,13 +75,16 @@ const POD_NAMESPACE = 'vmoperator-system';
 const ZONE = 'zone-a';
 export const VM_CLASS = 'best-effort-small';
 export const STORAGE_CLASS = 'vsan-default';
+/** The image name the product's test builders give VMs (functions/vmgroup/test/builders.ts). */
+export const IMAGE_NAME = 'vmi-0123456789abcdef0';
 
 /** VM Operator's feature switches for this plane (pkg/config/env). */
 const FEATURE_ENV: Record<string, string> = {
   FSS_WCP_INSTANCE_STORAGE: 'false',
   FSS_WCP_VMSERVICE_BYOK: 'false',
   FSS_WCP_WORKLOAD_DOMAIN_ISOLATION: 'false',
-  FSS_WCP_SUPERVISOR_ASYNC_UPGRADE: 'false',
+  // Capabilities then come from the Capabilities resource (the only source of VM groups).
+  FSS_WCP_SUPERVISOR_ASYNC_UPGRADE: 'true',
   FSS_WCP_VMSERVICE_RESIZE: 'false',
   FSS_WCP_VMSERVICE_RESIZE_CPU_MEMORY: 'false',
   // Nobody but the admin identity is privileged: Velero's service account must pass as is.
@@ -126,19 +130,8 @@ async function startSimulator(
 
 /** ConfigMaps and the Secret VM Operator reads at start-up (names from its pkg/... constants). */
 function startupObjects(sim: Simulator): string {
-  const capabilities = {
-    supports_VM_service_VM_groups: 'true',
-    Workload_Domain_Isolation_Supported: 'false',
-    supports_BYOK_encryption: 'false',
-  };
   const objects: KubeObject[] = [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: POD_NAMESPACE } },
-    {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'wcp-cluster-capabilities', namespace: 'kube-system' },
-      data: capabilities,
-    } as KubeObject,
     {
       apiVersion: 'v1',
       kind: 'Secret',
@@ -154,6 +147,8 @@ function startupObjects(sim: Simulator): string {
         VcPort: sim.port,
         Datacenter: sim.datacenter,
         Datastore: '',
+        // The network VM Operator's mutation webhook gives a VM without interfaces.
+        Network: sim.networkName,
         StorageClassRequired: 'true',
         UseInventoryAsContentSource: 'false',
         InsecureSkipTLSVerify: 'false',
@@ -168,6 +163,38 @@ function startupObjects(sim: Simulator): string {
     } as KubeObject,
   ];
   return objects.map((o) => JSON.stringify(o)).join('\n---\n');
+}
+
+/** What the Supervisor declares it supports; VM Operator reads it once at start-up. */
+export const CAPABILITIES = [
+  'supports_VM_service_VM_groups',
+  // Classes as immutable instances (VM Operator main's default): spec.class is then validated.
+  'supports_VM_service_immutable_VM_classes',
+];
+
+async function activateCapabilities(plane: ControlPlane): Promise<void> {
+  const path = '/apis/iaas.vmware.com/v1alpha1/capabilities';
+  const kc = plane.kubeConfig();
+  const name = 'supervisor-capabilities'; // pkg/config/capabilities CapabilitiesName
+  const declared = CAPABILITIES.map((c) => ({ name: c, type: 'Supervisor', enabled: true }));
+  const body = {
+    apiVersion: 'iaas.vmware.com/v1alpha1',
+    kind: 'Capabilities',
+    metadata: { name },
+    spec: { supervisor: declared },
+  };
+  const created = await rawRequest(kc, 'POST', path, {
+    body: JSON.stringify(body),
+    contentType: 'application/json',
+  });
+  if (created.status !== 201) throw new Error(`Capabilities: ${created.status} ${created.text}`);
+  const supervisor = Object.fromEntries(CAPABILITIES.map((c) => [c, { activated: true }]));
+  const status = await rawRequest(kc, 'PATCH', `${path}/${name}/status`, {
+    body: JSON.stringify({ status: { supervisor } }),
+    contentType: 'application/merge-patch+json',
+  });
+  if (status.status !== 200)
+    throw new Error(`Capabilities status: ${status.status} ${status.text}`);
 }
 
 async function startManager(
@@ -293,6 +320,12 @@ function namespaceObjects(namespace: string): string {
       spec: { hardware: { cpus: 1, memory: '1Gi' } },
     },
     {
+      apiVersion: 'vmoperator.vmware.com/v1alpha5',
+      kind: 'VirtualMachineImage',
+      metadata: { name: IMAGE_NAME, namespace },
+      spec: {},
+    },
+    {
       apiVersion: 'v1',
       kind: 'ResourceQuota',
       metadata: { name: 'vm-storage', namespace },
@@ -302,6 +335,32 @@ function namespaceObjects(namespace: string): string {
     },
   ];
   return objects.map((o) => JSON.stringify(o)).join('\n---\n');
+}
+
+/**
+ * VM Operator's webhooks read images and classes from the manager's informer cache, which lags
+ * the API server: a dry-run create of a VM (webhooks run, nothing is stored) answers once the
+ * namespace's objects are visible to them.
+ */
+async function untilWebhooksSee(plane: ControlPlane, namespace: string): Promise<void> {
+  const probe = {
+    apiVersion: 'vmoperator.vmware.com/v1alpha5',
+    kind: 'VirtualMachine',
+    metadata: { name: 'vvf-probe', namespace },
+    spec: { className: VM_CLASS, imageName: IMAGE_NAME, storageClass: STORAGE_CLASS },
+  };
+  const path = `/apis/vmoperator.vmware.com/v1alpha5/namespaces/${namespace}/virtualmachines?dryRun=All`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const res = await rawRequest(plane.kubeConfig(), 'POST', path, {
+      body: JSON.stringify(probe),
+      contentType: 'application/json',
+    });
+    if (res.status === 201) return;
+    if (Date.now() > deadline)
+      throw new Error(`VM Operator never admitted a VM in ${namespace}: ${res.status} ${res.text}`);
+    await sleep(200);
+  }
 }
 
 export type VmOperatorPlaneOptions = ControlPlaneOptions;
@@ -332,6 +391,7 @@ export async function startVmOperatorPlane(
     const { sim, webhookCerts } = await startSimulator(plane, bins['vmop-vcsim']!);
     log(`vm-operator plane: vCenter simulator at ${sim.host}:${sim.port} (${secs()})`);
     await plane.applyYaml(startupObjects(sim));
+    await activateCapabilities(plane);
     await plane.applyYaml(
       JSON.stringify({
         apiVersion: 'storage.k8s.io/v1',
@@ -389,6 +449,7 @@ export async function startVmOperatorPlane(
         );
         if (res.status !== 200) throw new Error(`zone ${ZONE}: ${res.status} ${res.text}`);
         await plane.applyYaml(namespaceObjects(namespace));
+        await untilWebhooksSee(plane, namespace);
         prepared.add(namespace);
       },
       powerEvents: () => admin<PowerEvent[]>(sim, 'GET', '/power-events'),

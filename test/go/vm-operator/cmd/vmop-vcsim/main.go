@@ -62,6 +62,7 @@ type Ready struct {
 	ClusterPool     string `json:"clusterPool"`
 	Datastore       string `json:"datastore"`
 	Network         string `json:"network"`
+	NetworkName     string `json:"networkName"`
 	AdminURL        string `json:"adminUrl"`
 	VMFolder        string `json:"vmFolder"`
 	StoragePolicyID string `json:"storagePolicyId"`
@@ -88,6 +89,9 @@ type VMState struct {
 	PowerState string `json:"powerState"`
 	Folder     string `json:"folder"`
 }
+
+// The distributed portgroup VMs attach to, by name (VM Operator's NAMED network provider).
+const networkName = "vm-network"
 
 // vSAN Default Storage Policy of the PBM simulator.
 const storagePolicyID = "aa6d5a82-1c88-45da-85d3-3d74b91a5bad"
@@ -167,6 +171,15 @@ func run(dir string) error {
 	if err != nil {
 		return err
 	}
+	// VM Operator's NAMED network provider names a VM's interface <vm>-<network>-<nic> and
+	// refuses names that are not DNS subdomains ("DC0_DVPG0", "VM Network"): rename the portgroup.
+	renamed, err := object.NewCommon(client.Client, network.Reference()).Rename(ctx, networkName)
+	if err != nil {
+		return err
+	}
+	if err := renamed.Wait(ctx); err != nil {
+		return err
+	}
 	folders, err := dc.Folders(ctx)
 	if err != nil {
 		return err
@@ -192,6 +205,7 @@ func run(dir string) error {
 		ClusterPool:     pool.Reference().Value,
 		Datastore:       ds.Reference().Value,
 		Network:         network.Reference().Value,
+		NetworkName:     networkName,
 		VMFolder:        folders.VmFolder.Reference().Value,
 		AdminURL:        "http://" + listener.Addr().String(),
 		StoragePolicyID: storagePolicyID,
