@@ -7,7 +7,7 @@
 //   await plane.prepareNamespace(ns);       // vSphere folder + pool, zone, class, storage
 //   await plane.powerEvents();              // vCenter's VmPoweredOn/OffEvent history
 //   await plane.stop();
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureBinaries } from '../../scripts/binaries/ensure.ts';
@@ -36,6 +36,9 @@ export interface Simulator {
   network: string;
   networkName: string;
   vmFolder: string;
+  /** The content library and its one OVF item (VM Operator deploys VMs only from such items). */
+  libraryId: string;
+  imageItemId: string;
   adminUrl: string;
   storagePolicyId: string;
 }
@@ -91,6 +94,8 @@ const FEATURE_ENV: Record<string, string> = {
   PRIVILEGED_USERS: '',
   NETWORK_PROVIDER: 'NAMED',
   POD_NAMESPACE,
+  // Also sizes concurrent creates: int(reconciles * 80%), so the default 1 allows none.
+  MAX_CONCURRENT_RECONCILES: '4',
 };
 
 async function waitUntil(
@@ -266,12 +271,25 @@ export function webhookConfigurations(
   });
 }
 
-/** CRDs VM Operator installed with more than one version convert through its /convert. */
+/** The CRDs VM Operator's kustomize patches (config/crd/patches/webhook_in_*.yaml) convert. */
+function convertedCrds(moduleRoot: string): Set<string> {
+  const dir = join(moduleRoot, 'config/crd/patches');
+  return new Set(
+    readdirSync(dir)
+      .filter((f) => f.startsWith('webhook_in_'))
+      .flatMap((f) => parseYamlObjects(readFileSync(join(dir, f), 'utf8'), f))
+      .map((o) => o.metadata?.name ?? ''),
+  );
+}
+
+/** Those CRDs convert through VM Operator's /convert, as its kustomize overlay makes them. */
 async function pointConversionAtWebhook(
   plane: ControlPlane,
   webhookUrl: string,
   caBundle: string,
+  moduleRoot: string,
 ): Promise<string[]> {
+  const converted = convertedCrds(moduleRoot);
   const kc = plane.kubeConfig();
   const list = (await getJson(kc, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions'))
     .body as {
@@ -279,7 +297,7 @@ async function pointConversionAtWebhook(
   };
   const patched: string[] = [];
   for (const crd of list.items) {
-    if (crd.spec.group !== 'vmoperator.vmware.com' || crd.spec.versions.length < 2) continue;
+    if (!converted.has(crd.metadata.name)) continue;
     const patch = {
       spec: {
         conversion: {
@@ -311,19 +329,31 @@ async function admin<T>(sim: Simulator, method: string, path: string): Promise<T
   return body;
 }
 
-function namespaceObjects(namespace: string): string {
+function namespaceObjects(namespace: string, sim: Simulator): string {
   const objects = [
     {
       apiVersion: 'vmoperator.vmware.com/v1alpha5',
       kind: 'VirtualMachineClass',
       metadata: { name: VM_CLASS, namespace },
-      spec: { hardware: { cpus: 1, memory: '1Gi' } },
+      // With immutable classes VM Operator hashes the vSphere ConfigSpec into a class instance.
+      spec: {
+        hardware: { cpus: 1, memory: '512Mi' },
+        configSpec: { _typeName: 'VirtualMachineConfigSpec', numCPUs: 1, memoryMB: 512 },
+      },
     },
     {
       apiVersion: 'vmoperator.vmware.com/v1alpha5',
       kind: 'VirtualMachineImage',
       metadata: { name: IMAGE_NAME, namespace },
-      spec: {},
+      // The image registry operator's ContentLibraryItem stands behind an image in a Supervisor;
+      // VM Operator reads only this reference kind and the status below when it deploys.
+      spec: {
+        providerRef: {
+          apiVersion: 'imageregistry.vmware.com/v1alpha2',
+          kind: 'ContentLibraryItem',
+          name: 'vmop-image',
+        },
+      },
     },
     {
       apiVersion: 'v1',
@@ -335,6 +365,36 @@ function namespaceObjects(namespace: string): string {
     },
   ];
   return objects.map((o) => JSON.stringify(o)).join('\n---\n');
+}
+
+/** What the image registry operator and VM Operator's image controller report for the item. */
+async function setImageStatus(
+  plane: ControlPlane,
+  namespace: string,
+  sim: Simulator,
+): Promise<void> {
+  const status = {
+    name: 'vmop-image',
+    type: 'OVF',
+    providerItemID: sim.imageItemId,
+    providerContentVersion: '1',
+    conditions: [
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'True',
+        message: '',
+        lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      },
+    ],
+  };
+  const res = await rawRequest(
+    plane.kubeConfig(),
+    'PATCH',
+    `/apis/vmoperator.vmware.com/v1alpha5/namespaces/${namespace}/virtualmachineimages/${IMAGE_NAME}/status`,
+    { body: JSON.stringify({ status }), contentType: 'application/merge-patch+json' },
+  );
+  if (res.status !== 200) throw new Error(`image status: ${res.status} ${res.text}`);
 }
 
 /**
@@ -406,7 +466,7 @@ export async function startVmOperatorPlane(
     log(`vm-operator plane: VM Operator ready, webhooks at ${webhookUrl} (${secs()})`);
     // Ready implies its CRDs are installed: main.go installs them before it makes the manager.
     const caBundle = readFileSync(join(webhookCerts, 'tls.crt')).toString('base64');
-    const converted = await pointConversionAtWebhook(plane, webhookUrl, caBundle);
+    const converted = await pointConversionAtWebhook(plane, webhookUrl, caBundle, root);
     const manifests = readFileSync(join(root, 'config/webhook/manifests.yaml'), 'utf8');
     await plane.applyYaml(
       webhookConfigurations(manifests, webhookUrl, caBundle)
@@ -448,7 +508,24 @@ export async function startVmOperatorPlane(
           { body: JSON.stringify(patch), contentType: 'application/merge-patch+json' },
         );
         if (res.status !== 200) throw new Error(`zone ${ZONE}: ${res.status} ${res.text}`);
-        await plane.applyYaml(namespaceObjects(namespace));
+        // With workload domain isolation VM Operator reads the namespaced Zone instead.
+        await plane.applyYaml(
+          JSON.stringify({
+            apiVersion: 'topology.tanzu.vmware.com/v1alpha1',
+            kind: 'Zone',
+            metadata: { name: ZONE, namespace },
+            spec: {
+              availabilityZoneReference: {
+                apiVersion: 'topology.tanzu.vmware.com/v1alpha1',
+                name: ZONE,
+              },
+              managedVMs: { folderMoID: info.folder, poolMoIDs: [info.pool] },
+              namespace: { folderMoID: info.folder, poolMoIDs: [info.pool] },
+            },
+          }),
+        );
+        await plane.applyYaml(namespaceObjects(namespace, sim));
+        await setImageStatus(plane, namespace, sim);
         await untilWebhooksSee(plane, namespace);
         prepared.add(namespace);
       },

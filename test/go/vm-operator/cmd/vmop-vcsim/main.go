@@ -63,6 +63,8 @@ type Ready struct {
 	Datastore       string `json:"datastore"`
 	Network         string `json:"network"`
 	NetworkName     string `json:"networkName"`
+	LibraryID       string `json:"libraryId"`
+	ImageItemID     string `json:"imageItemId"`
 	AdminURL        string `json:"adminUrl"`
 	VMFolder        string `json:"vmFolder"`
 	StoragePolicyID string `json:"storagePolicyId"`
@@ -180,6 +182,10 @@ func run(dir string) error {
 	if err := renamed.Wait(ctx); err != nil {
 		return err
 	}
+	libraryID, imageItemID, err := createImageLibrary(ctx, client, ds)
+	if err != nil {
+		return err
+	}
 	folders, err := dc.Folders(ctx)
 	if err != nil {
 		return err
@@ -206,6 +212,8 @@ func run(dir string) error {
 		Datastore:       ds.Reference().Value,
 		Network:         network.Reference().Value,
 		NetworkName:     networkName,
+		LibraryID:       libraryID,
+		ImageItemID:     imageItemID,
 		VMFolder:        folders.VmFolder.Reference().Value,
 		AdminURL:        "http://" + listener.Addr().String(),
 		StoragePolicyID: storagePolicyID,
