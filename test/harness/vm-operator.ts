@@ -329,7 +329,7 @@ async function admin<T>(sim: Simulator, method: string, path: string): Promise<T
   return body;
 }
 
-function namespaceObjects(namespace: string, sim: Simulator): string {
+function namespaceObjects(namespace: string): string {
   const objects = [
     {
       apiVersion: 'vmoperator.vmware.com/v1alpha5',
@@ -524,7 +524,7 @@ export async function startVmOperatorPlane(
             },
           }),
         );
-        await plane.applyYaml(namespaceObjects(namespace, sim));
+        await plane.applyYaml(namespaceObjects(namespace));
         await setImageStatus(plane, namespace, sim);
         await untilWebhooksSee(plane, namespace);
         prepared.add(namespace);
