@@ -226,6 +226,8 @@ async function startManager(
     `--health-addr=127.0.0.1:${health}`,
     `--profiler-address=127.0.0.1:${profiler}`,
     '--max-concurrent-reconciles=4',
+    // VMOP_LOG_LEVEL=5 shows the vSphere watcher's and power-state decisions (default 2).
+    ...(env['VMOP_LOG_LEVEL'] ? [`--v=${env['VMOP_LOG_LEVEL']}`] : []),
   ];
   const spawnManager = () => {
     const m = spawnLogged('vm-operator', exe, args, join(plane.dir, 'vm-operator.log'), {
