@@ -6,13 +6,14 @@
 
 import { gunzipSync } from 'node:zlib';
 import type { ClosureKind, ObjectKey } from './closure.ts';
-import { KIND_ORDER } from './closure.ts';
+import { CLOSURE_RESOURCE, KIND_ORDER } from './closure.ts';
 import { VELERO_EXCLUDE_LABEL } from './names.ts';
 
 /** `"<apiVersion>/<Kind>"` → `["ns/name", ...]`, as Velero writes it. */
 export type ResourceList = Record<string, string[]>;
 
-/** Velero v1.18.3 uploads the item list once the Backup is persisted; only then is it worth reading. */
+/** The phases in which Velero is done with a Backup that holds items (not Failed/FailedValidation,
+ * not still waiting on plugin operations or finalizing). */
 const VERIFIABLE_PHASES = new Set(['Completed', 'PartiallyFailed']);
 
 export function backupVerifiable(phase: string | undefined): boolean {
@@ -39,15 +40,6 @@ const API_GROUP: Record<ClosureKind, string> = {
   Secret: '',
   ConfigMap: '',
   PersistentVolumeClaim: '',
-};
-
-/** Resource names as Velero's filters and a plugin's blocked list spell them. */
-export const RESOURCE_OF: Record<ClosureKind, string> = {
-  VirtualMachineGroup: 'virtualmachinegroups.vmoperator.vmware.com',
-  VirtualMachine: 'virtualmachines.vmoperator.vmware.com',
-  Secret: 'secrets',
-  ConfigMap: 'configmaps',
-  PersistentVolumeClaim: 'persistentvolumeclaims',
 };
 
 function itemKey(group: string, kind: string, namespace: string, name: string): string {
@@ -111,7 +103,7 @@ function causeOf(namespace: string, key: ObjectKey, ev: Evidence): MissingCause 
   const filtered = ev.filterCut?.(namespace, key);
   if (filtered) return filtered;
   if (ev.labelsOf?.(namespace, key)?.[VELERO_EXCLUDE_LABEL] === 'true') return 'excludeLabel';
-  if (ev.blockedResources?.has(RESOURCE_OF[key.kind])) return 'blockedKind';
+  if (ev.blockedResources?.has(CLOSURE_RESOURCE[key.kind])) return 'blockedKind';
   return 'unknown';
 }
 
