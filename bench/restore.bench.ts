@@ -12,12 +12,12 @@ import { randomUUID } from 'node:crypto';
 import restoreFixer from '../functions/restore-fixer/index.ts';
 import { FIXER_RULES } from '../functions/restore-fixer/rbac.ts';
 import { dirtyPvc } from '../functions/restore-fixer/test/dirty-objects.ts';
-import { kubeAs } from '../functions/restore-fixer/test/identity.ts';
+import { kubeAs } from '../test/harness/identity.ts';
 import {
   restoreObject,
   veleroCreate,
   type VeleroRestoreItem,
-} from '../functions/restore-fixer/test/velero-create.ts';
+} from '../functions/velero/test/velero-create.ts';
 import restoreSequencer from '../functions/restore-sequencer/index.ts';
 import { SEQUENCER_RULES } from '../functions/restore-sequencer/rbac.ts';
 import { createKube } from '../functions/runtime/kube.ts';

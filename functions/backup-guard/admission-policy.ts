@@ -2,7 +2,7 @@
 // creation of Backups and Restores the guard would warn about. Generated from the same concepts
 // as plan.ts (product kinds, closure kinds, the membership label, Velero's filter semantics) so
 // the two cannot drift apart; config/components/guard-admission-policy/ holds the output and a
-// test fails when it is stale (write it with `node functions/backup-guard/write-admission-policy.ts`).
+// test fails when it is stale (write it with `node scripts/backup-guard/write-admission-policy.ts`).
 //
 // The restricted list is the same ConfigMap the function reads, bound as the policy's parameter.
 // CEL has no glob library, so include/exclude items match like plan.ts for `*`, full names,

@@ -7,8 +7,8 @@
 import type { Clock, Logger } from '../runtime/function.ts';
 import type { Kube } from '../runtime/kube-api.ts';
 import { TransientError } from '../runtime/errors.ts';
-import type { Resolve } from './resource-filter.ts';
-import { byNameOnly } from './resource-filter.ts';
+import type { Resolve } from '../velero/resource-filter.ts';
+import { byNameOnly } from '../velero/resource-filter.ts';
 import { resourceResolver } from './resource-names.ts';
 
 export const DISCOVERY_TTL_MS = 5 * 60_000;

@@ -15,7 +15,7 @@ import {
 } from '../vmgroup/names.ts';
 import type { GuardDecision, GuardKind, RestoreSource, UnlabelledObject } from './plan.ts';
 import { decide, summarize } from './plan.ts';
-import type { Resolve } from './resource-filter.ts';
+import type { Resolve } from '../velero/resource-filter.ts';
 import type { RestrictedEntry } from './restricted-list.ts';
 import type { PLUGIN_INTERNAL } from './restricted-list.ts';
 import { defaultRestrictedData, parseRestrictedList } from './restricted-list.ts';

@@ -9,6 +9,7 @@ import { bindings } from './bindings.ts';
 import { cachedResolver } from './discovery.ts';
 import type { GuardDeps } from './handler.ts';
 import { handle } from './handler.ts';
+import { veleroNamespace } from '../velero/namespace.ts';
 
 const backupGuard: FunctionDefinition<GuardDeps> = {
   name: 'backup-guard',
@@ -23,7 +24,7 @@ const backupGuard: FunctionDefinition<GuardDeps> = {
         name: ctx.env.GUARD_CONFIGMAP_NAME || GUARD_CONFIGMAP,
       },
       checkPluginInternal: ctx.env.GUARD_CHECK_PLUGIN_INTERNAL !== 'false',
-      veleroNamespace: ctx.env.VELERO_NAMESPACE || 'velero',
+      veleroNamespace: veleroNamespace(ctx.env),
       resolver: cachedResolver(ctx.kube, ctx.clock, ctx.logger),
     };
   },

@@ -5,12 +5,18 @@
 // its own filters and the Backup's), and how Velero resolves the names in filters (`Resolve`,
 // from API discovery; without it names are matched as written).
 
-import type { Selection } from './label-selection.ts';
-import { classifySelection, selectionMatches } from './label-selection.ts';
+import type { Selection } from '../velero/label-selection.ts';
+import { classifySelection, selectionMatches } from '../velero/label-selection.ts';
 import type { RestrictedEntry } from './restricted-list.ts';
 import { PLUGIN_INTERNAL } from './restricted-list.ts';
-import type { FilterSpec, FilterStyle, Resolve, Scope } from './resource-filter.ts';
-import { byNameOnly, filterStyle, includesResource, itemMatches } from './resource-filter.ts';
+import type { FilterSpec, FilterStyle, Resolve, Scope } from '../velero/resource-filter.ts';
+import {
+  byNameOnly,
+  filterStyle,
+  includesResource,
+  itemMatches,
+  namespaceIncluded,
+} from '../velero/resource-filter.ts';
 
 export type GuardKind = 'Backup' | 'Restore';
 
@@ -159,16 +165,6 @@ export function restrictedFindings(
     });
   }
   return findings;
-}
-
-/** Namespace filter with Velero's glob semantics (`*` and patterns in includes, patterns in excludes). */
-export function namespaceIncluded(spec: FilterSpec, namespace: string): boolean {
-  const glob = (items: string[] | undefined) =>
-    (items ?? []).some(
-      (i) => i === '*' || i === namespace || (/[*?[{]/.test(i) && itemMatches(i, namespace)),
-    );
-  if (glob(spec.excludedNamespaces)) return false;
-  return (spec.includedNamespaces?.length ?? 0) === 0 || glob(spec.includedNamespaces);
 }
 
 /** Plugin-internal objects without the exclude label that this Backup would pick up. */

@@ -8,7 +8,7 @@
 // table (what `Kube.apiResources()` returns).
 
 import type { ApiGroupResources } from '../runtime/kube-api.ts';
-import type { Resolve, ResolvedResource } from './resource-filter.ts';
+import type { Resolve, ResolvedResource } from '../velero/resource-filter.ts';
 
 interface Entry {
   group: string;

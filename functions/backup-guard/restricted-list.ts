@@ -5,7 +5,7 @@
 // `velero-vsphere-plugin-blocked-resources-list` ConfigMap (pkg/cmd/utils.go), so that ConfigMap
 // can be pointed at directly.
 
-import type { Scope } from './resource-filter.ts';
+import type { Scope } from '../velero/resource-filter.ts';
 import defaults from './restricted-resources.configmap.json' with { type: 'json' };
 
 export interface RestrictedEntry {

@@ -4,8 +4,8 @@
 // the restricted list or the API's resources changed).
 
 import type { KubeObject } from '../runtime/kube-api.ts';
-import type { FilterSpec } from './resource-filter.ts';
-import { byNameOnly, includesResource } from './resource-filter.ts';
+import type { FilterSpec } from '../velero/resource-filter.ts';
+import { byNameOnly, includesResource } from '../velero/resource-filter.ts';
 import { PLUGIN_INTERNAL } from './restricted-list.ts';
 
 export interface VeleroObject extends KubeObject {

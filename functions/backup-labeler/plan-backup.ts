@@ -13,10 +13,10 @@ import {
   REASON_BACKUP_INCOMPLETE,
   VELERO_EXCLUDE_LABEL,
 } from '../vmgroup/names.ts';
-import { selectionMatches } from '../backup-guard/label-selection.ts';
-import { allNamespaces, includesResource } from '../backup-guard/resource-filter.ts';
-import { namespaceIncluded } from '../backup-guard/plan.ts';
-import type { FilterSpec } from '../backup-guard/resource-filter.ts';
+import { selectionMatches } from '../velero/label-selection.ts';
+import { allNamespaces, includesResource } from '../velero/resource-filter.ts';
+import { namespaceIncluded } from '../velero/resource-filter.ts';
+import type { FilterSpec } from '../velero/resource-filter.ts';
 
 export type GroupReport = BackupExpanded['groups'][number];
 type Counts = BackupExpanded['totals'];

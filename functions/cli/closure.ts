@@ -11,7 +11,7 @@ import type { Kube } from '../runtime/kube-api.ts';
 import { loadValidators } from '../runtime/schema-source.ts';
 import type { NamespaceState } from '../vmgroup/closure.ts';
 import { computeClosure } from '../vmgroup/closure.ts';
-import type { CommandIo } from './io.ts';
+import type { CommandIo } from '../runtime/command-io.ts';
 import {
   InputError,
   readManifestSources,

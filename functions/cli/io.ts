@@ -1,11 +1,6 @@
-// What a command may touch of its process: output streams and the environment, passed in so
-// commands are testable without spawning.
-
-export interface CommandIo {
-  out(text: string): void;
-  err(text: string): void;
-  env: Readonly<Record<string, string | undefined>>;
-}
+// The real process behind a command's CommandIo (the interface lives in the runtime, which the
+// CLI builds on).
+import type { CommandIo } from '../runtime/command-io.ts';
 
 export function processIo(): CommandIo {
   return {

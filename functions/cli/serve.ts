@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { CommandIo } from './io.ts';
+import type { CommandIo } from '../runtime/command-io.ts';
 import type { FunctionDefinition } from '../runtime/function.ts';
 import { functionNames, loadFunction } from '../registry.ts';
 

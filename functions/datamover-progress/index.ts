@@ -6,6 +6,7 @@ import type { FunctionDefinition, RuntimeContext } from '../runtime/function.ts'
 import { bindings } from './bindings.ts';
 import type { ProgressDeps } from './handler.ts';
 import { handle } from './handler.ts';
+import { veleroNamespace } from '../velero/namespace.ts';
 
 const datamoverProgress: FunctionDefinition<ProgressDeps> = {
   name: 'datamover-progress',
@@ -14,7 +15,7 @@ const datamoverProgress: FunctionDefinition<ProgressDeps> = {
     kube: ctx.kube,
     logger: ctx.logger,
     clock: ctx.clock,
-    veleroNamespace: ctx.env.VELERO_NAMESPACE || 'velero',
+    veleroNamespace: veleroNamespace(ctx.env),
   }),
   handle,
 };

@@ -17,7 +17,7 @@ import {
   usesOurModifier,
   type RestoreLike,
 } from './report.ts';
-import { findRestore, veleroLabelValue } from './restore-lookup.ts';
+import { findRestore, veleroLabelValue } from '../velero/restore-lookup.ts';
 import { pvcFixPatch, verify } from './verify.ts';
 
 export interface FixerDeps {

@@ -6,6 +6,7 @@
 import type { FunctionDefinition, RuntimeContext } from '../runtime/function.ts';
 import { bindings } from './bindings.ts';
 import { handle, type FixerDeps } from './handler.ts';
+import { veleroNamespace } from '../velero/namespace.ts';
 
 const restoreFixer: FunctionDefinition<FixerDeps> = {
   name: 'restore-fixer',
@@ -13,7 +14,7 @@ const restoreFixer: FunctionDefinition<FixerDeps> = {
   deps: (ctx: RuntimeContext): FixerDeps => ({
     kube: ctx.kube,
     logger: ctx.logger,
-    veleroNamespace: ctx.env.VELERO_NAMESPACE || 'velero',
+    veleroNamespace: veleroNamespace(ctx.env),
   }),
   handle,
 };

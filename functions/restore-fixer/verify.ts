@@ -92,15 +92,6 @@ export function verify(obj: KubeObject): Verification {
   };
 }
 
-export function rejectedFindings(v: Verification): Finding[] {
-  return v.findings.filter((f) => f.rule.effect === 'rejected');
-}
-
-/** A restored VM is held when the modifier ran on it, which always sets spec.powerState PoweredOff. */
-export function isHeld(obj: KubeObject): boolean {
-  return obj.metadata.annotations?.[ANNOTATION_RESTORE_STRIPPED] !== undefined;
-}
-
 /**
  * The fixer's patch for a restored PVC: drop the per-VM `cns.vmware.com/usedby-vm-<uuid>` keys,
  * the old CNS finalizer, and (when the modifier did not run) the old volume-health keys. Guarded

@@ -22,7 +22,7 @@ import {
   EVENT_TYPE_RESTORE_SEQUENCE_DUE,
   VELERO_RESTORE_NAME_LABEL,
 } from '../vmgroup/names.ts';
-import { findRestore, veleroLabelValue } from '../restore-fixer/restore-lookup.ts';
+import { findRestore, veleroLabelValue } from '../velero/restore-lookup.ts';
 import { decide, type Decision, type Progress } from './plan.ts';
 import {
   decisionEvents,
@@ -33,7 +33,6 @@ import {
 } from './report.ts';
 import {
   intentOf,
-  isStripped,
   locateTop,
   restoreOf,
   type Member,
@@ -41,6 +40,7 @@ import {
   type Vmg,
   type World,
 } from './tree.ts';
+import { isHeld } from '../velero/held.ts';
 
 export interface SequencerDeps {
   kube: Pick<Kube, 'get' | 'list' | 'patch' | 'recordEvent'>;
@@ -166,7 +166,7 @@ async function tickTargets(deps: SequencerDeps): Promise<Target[]> {
       !v.spec?.groupName || !groupKeys.has(`${v.metadata.namespace}/${v.spec.groupName}`);
     if (
       orphan &&
-      isStripped(v) &&
+      isHeld(v) &&
       v.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED] !== restoreOf(v)
     )
       targets.push({
@@ -224,7 +224,7 @@ async function topsOf(run: Run, world: World, targets: Target[]): Promise<Map<st
  */
 async function releaseLoner(deps: SequencerDeps, world: World, t: Target): Promise<void> {
   const v = world.vms.get(t.start.name);
-  if (!v || t.start.kind !== KIND_VM || restoreOf(v) !== t.restore || !isStripped(v)) return;
+  if (!v || t.start.kind !== KIND_VM || restoreOf(v) !== t.restore || !isHeld(v)) return;
   if (v.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED] === t.restore) return;
   const on = intentOf(v) === 'PoweredOn';
   const body = {

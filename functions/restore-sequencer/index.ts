@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FunctionDefinition, RuntimeContext } from '../runtime/function.ts';
 import { bindings } from './bindings.ts';
 import { handle, type SequencerDeps } from './handler.ts';
+import { veleroNamespace } from '../velero/namespace.ts';
 
 /** Well below Knative Serving's default request timeout (300 s) and typical Broker delivery timeouts. */
 export const DEFAULT_MAX_WAIT_SECONDS = 20;
@@ -28,7 +29,7 @@ const restoreSequencer: FunctionDefinition<SequencerDeps> = {
     clock: ctx.clock,
     logger: ctx.logger,
     sleep: (ms) => sleep(ms),
-    veleroNamespace: ctx.env.VELERO_NAMESPACE || 'velero',
+    veleroNamespace: veleroNamespace(ctx.env),
     maxWaitMs: maxWaitMs(ctx.env),
   }),
   handle,

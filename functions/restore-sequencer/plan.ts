@@ -8,15 +8,8 @@ import { KIND_VM, KIND_VMG, type MemberRef } from '../vmgroup/boot-order.ts';
 import { ANNOTATION_RESTORE_PROGRESS } from '../vmgroup/names.ts';
 import { networkPatch } from './network.ts';
 import { buildSchedule, type Schedule, type Step } from './schedule.ts';
-import {
-  collectTree,
-  isStripped,
-  restoreOf,
-  type Tree,
-  type Vm,
-  type Vmg,
-  type World,
-} from './tree.ts';
+import { collectTree, restoreOf, type Tree, type Vm, type Vmg, type World } from './tree.ts';
+import { isHeld } from '../velero/held.ts';
 
 export interface Progress {
   restore: string;
@@ -120,7 +113,7 @@ function decideOrThrow(world: World, top: string, restore: string, nowMs: number
       .filter((n) => n.obj && restoreOf(n.obj) === restore)
       .map((n) => ({ ref: n.ref, obj: n.obj! })),
   ];
-  d.notHeld = ours.filter((o) => !isStripped(o.obj)).map((o) => o.ref);
+  d.notHeld = ours.filter((o) => !isHeld(o.obj)).map((o) => o.ref);
   if (d.notHeld.length > 0) return { ...d, state: 'not-held' };
 
   for (const o of ours) {

@@ -7,7 +7,6 @@ import { KIND_VM, KIND_VMG, stages, type MemberRef } from '../vmgroup/boot-order
 import {
   ANNOTATION_CAPTURED_POWER_STATE,
   ANNOTATION_RESTORE_ORIGINAL_POWER_STATE,
-  ANNOTATION_RESTORE_STRIPPED,
   VELERO_RESTORE_NAME_LABEL,
 } from '../vmgroup/names.ts';
 
@@ -42,10 +41,6 @@ export function intentOf(obj: Member): Intent {
 
 export function restoreOf(obj: Member): string | undefined {
   return obj.metadata.labels?.[VELERO_RESTORE_NAME_LABEL];
-}
-
-export function isStripped(obj: Member): boolean {
-  return obj.metadata.annotations?.[ANNOTATION_RESTORE_STRIPPED] !== undefined;
 }
 
 export function lookup(world: World, ref: MemberRef): Member | undefined {

@@ -2,7 +2,7 @@
 // context built, the server started, SIGTERM/SIGINT drained. Nothing here runs at import time.
 
 import type { FunctionDefinition, RuntimeContext } from './function.ts';
-import type { CommandIo } from '../cli/io.ts';
+import type { CommandIo } from './command-io.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { createKube, inClusterAccess, kubeconfigAccess } from './kube.ts';

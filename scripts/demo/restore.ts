@@ -3,12 +3,12 @@
 // dropped, the modifiers applied, the namespace mapped and the restore labels added, created in
 // Velero's order (Secrets, ConfigMaps, PVCs before the rest; the rest alphabetically by resource,
 // so VirtualMachineGroups before VirtualMachines). The item transformation is the one the restore
-// tests use (functions/restore-fixer/test/velero-create.ts). While it runs, every VM's power
+// tests use (functions/velero/test/velero-create.ts). While it runs, every VM's power
 // state is watched, so the demo can tell when each one was powered on.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kube, KubeObject } from '../../functions/runtime/kube-api.ts';
 import { RESOURCE_MODIFIER_CONFIGMAP } from '../../functions/vmgroup/names.ts';
-import { asRestored } from '../../functions/restore-fixer/test/velero-create.ts';
+import { asRestored } from '../../functions/velero/test/velero-create.ts';
 import type { ControlPlane } from '../../test/harness/index.ts';
 import { ensureNamespaces } from '../../test/config/cluster-apply.ts';
 import { EXPECTED_ORDER } from './fixture.ts';

@@ -18,7 +18,7 @@ import {
   RESOURCE_MODIFIER_CONFIGMAP,
 } from '../../functions/vmgroup/names.ts';
 import { asKube, vm, vmg, vmMember } from '../../functions/vmgroup/test/builders.ts';
-import { restoreObject, veleroCreate } from '../../functions/restore-fixer/test/velero-create.ts';
+import { restoreObject, veleroCreate } from '../../functions/velero/test/velero-create.ts';
 import { apiServerEvent } from '../support/cloudevents.ts';
 import { testCluster } from '../harness/index.ts';
 import type { TestCluster } from '../harness/index.ts';

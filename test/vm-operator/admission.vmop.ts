@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { rulesFor } from '../../functions/restore-fixer/strip-rules.ts';
 import type { StripRule } from '../../functions/restore-fixer/strip-rules.ts';
-import { kubeAs } from '../../functions/restore-fixer/test/identity.ts';
-import { asRestored } from '../../functions/restore-fixer/test/velero-create.ts';
+import { kubeAs } from '../harness/identity.ts';
+import { asRestored } from '../../functions/velero/test/velero-create.ts';
 import type { Kube, KubeObject } from '../../functions/runtime/kube-api.ts';
 import { KubeApiError } from '../../functions/runtime/kube.ts';
 import { asKube, vm, vmg, vmMember } from '../../functions/vmgroup/test/builders.ts';

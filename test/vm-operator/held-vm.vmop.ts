@@ -3,8 +3,8 @@
 // and stays powered off there.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { kubeAs } from '../../functions/restore-fixer/test/identity.ts';
-import { asRestored } from '../../functions/restore-fixer/test/velero-create.ts';
+import { kubeAs } from '../harness/identity.ts';
+import { asRestored } from '../../functions/velero/test/velero-create.ts';
 import { asKube, vm } from '../../functions/vmgroup/test/builders.ts';
 import { getJson } from '../harness/cluster-api.ts';
 import { STORAGE_CLASS, VM_CLASS } from '../harness/vm-operator.ts';

@@ -16,7 +16,7 @@ import type { Kube, KubeObject } from '../../runtime/kube-api.ts';
 import { GUARD_CONFIGMAP } from '../../vmgroup/names.ts';
 import { admissionPolicyObjects } from '../admission-policy.ts';
 import { decide } from '../plan.ts';
-import type { FilterSpec } from '../resource-filter.ts';
+import type { FilterSpec } from '../../velero/resource-filter.ts';
 import { defaultRestrictedData, parseRestrictedList } from '../restricted-list.ts';
 
 const membership = { matchLabels: { 'member.vmgroup-backup.dev/app': 'VirtualMachineGroup' } };

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { ADMISSION_POLICY_PATH, admissionPolicyFile } from '../admission-policy-file.ts';
+import {
+  ADMISSION_POLICY_PATH,
+  admissionPolicyFile,
+} from '../../../scripts/backup-guard/admission-policy-file.ts';
 import { admissionPolicyObjects } from '../admission-policy.ts';
 
 describe('guard admission policy (generated component)', () => {
@@ -9,7 +12,7 @@ describe('guard admission policy (generated component)', () => {
     assert.equal(
       readFileSync(ADMISSION_POLICY_PATH, 'utf8'),
       await admissionPolicyFile(),
-      'stale: run node functions/backup-guard/write-admission-policy.ts',
+      'stale: run node scripts/backup-guard/write-admission-policy.ts',
     );
   });
 

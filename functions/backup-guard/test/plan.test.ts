@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import type { FilterSpec } from '../resource-filter.ts';
+import type { FilterSpec } from '../../velero/resource-filter.ts';
 import type { RestoreSource } from '../plan.ts';
-import { closureComplete, decide, namespaceIncluded, summarize } from '../plan.ts';
-import { classifySelection, selectorMatches } from '../label-selection.ts';
+import { closureComplete, decide, summarize } from '../plan.ts';
+import { namespaceIncluded } from '../../velero/resource-filter.ts';
+import { classifySelection, selectorMatches } from '../../velero/label-selection.ts';
 import { defaultRestrictedData, parseRestrictedList } from '../restricted-list.ts';
 
 const restricted = parseRestrictedList(defaultRestrictedData()).entries;

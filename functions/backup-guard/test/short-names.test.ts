@@ -1,8 +1,8 @@
 // The guard's decisions with Velero's name resolution: a Backup or Restore that names resources
 // by short name, singular, kind or partial group is judged exactly like one that spells them out.
 import assert from 'node:assert/strict';
-import type { FilterSpec } from '../resource-filter.ts';
-import { includesResource, itemMatches } from '../resource-filter.ts';
+import type { FilterSpec } from '../../velero/resource-filter.ts';
+import { includesResource, itemMatches } from '../../velero/resource-filter.ts';
 import type { GuardKind } from '../plan.ts';
 import { decide } from '../plan.ts';
 import { defaultRestrictedData, parseRestrictedList } from '../restricted-list.ts';

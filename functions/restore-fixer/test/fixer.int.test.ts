@@ -17,10 +17,10 @@ import {
 import { asKube, vm, vmg, vmMember } from '../../vmgroup/test/builders.ts';
 import { handle, type FixerDeps } from '../handler.ts';
 import { FIXER_RULES } from '../rbac.ts';
-import { veleroLabelValue } from '../restore-lookup.ts';
-import { kubeAs } from './identity.ts';
+import { veleroLabelValue } from '../../velero/restore-lookup.ts';
+import { kubeAs } from '../../../test/harness/identity.ts';
 import { dirtyPvc, dirtyVm } from './dirty-objects.ts';
-import { restoreObject, veleroCreate } from './velero-create.ts';
+import { restoreObject, veleroCreate } from '../../velero/test/velero-create.ts';
 
 interface CoreEvent extends KubeObject {
   reason?: string;

@@ -21,7 +21,7 @@ import {
   groupResourceOf,
   modifierDocument,
   readConfigMap,
-} from './velero-modifiers.ts';
+} from '../../velero/test/velero-modifiers.ts';
 
 const SCHEMA = schemaId('velero/resource-modifiers');
 const VMS = groupResourceOf('vmoperator.vmware.com/v1alpha5', 'virtualmachines');

@@ -22,7 +22,7 @@ import {
   groupResourceOf,
   modifierDocument,
   readConfigMap,
-} from './velero-modifiers.ts';
+} from '../../velero/test/velero-modifiers.ts';
 
 const GO_TEST = `package resourcemodifiers
 

@@ -31,12 +31,12 @@ import {
   RESOURCE_MODIFIER_CONFIGMAP,
 } from '../../vmgroup/names.ts';
 import { asKube, groupMember, vm, vmg, vmMember } from '../../vmgroup/test/builders.ts';
-import { kubeAs } from '../../restore-fixer/test/identity.ts';
+import { kubeAs } from '../../../test/harness/identity.ts';
 import {
   restoreObject,
   veleroCreate,
   type VeleroRestoreItem,
-} from '../../restore-fixer/test/velero-create.ts';
+} from '../../velero/test/velero-create.ts';
 import { handle, VMOP, type SequencerDeps } from '../handler.ts';
 import { SEQUENCER_RULES } from '../rbac.ts';
 

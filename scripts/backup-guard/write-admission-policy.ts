@@ -1,5 +1,5 @@
 // Writes config/components/guard-admission-policy/admission-policy.yaml from admission-policy.ts.
-//   node functions/backup-guard/write-admission-policy.ts
+//   node scripts/backup-guard/write-admission-policy.ts
 import { writeFileSync } from 'node:fs';
 import { admissionPolicyFile, ADMISSION_POLICY_PATH } from './admission-policy-file.ts';
 

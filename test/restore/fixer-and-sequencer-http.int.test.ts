@@ -3,21 +3,21 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { testCluster, type TestCluster } from '../../../test/harness/index.ts';
-import { apiServerEvent, pingEvent, postEvent } from '../../../test/support/cloudevents.ts';
-import restoreFixer from '../../restore-fixer/index.ts';
-import { FIXER_RULES } from '../../restore-fixer/rbac.ts';
-import { dirtyPvc } from '../../restore-fixer/test/dirty-objects.ts';
-import { kubeAs } from '../../restore-fixer/test/identity.ts';
-import { restoreObject, veleroCreate } from '../../restore-fixer/test/velero-create.ts';
-import { createKube } from '../../runtime/kube.ts';
-import type { Kube, KubeObject } from '../../runtime/kube-api.ts';
-import { createLogger } from '../../runtime/logger.ts';
-import { startServer, type RunningServer } from '../../runtime/server.ts';
-import { EVENT_SOURCE, RESOURCE_MODIFIER_CONFIGMAP } from '../../vmgroup/names.ts';
-import { asKube, vm, vmg, vmMember } from '../../vmgroup/test/builders.ts';
-import restoreSequencer from '../index.ts';
-import { SEQUENCER_RULES } from '../rbac.ts';
+import { testCluster, type TestCluster } from '../harness/index.ts';
+import { apiServerEvent, pingEvent, postEvent } from '../support/cloudevents.ts';
+import restoreFixer from '../../functions/restore-fixer/index.ts';
+import { FIXER_RULES } from '../../functions/restore-fixer/rbac.ts';
+import { dirtyPvc } from '../../functions/restore-fixer/test/dirty-objects.ts';
+import { kubeAs } from '../harness/identity.ts';
+import { restoreObject, veleroCreate } from '../../functions/velero/test/velero-create.ts';
+import { createKube } from '../../functions/runtime/kube.ts';
+import type { Kube, KubeObject } from '../../functions/runtime/kube-api.ts';
+import { createLogger } from '../../functions/runtime/logger.ts';
+import { startServer, type RunningServer } from '../../functions/runtime/server.ts';
+import { EVENT_SOURCE, RESOURCE_MODIFIER_CONFIGMAP } from '../../functions/vmgroup/names.ts';
+import { asKube, vm, vmg, vmMember } from '../../functions/vmgroup/test/builders.ts';
+import restoreSequencer from '../../functions/restore-sequencer/index.ts';
+import { SEQUENCER_RULES } from '../../functions/restore-sequencer/rbac.ts';
 
 describe('restore functions over HTTP (control plane)', function () {
   this.timeout(120_000);

@@ -1,10 +1,10 @@
 // Test support: a service account bound to exactly a function's rules, and a Kube acting as it.
 
 import { stringify } from 'yaml';
-import type { TestCluster } from '../../../test/harness/index.ts';
-import type { PolicyRule } from '../../backup-labeler/rbac.ts';
-import { createKube } from '../../runtime/kube.ts';
-import type { Kube } from '../../runtime/kube-api.ts';
+import type { TestCluster } from './index.ts';
+import type { PolicyRule } from '../../functions/runtime/policy-rule.ts';
+import { createKube } from '../../functions/runtime/kube.ts';
+import type { Kube } from '../../functions/runtime/kube-api.ts';
 
 export async function kubeAs(
   cluster: TestCluster,

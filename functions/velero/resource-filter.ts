@@ -197,3 +197,13 @@ export function includesResource(
   }
   return anyMatches(clIncludes, resource, resolve);
 }
+
+/** Namespace filter with Velero's glob semantics (`*` and patterns in includes, patterns in excludes). */
+export function namespaceIncluded(spec: FilterSpec, namespace: string): boolean {
+  const glob = (items: string[] | undefined) =>
+    (items ?? []).some(
+      (i) => i === '*' || i === namespace || (/[*?[{]/.test(i) && itemMatches(i, namespace)),
+    );
+  if (glob(spec.excludedNamespaces)) return false;
+  return (spec.includedNamespaces?.length ?? 0) === 0 || glob(spec.includedNamespaces);
+}
