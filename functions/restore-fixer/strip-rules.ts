@@ -28,7 +28,7 @@ export type StripBy = 'modifier' | 'fixer' | 'report';
 
 export interface StripRule {
   kind: StripKind;
-  /** `annotation`/`label`: exact key; `annotationPrefix`: key prefix; `spec`: a top-level spec field; `finalizer`: exact name; `volume`: a spec.volumes[] shape. */
+  /** `annotation`/`label`: exact key; `annotationPrefix`: key prefix; `spec`: a spec field, dotted when nested; `finalizer`: exact name; `volume`: a spec.volumes[] shape. */
   where: 'annotation' | 'annotationPrefix' | 'label' | 'spec' | 'finalizer' | 'volume';
   key: string;
   effect: StripEffect;
@@ -138,6 +138,22 @@ export const STRIP_RULES: readonly StripRule[] = [
     effect: 'rejected',
     by: 'modifier',
     why: "names the old cluster's class instance (the webhook resolves it anew from spec.className)",
+  },
+  {
+    kind: VM,
+    where: 'spec',
+    key: 'bootOptions.bootOrder',
+    effect: 'rejected',
+    by: 'modifier',
+    why: 'may not be set when creating a VM (validateBootOrder)',
+  },
+  {
+    kind: VM,
+    where: 'label',
+    key: 'topology.kubernetes.io/zone',
+    effect: 'rejected',
+    by: 'modifier',
+    why: "the zone must exist on the target (validateAvailabilityZone); VM Operator's own backup drops it (trimBackupFields). To keep a pinned zone, use the zone-pinning variant of the modifier",
   },
   {
     kind: VM,

@@ -33,6 +33,16 @@ function present(value: unknown): boolean {
   return value !== undefined && value !== null && value !== '';
 }
 
+/** The value at a dotted path (`bootOptions.bootOrder`), undefined where any step is missing. */
+function atPath(spec: Spec, dotted: string): unknown {
+  let node: unknown = spec;
+  for (const step of dotted.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[step];
+  }
+  return node;
+}
+
 function matchRule(obj: KubeObject, rule: StripRule): string[] {
   const annotations = obj.metadata.annotations ?? {};
   const labels = obj.metadata.labels ?? {};
@@ -47,7 +57,7 @@ function matchRule(obj: KubeObject, rule: StripRule): string[] {
     case 'label':
       return Object.hasOwn(labels, rule.key) ? [`label ${rule.key}`] : [];
     case 'spec':
-      return present(specOf(obj)[rule.key]) ? [`spec.${rule.key}`] : [];
+      return present(atPath(specOf(obj), rule.key)) ? [`spec.${rule.key}`] : [];
     case 'finalizer':
       return (obj.metadata.finalizers ?? []).includes(rule.key) ? [`finalizer ${rule.key}`] : [];
     case 'volume': {

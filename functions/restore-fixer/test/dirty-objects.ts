@@ -17,7 +17,15 @@ const SPEC_VALUES: Record<string, unknown> = {
   currentSnapshotName: 'before-upgrade',
   nextRestartTime: '2026-08-01T10:00:00Z',
   nextForcePowerStateSyncTime: '2026-08-01T10:00:00.123456789Z',
+  'bootOptions.bootOrder': [{ type: 'Disk', name: 'boot-disk' }, { type: 'Network' }],
 };
+
+function setPath(spec: Record<string, unknown>, dotted: string, value: unknown): void {
+  const steps = dotted.split('.');
+  let node = spec;
+  for (const step of steps.slice(0, -1)) node = (node[step] ??= {}) as Record<string, unknown>;
+  node[steps.at(-1)!] = value;
+}
 
 function dirtyMeta(kind: string): {
   annotations: Record<string, string>;
@@ -33,7 +41,7 @@ function dirtyMeta(kind: string): {
     if (r.where === 'annotation') annotations[r.key] = 'old-value';
     if (r.where === 'annotationPrefix') annotations[`${r.key}4210a9b1-07cc-1d5e`] = 'old-value';
     if (r.where === 'label') labels[r.key] = '';
-    if (r.where === 'spec') spec[r.key] = SPEC_VALUES[r.key] ?? 'old-value';
+    if (r.where === 'spec') setPath(spec, r.key, SPEC_VALUES[r.key] ?? 'old-value');
     if (r.where === 'finalizer') finalizers.push(r.key);
   }
   return { annotations, labels, spec, finalizers };

@@ -248,7 +248,7 @@ describe('velero resource-modifier ConfigMap', () => {
     const text = Object.values(cm.data)[0]!;
     for (const r of STRIP_RULES.filter((x) => x.by === 'modifier' && x.key !== 'powerState')) {
       assert.ok(
-        text.includes(`"${r.key}"`),
+        text.includes(`"${r.where === 'spec' ? r.key.split('.').at(-1) : r.key}"`),
         `${r.kind} ${r.where} ${r.key} is not in the ConfigMap`,
       );
     }
