@@ -4,19 +4,32 @@
 //   node scripts/binaries/ensure.ts kube-apiserver etcd   # prints name=path lines
 //   node scripts/binaries/ensure.ts --all
 import {
+  accessSync,
+  chmodSync,
+  constants,
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
-  accessSync,
-  constants,
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  binaryNames,
+  findRecipe,
+  goExecutableName,
+  localModuleDirs,
+  localModuleVersion,
+  recipeBinaries,
+  recipeProblems,
+} from './build-plan.ts';
+import type { BuildLookup, PlannedBinary, SourceFile } from './build-plan.ts';
 import { withFileLock } from './file-lock.ts';
 import { renderWrapperGoMod } from './go-mod-file.ts';
 import { findGo, moduleDir, runGo } from './go-toolchain.ts';
@@ -30,6 +43,10 @@ export interface EnsureOptions {
   env?: NodeJS.ProcessEnv;
   /** Progress lines; stderr by default so stdout stays machine-readable. */
   log?: (line: string) => void;
+  /** Recipes instead of versions.json's (tests). */
+  recipes?: Record<string, BinaryRecipe>;
+  /** Where `localModule` folders are (tests); this repository by default. */
+  repoRoot?: string;
 }
 
 export function cacheRoot(env: NodeJS.ProcessEnv): string {
@@ -50,12 +67,12 @@ function isExecutable(path: string): boolean {
   }
 }
 
-function howToProvide(name: string, recipe: BinaryRecipe, target: string): string {
+function howToProvide(name: string, version: string, target: string): string {
   const envtest = ENVTEST_BINARIES.has(name)
     ? ` or set KUBEBUILDER_ASSETS to a folder holding etcd and kube-apiserver (for example the one \`setup-envtest use -p path\` prints)`
     : '';
   return (
-    `${name} ${recipe.version} is not built yet (${target}) and no Go toolchain was found ` +
+    `${name} ${version} is not built yet (${target}) and no Go toolchain was found ` +
     `(tried $GO if set, else \`go\` on PATH and /usr/local/go/bin/go). Install Go >= 1.26 and run ` +
     `\`node scripts/binaries/ensure.ts --all\`${envtest}.`
   );
@@ -72,38 +89,90 @@ function fromKubebuilderAssets(name: string, env: NodeJS.ProcessEnv): string | u
   return path;
 }
 
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+function filesUnder(root: string, dir: string): SourceFile[] {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+    const path = posix.join(dir, entry.name);
+    if (entry.isDirectory()) return filesUnder(root, path);
+    return entry.isFile() ? [{ path, content: readFileSync(join(root, path)) }] : [];
+  });
+}
+
+/** The cache version of a recipe: its pinned version, or a hash of our module's files. */
+export function recipeVersion(recipe: BinaryRecipe, repoRoot = REPO_ROOT): string {
+  if (recipe.localModule === undefined) return recipe.version!;
+  const goMod = readFileSync(join(repoRoot, recipe.localModule, 'go.mod'), 'utf8');
+  const dirs = localModuleDirs(recipe.localModule, goMod);
+  return localModuleVersion(dirs.flatMap((dir) => filesUnder(repoRoot, dir)));
+}
+
+interface Build {
+  key: string;
+  recipe: BinaryRecipe;
+  version: string;
+  /** The binaries this run compiles (those of the recipe not cached yet), with their targets. */
+  binaries: (PlannedBinary & { target: string })[];
+}
+
+/** Writes the wrapper module of an upstream recipe into `work`; returns where to run go build. */
+async function prepareUpstream(
+  go: string,
+  build: Build,
+  work: string,
+  run: (args: string[], cwd: string) => Promise<string>,
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
+  const { recipe, key } = build;
+  const upstream = readFileSync(
+    join(await moduleDir(go, recipe.module!, build.version, env), 'go.mod'),
+    'utf8',
+  );
+  writeFileSync(join(work, 'go.mod'), renderWrapperGoMod(recipe, upstream, key));
+  await run(['get', ...build.binaries.map((b) => `${b.package}@${build.version}`)], work);
+  return work;
+}
+
 async function buildWithGo(
   go: string,
-  name: string,
-  recipe: BinaryRecipe,
-  target: string,
+  build: Build,
   options: Required<EnsureOptions>,
 ): Promise<void> {
   const { env, log } = options;
-  const work = mkdtempSync(join(tmpdir(), `vvf-build-${name}-`));
+  const { recipe, key, version } = build;
+  const names = build.binaries.map((b) => b.name).join(' + ');
+  const work = mkdtempSync(join(tmpdir(), `vvf-build-${key}-`));
   const logFile = join(work, 'build.log');
   const started = Date.now();
   const minutes = recipe.approxMinutes ? `, ~${recipe.approxMinutes} min` : '';
-  log(`building ${name} ${recipe.version} from Go modules (first run only${minutes})…`);
+  const from = recipe.localModule ? `our Go module ${recipe.localModule}` : 'Go modules';
+  log(`building ${names} ${version} from ${from} in one go build (first run only${minutes})…`);
   const heartbeat = setInterval(
-    () => log(`  still building ${name} (${Math.round((Date.now() - started) / 1000)}s)…`),
+    () => log(`  still building ${names} (${Math.round((Date.now() - started) / 1000)}s)…`),
     30_000,
   );
+  // Our own module builds from its committed go.mod/go.sum and must never rewrite them.
+  const modFlag = recipe.localModule ? '-mod=readonly' : '-mod=mod';
+  const run = (args: string[], cwd: string) => runGo(args, { go, cwd, env, logFile, modFlag });
   try {
-    const upstream = readFileSync(
-      join(await moduleDir(go, recipe.module, recipe.version, env), 'go.mod'),
-      'utf8',
-    );
-    writeFileSync(join(work, 'go.mod'), renderWrapperGoMod(recipe, upstream, name));
-    const run = (args: string[]) => runGo(args, { go, cwd: work, env, logFile });
-    await run(['get', `${recipe.package}@${recipe.version}`]);
-    mkdirSync(join(target, '..'), { recursive: true });
-    const partial = `${target}.partial-${process.pid}`;
+    const cwd = recipe.localModule
+      ? join(options.repoRoot, recipe.localModule)
+      : await prepareUpstream(go, build, work, run, env);
+    const out = join(work, 'out');
+    mkdirSync(out);
     const ldflags = ['-s', '-w', ...(recipe.ldflags ?? [])].join(' ');
-    await run(['build', '-trimpath', `-ldflags=${ldflags}`, '-o', partial, recipe.package]);
-    renameSync(partial, target); // atomic: a reader never sees half a binary
+    const packages = build.binaries.map((b) => b.package);
+    await run(['build', '-trimpath', `-ldflags=${ldflags}`, '-o', `${out}/`, ...packages], cwd);
+    for (const { package: pkg, target } of build.binaries) {
+      mkdirSync(dirname(target), { recursive: true });
+      const partial = `${target}.partial-${process.pid}`;
+      copyFileSync(join(out, goExecutableName(pkg)), partial);
+      chmodSync(partial, 0o755);
+      renameSync(partial, target); // atomic: a reader never sees half a binary
+    }
+    const seconds = Math.round((Date.now() - started) / 1000);
     log(
-      `built ${name} ${recipe.version} in ${Math.round((Date.now() - started) / 1000)}s → ${target}`,
+      `built ${names} ${version} in ${seconds}s → ${build.binaries.map((b) => b.target).join(', ')}`,
     );
   } finally {
     clearInterval(heartbeat);
@@ -111,30 +180,49 @@ async function buildWithGo(
   }
 }
 
-/** Path of a runnable binary, building it first when needed. */
+function lookUp(name: string, binaries: Record<string, BinaryRecipe>): BuildLookup {
+  const problems = recipeProblems(binaries);
+  if (problems.length > 0)
+    throw new Error(`scripts/binaries/versions.json: ${problems.join('; ')}`);
+  const found = findRecipe(binaries, name);
+  if (!found)
+    throw new Error(
+      `unknown binary ${name}; known: ${binaryNames(binaries, { includeOnDemand: true }).join(', ')}`,
+    );
+  return found;
+}
+
+/**
+ * Path of a runnable binary, building it first when needed. Binaries of one recipe are built
+ * together: asking for one builds every one of them not cached yet, in one go build.
+ */
 export async function ensureBinary(name: string, options: EnsureOptions = {}): Promise<string> {
   const opts: Required<EnsureOptions> = {
     env: options.env ?? process.env,
     log: options.log ?? ((l) => process.stderr.write(`${l}\n`)),
+    recipes: options.recipes ?? loadVersions().binaries,
+    repoRoot: options.repoRoot ?? REPO_ROOT,
   };
   const fromAssets = fromKubebuilderAssets(name, opts.env);
   if (fromAssets) return fromAssets;
-  const recipe = loadVersions().binaries[name];
-  if (!recipe)
-    throw new Error(
-      `unknown binary ${name}; known: ${Object.keys(loadVersions().binaries).join(', ')}`,
-    );
-  const target = cachedBinaryPath(opts.env, name, recipe.version);
+  const { key, recipe } = lookUp(name, opts.recipes);
+  const version = recipeVersion(recipe, opts.repoRoot);
+  const targetOf = (binary: string) => cachedBinaryPath(opts.env, binary, version);
+  const target = targetOf(name);
   if (isExecutable(target)) return target;
   const go = findGo(opts.env);
-  if (!go) throw new Error(howToProvide(name, recipe, target));
+  if (!go) throw new Error(howToProvide(name, version, target));
   mkdirSync(cacheRoot(opts.env), { recursive: true });
-  const lock = join(cacheRoot(opts.env), `.${name}-${recipe.version}.lock`);
+  const lock = join(cacheRoot(opts.env), `.${key}-${version}.lock`);
   await withFileLock(
     lock,
-    () => opts.log(`waiting for another process building ${name} ${recipe.version}…`),
+    () => opts.log(`waiting for another process building ${name} ${version}…`),
     async () => {
-      if (!existsSync(target)) await buildWithGo(go, name, recipe, target, opts);
+      const missing = recipeBinaries(key, recipe)
+        .map((b) => ({ ...b, target: targetOf(b.name) }))
+        .filter((b) => !existsSync(b.target));
+      if (missing.length > 0)
+        await buildWithGo(go, { key, recipe, version, binaries: missing }, opts);
     },
   );
   return target;
@@ -152,9 +240,7 @@ export async function ensureBinaries(
 
 /** What `--all` builds: every binary the tests need, not the on-demand bench tools. */
 export function allBinaryNames(): string[] {
-  return Object.entries(loadVersions().binaries)
-    .filter(([, recipe]) => !recipe.onDemand)
-    .map(([name]) => name);
+  return binaryNames(loadVersions().binaries, { includeOnDemand: false });
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -17,13 +17,24 @@ export interface RunGoOptions {
   env: NodeJS.ProcessEnv;
   /** Append go's stdout and stderr here (a build prints hundreds of "downloading" lines). */
   logFile?: string;
+  /**
+   * `-mod=mod` (default) lets a generated wrapper module resolve and record what it needs;
+   * `-mod=readonly` builds a committed module of ours exactly as its go.mod/go.sum say.
+   */
+  modFlag?: '-mod=mod' | '-mod=readonly';
 }
 
 /** Runs go; resolves stdout, rejects with the tail of the output on failure. */
 export function runGo(args: string[], options: RunGoOptions): Promise<string> {
   return new Promise((resolve, reject) => {
     // Workspaces or a module-mode override from the caller's shell must not leak into a build.
-    const env = { ...options.env, GOWORK: 'off', GOFLAGS: '-mod=mod', CGO_ENABLED: '0' };
+    // No VCS stamping either: a module of ours is built inside this repository's checkout.
+    const env = {
+      ...options.env,
+      GOWORK: 'off',
+      GOFLAGS: `${options.modFlag ?? '-mod=mod'} -buildvcs=false`,
+      CGO_ENABLED: '0',
+    };
     const child = spawn(options.go, args, {
       cwd: options.cwd,
       env,

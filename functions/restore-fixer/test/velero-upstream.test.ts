@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findGo, moduleDir, runGo } from '../../../scripts/binaries/go-toolchain.ts';
-import { loadVersions } from '../../../scripts/binaries/versions.ts';
+import { pinnedModule } from '../../../scripts/binaries/versions.ts';
 import { asKube, vm } from '../../vmgroup/test/builders.ts';
 import { dirtyPvc, dirtyVm, dirtyVmg } from './dirty-objects.ts';
 import {
@@ -132,7 +132,7 @@ describe('velero resource-modifier ConfigMap, applied by Velero itself', functio
     const env = process.env;
     const go = findGo(env);
     assert.ok(go, 'Go is needed (set GO or put go on PATH), as for the test binaries');
-    const recipe = loadVersions().binaries.velero!;
+    const recipe = pinnedModule('velero');
     const source = await moduleDir(go, recipe.module, recipe.version, env);
     work = mkdtempSync(join(tmpdir(), 'vvf-velero-modifiers-'));
     const mod = join(work, 'velero');

@@ -11,7 +11,7 @@ import type { Managed, StartOptions } from './proc.ts';
 import type { ControlPlane } from '../../harness/index.ts';
 import type { KubeObject } from '../../../functions/runtime/kube-api.ts';
 import { createKube } from '../../../functions/runtime/kube.ts';
-import { loadVersions } from '../../../scripts/binaries/versions.ts';
+import { pinnedModule } from '../../../scripts/binaries/versions.ts';
 
 const run = promisify(execFile);
 
@@ -30,7 +30,7 @@ export interface VeleroBinaries {
 }
 
 function setupObjects(s3Url: string, bucket: string): string {
-  const VERSION = loadVersions().binaries['velero']!.version;
+  const VERSION = pinnedModule('velero').version;
   return `
 apiVersion: v1
 kind: ServiceAccount
