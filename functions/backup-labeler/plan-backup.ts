@@ -7,7 +7,7 @@ import type { VeleroBackup } from '../../schemas/generated/objects/backup.ts';
 import type { BackupExpanded } from '../../schemas/generated/events/backup-expanded.ts';
 import type { EventRecord } from '../runtime/kube-api.ts';
 import type { Closure, ClosureKind, ObjectKey } from '../vmgroup/closure.ts';
-import { keyString } from '../vmgroup/closure.ts';
+import { CLOSURE_RESOURCE, keyString } from '../vmgroup/closure.ts';
 import {
   REASON_BACKUP_EXPANDED,
   REASON_BACKUP_INCOMPLETE,
@@ -52,14 +52,6 @@ export function namespaceInScope(backup: VeleroBackup, namespace: string): boole
   return namespaceIncluded(spec(backup), namespace);
 }
 
-const RESOURCE: Record<ClosureKind, string> = {
-  VirtualMachineGroup: 'virtualmachinegroups.vmoperator.vmware.com',
-  VirtualMachine: 'virtualmachines.vmoperator.vmware.com',
-  Secret: 'secrets',
-  ConfigMap: 'configmaps',
-  PersistentVolumeClaim: 'persistentvolumeclaims',
-};
-
 /** Labels of an object after labelling: its other labels (when listable) plus membership labels. */
 export type LabelsOf = (namespace: string, key: ObjectKey) => Record<string, string>;
 
@@ -68,7 +60,7 @@ function cutReason(
   labels: Record<string, string>,
   kind: ClosureKind,
 ): Cut['reason'] | undefined {
-  if (!includesResource(s, 'Backup', RESOURCE[kind], 'Namespaced')) return 'resourceFilter';
+  if (!includesResource(s, 'Backup', CLOSURE_RESOURCE[kind], 'Namespaced')) return 'resourceFilter';
   if (labels[VELERO_EXCLUDE_LABEL] === 'true') return 'excludeLabel';
   if (!selectionMatches(s, labels)) return 'labelSelector';
   return undefined;

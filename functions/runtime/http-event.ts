@@ -48,7 +48,7 @@ function parseBinary(
   for (const name in headers) {
     if (!name.startsWith('ce-')) continue;
     const raw = headers[name];
-    const value = Array.isArray(raw) ? raw.join(',') : (raw ?? '');
+    const value = unquote(name, Array.isArray(raw) ? raw.join(',') : (raw ?? ''));
     attributes[name.slice(3)] = value.includes('%') ? percentDecode(name, value) : value;
   }
   if (contentType !== undefined) attributes.datacontenttype = contentType;
@@ -70,7 +70,11 @@ function parseStructured(body: Buffer): ParsedEvent {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new HttpProblem('invalid-event', 'structured-mode body must be a JSON object');
   }
-  const { data, data_base64: dataBase64, ...attributes } = parsed as Record<string, unknown>;
+  const {
+    data,
+    data_base64: dataBase64,
+    ...attributes
+  } = withoutNulls(parsed as Record<string, unknown>);
   const contentType =
     typeof attributes.datacontenttype === 'string' ? attributes.datacontenttype : undefined;
   return {
@@ -102,6 +106,34 @@ function parseJson(body: Buffer, what: string): unknown {
   } catch (err) {
     throw new HttpProblem('invalid-event', `${what} is not valid JSON: ${(err as Error).message}`);
   }
+}
+
+// JSON format §"Type System Mapping": an attribute whose value is JSON null is unset, so a sender
+// that serialises every field (`"subject": null`) means the same as one that omits it.
+function withoutNulls(body: Record<string, unknown>): Record<string, unknown> {
+  const set: Record<string, unknown> = {};
+  for (const key in body) if (body[key] !== null) set[key] = body[key];
+  return set;
+}
+
+// HTTP binding §3.1.3.2: a header value is first unescaped as an RFC 7230 §3.2.6 quoted-string
+// (surrounding DQUOTEs dropped, backslash-escaped octets taken literally), then percent-decoded.
+function unquote(header: string, value: string): string {
+  if (!value.startsWith('"')) return value;
+  let out = '';
+  for (let i = 1; i < value.length; i++) {
+    const c = value[i];
+    if (c === '"') {
+      if (i !== value.length - 1) break;
+      return out;
+    }
+    if (c === '\\') {
+      i++;
+      if (i >= value.length) break;
+      out += value[i];
+    } else out += c;
+  }
+  throw new HttpProblem('invalid-event', `header ${header} has an unterminated quoted-string`);
 }
 
 function percentDecode(header: string, value: string): string {

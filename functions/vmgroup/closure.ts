@@ -32,6 +32,15 @@ export const KIND_ORDER: readonly ClosureKind[] = [
   'PersistentVolumeClaim',
 ];
 
+/** Each kind's resource name as Velero's filters and a plugin's blocked list spell it. */
+export const CLOSURE_RESOURCE: Record<ClosureKind, string> = {
+  VirtualMachineGroup: 'virtualmachinegroups.vmoperator.vmware.com',
+  VirtualMachine: 'virtualmachines.vmoperator.vmware.com',
+  Secret: 'secrets',
+  ConfigMap: 'configmaps',
+  PersistentVolumeClaim: 'persistentvolumeclaims',
+};
+
 export interface ObjectKey {
   kind: ClosureKind;
   name: string;

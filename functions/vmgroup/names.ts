@@ -83,6 +83,8 @@ export const EVENT_TYPE_BACKUP_EXPANDED = `${EVENT_TYPE_PREFIX}backup.expanded`;
 /** Kubernetes Event reasons on a Backup. */
 export const REASON_BACKUP_EXPANDED = 'VMGroupBackupExpanded';
 export const REASON_BACKUP_INCOMPLETE = 'VMGroupBackupIncomplete';
+/** After the Backup finished: every object of the group's closure is in its item list. */
+export const REASON_BACKUP_VERIFIED = 'VMGroupBackupVerified';
 
 // --- restore (resource modifier, restore fixer, restore sequencer) ---
 

@@ -15,9 +15,13 @@ import {
   REASON_RESTORE_GROUP_NOT_HELD,
   REASON_RESTORE_STRIP_INCOMPLETE,
   RESOURCE_MODIFIER_CONFIGMAP,
+  VELERO_EXCLUDE_LABEL,
   VELERO_RESTORE_NAME_LABEL,
   memberLabelKey,
 } from '../../functions/vmgroup/names.ts';
+import type { ClosureKind, ObjectKey } from '../../functions/vmgroup/closure.ts';
+import type { ExpectedGroup } from '../../functions/vmgroup/backup-verification.ts';
+import { verificationMessage, verifyGroups } from '../../functions/vmgroup/backup-verification.ts';
 import {
   API_VERSION,
   CNS_USED_BY,
@@ -88,6 +92,14 @@ describe('end to end: Velero backs up and restores VM groups whole (real program
   const backup = `shop-${suffix()}`;
   const timings: Record<string, number> = {};
   const suiteStarted = Date.now();
+  /** `shop`'s closure as the fixture labels it, in the verification's terms. */
+  const shopGroup = (): ExpectedGroup => ({
+    namespace: ns,
+    name: 'shop',
+    objects: Object.entries(expected.shop).flatMap(([kind, names]) =>
+      names.map((name): ObjectKey => ({ kind: kind as ClosureKind, name })),
+    ),
+  });
 
   before(async function () {
     this.timeout(75 * MINUTE); // a cold cache builds seven Go programs first
@@ -200,6 +212,9 @@ describe('end to end: Velero backs up and restores VM groups whole (real program
     assert.equal(done.status?.errors ?? 0, 0);
     const list = await backupResourceList(kube, backup);
     assert.deepEqual(byKind(list, ns), expected.shop);
+    const [whole] = verifyGroups(list, [shopGroup()]);
+    assert.equal(whole?.result, 'verified', JSON.stringify(whole));
+    assert.equal(whole.found, shopGroup().objects.length);
     // What the user sees: `velero backup describe --details` lists the same items.
     const described = await stack.velero.cli(['backup', 'describe', backup, '--details']);
     const listed = (name: string) => new RegExp(`^\\s+- ${ns}/${name}$`, 'm').test(described);
@@ -229,6 +244,68 @@ describe('end to end: Velero backs up and restores VM groups whole (real program
     );
     assert.equal(report.reason, REASON_BACKUP_EXPANDED, report.message);
     timings['backup'] = Date.now() - started;
+  });
+
+  it('a backup Velero completes without a member (velero.io/exclude-from-backup) compares incomplete, naming the member and the cause', async () => {
+    const started = Date.now();
+    const web2 = {
+      apiVersion: API_VERSION['VirtualMachine']!,
+      kind: 'VirtualMachine',
+      namespace: ns,
+      name: 'web-2',
+    };
+    const setExclude = (value: string | null) =>
+      kube.patch(web2, {
+        type: 'merge',
+        body: { metadata: { labels: { [VELERO_EXCLUDE_LABEL]: value } } },
+      });
+    await setExclude('true');
+    try {
+      const cut = `${backup}-cut`;
+      await stack.velero.cli([
+        'backup',
+        'create',
+        cut,
+        '--include-namespaces',
+        ns,
+        '--selector',
+        memberLabelKey('shop'),
+        '--snapshot-volumes=false',
+        '--default-volumes-to-fs-backup=false',
+      ]);
+      const done = await waitTerminal(kube, 'Backup', cut, 5 * MINUTE);
+      // Velero calls it a success: nothing in its status says web-2 is not there.
+      assert.equal(done.status?.phase, 'Completed', JSON.stringify(done.status));
+      assert.equal(done.status?.errors ?? 0, 0);
+      const list = await backupResourceList(kube, cut);
+      // Live labels of what may be read (never Secrets), as the verifier would see them.
+      const labels = new Map<string, Record<string, string>>();
+      for (const o of shopGroup().objects)
+        if (o.kind !== 'Secret') {
+          const obj = await kube.get({
+            ...web2,
+            apiVersion: API_VERSION[o.kind]!,
+            kind: o.kind,
+            name: o.name,
+          });
+          labels.set(`${o.kind}/${o.name}`, obj?.metadata.labels ?? {});
+        }
+      const [v] = verifyGroups(list, [shopGroup()], {
+        labelsOf: (_ns, k) => labels.get(`${k.kind}/${k.name}`),
+      });
+      assert.ok(v);
+      assert.equal(v.result, 'incomplete');
+      assert.deepEqual(v.missing, [
+        { kind: 'VirtualMachine', name: 'web-2', cause: 'excludeLabel' },
+      ]);
+      assert.match(
+        verificationMessage(cut, v),
+        new RegExp(`VirtualMachine web-2: labelled ${VELERO_EXCLUDE_LABEL}=true`),
+      );
+    } finally {
+      await setExclude(null);
+    }
+    timings['backup (member excluded)'] = Date.now() - started;
   });
 
   it('restores with the resource modifiers: accepted, stripped, held, then released in boot order', async () => {

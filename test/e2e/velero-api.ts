@@ -4,6 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { Kube, KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { ResourceList } from '../../functions/vmgroup/backup-verification.ts';
+import { parseResourceList } from '../../functions/vmgroup/backup-verification.ts';
 import { eventually } from './stack/proc.ts';
 import { VELERO_NAMESPACE } from './stack/velero.ts';
 
@@ -37,24 +39,29 @@ export async function waitTerminal(
   });
 }
 
-/** `"<apiVersion>/<Kind>" → ["ns/name", ...]`, as Velero stores it. */
-export type ResourceList = Record<string, string[]>;
+export type { ResourceList };
 
-export function backupResourceList(kube: Kube, backup: string): Promise<ResourceList> {
-  return download<ResourceList>(kube, 'BackupResourceList', backup);
+/** Read with the product's own parser, so the scenario and the backup verifier agree on the format. */
+export async function backupResourceList(kube: Kube, backup: string): Promise<ResourceList> {
+  return parseResourceList(await download(kube, 'BackupResourceList', backup));
 }
 
 /** A restore's warnings and errors as `velero restore describe` shows them. */
-export function restoreResults(kube: Kube, restore: string): Promise<Record<string, unknown>> {
-  return download(kube, 'RestoreResults', restore);
+export async function restoreResults(
+  kube: Kube,
+  restore: string,
+): Promise<Record<string, unknown>> {
+  return JSON.parse(
+    gunzipSync(await download(kube, 'RestoreResults', restore)).toString('utf8'),
+  ) as Record<string, unknown>;
 }
 
-async function download<T>(
+async function download(
   kube: Kube,
   kind: string,
   target: string,
   timeoutMs = 120_000,
-): Promise<T> {
+): Promise<Buffer> {
   const name = `${target}-${randomBytes(4).toString('hex')}`;
   await kube.create({
     apiVersion: 'velero.io/v1',
@@ -73,7 +80,7 @@ async function download<T>(
   });
   const res = await fetch(url);
   if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
-  return JSON.parse(gunzipSync(Buffer.from(await res.arrayBuffer())).toString('utf8')) as T;
+  return Buffer.from(await res.arrayBuffer());
 }
 
 /** Kind → sorted names in `namespace` (API versions differ by what discovery prefers). */

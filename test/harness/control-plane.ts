@@ -37,6 +37,11 @@ export interface ControlPlaneOptions {
   installCrds?: boolean;
   /** More folders of YAML to install after the CRDs. */
   extraCrdDirs?: string[];
+  /**
+   * Keys of versions.json `crds` not to install (the VM Operator plane leaves `vmOperator` to
+   * VM Operator itself, which installs its own CRDs at start-up).
+   */
+  omitCrdSources?: string[];
 }
 
 export interface ControlPlane {
@@ -61,6 +66,11 @@ export interface ControlPlane {
    * is lost. Clients see connection refused in between.
    */
   apiServer: { stop(): Promise<void>; start(): Promise<void> };
+  /**
+   * Makes a process started next to the plane (VM Operator, the vCenter simulator) part of it:
+   * stop() ends it first (newest first), the exit handlers and the reaper kill it.
+   */
+  adopt(m: Managed): void;
   stop(): Promise<void>;
 }
 
@@ -304,8 +314,11 @@ async function installAllCrds(
     throw new Error(
       'the pinned CRDs come from the Go module cache: install Go >= 1.26 (or pass installCrds: false)',
     );
+  const versions = loadVersions();
+  const omit = new Set(options.omitCrdSources ?? []);
+  const crds = Object.fromEntries(Object.entries(versions.crds).filter(([key]) => !omit.has(key)));
   const objects = [
-    ...(await upstreamCrds(loadVersions(), go, env)),
+    ...(await upstreamCrds({ ...versions, crds }, go, env)),
     ...localObjects(LOCAL_CRDS_DIR),
   ];
   for (const dir of options.extraCrdDirs ?? []) objects.push(...localObjects(dir));
@@ -400,6 +413,7 @@ function handle(plane: Running, parts: HandleParts): ControlPlane {
       });
     },
     applyYaml: (text, namespace) => applyYaml(kubeConfig(), text, namespace),
+    adopt: (m) => void track(plane, m),
     apiServer: {
       async stop() {
         const api = plane.processes.filter((p) => p.name === 'kube-apiserver' && !p.hasExited());

@@ -15,16 +15,16 @@ export interface VeleroBackup {
   kind: 'Backup';
   metadata: ObjectMeta;
   spec?: {
-    includedNamespaces?: StringList;
-    excludedNamespaces?: StringList;
-    includedResources?: StringList;
-    excludedResources?: StringList;
-    includedClusterScopedResources?: StringList;
-    excludedClusterScopedResources?: StringList;
-    includedNamespaceScopedResources?: StringList;
-    excludedNamespaceScopedResources?: StringList;
-    labelSelector?: LabelSelector;
-    orLabelSelectors?: LabelSelector[];
+    includedNamespaces?: StringList | null;
+    excludedNamespaces?: StringList | null;
+    includedResources?: StringList | null;
+    excludedResources?: StringList | null;
+    includedClusterScopedResources?: StringList | null;
+    excludedClusterScopedResources?: StringList | null;
+    includedNamespaceScopedResources?: StringList | null;
+    excludedNamespaceScopedResources?: StringList | null;
+    labelSelector?: LabelSelector | null;
+    orLabelSelectors?: LabelSelector[] | null;
     includeClusterResources?: boolean | null;
     snapshotVolumes?: boolean | null;
     defaultVolumesToFsBackup?: boolean | null;
@@ -34,7 +34,7 @@ export interface VeleroBackup {
     ttl?: string;
     orderedResources?: {
       [k: string]: string;
-    };
+    } | null;
     [k: string]: unknown;
   };
   status?: {
@@ -52,18 +52,18 @@ export interface VeleroBackup {
       | 'PartiallyFailed'
       | 'Failed'
       | 'Deleting';
-    startTimestamp?: string;
-    completionTimestamp?: string;
-    expiration?: string;
+    startTimestamp?: string | null;
+    completionTimestamp?: string | null;
+    expiration?: string | null;
     errors?: number;
     warnings?: number;
     failureReason?: string;
-    validationErrors?: StringList;
+    validationErrors?: StringList | null;
     progress?: {
       totalItems?: number;
       itemsBackedUp?: number;
       [k: string]: unknown;
-    };
+    } | null;
     [k: string]: unknown;
   };
   [k: string]: unknown;

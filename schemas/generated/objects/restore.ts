@@ -17,24 +17,24 @@ export interface VeleroRestore {
   spec?: {
     backupName?: string;
     scheduleName?: string;
-    includedNamespaces?: StringList;
-    excludedNamespaces?: StringList;
-    includedResources?: StringList;
-    excludedResources?: StringList;
+    includedNamespaces?: StringList | null;
+    excludedNamespaces?: StringList | null;
+    includedResources?: StringList | null;
+    excludedResources?: StringList | null;
     namespaceMapping?: {
       [k: string]: string;
     };
-    labelSelector?: LabelSelector;
-    orLabelSelectors?: LabelSelector[];
+    labelSelector?: LabelSelector | null;
+    orLabelSelectors?: LabelSelector[] | null;
     restorePVs?: boolean | null;
     includeClusterResources?: boolean | null;
-    existingResourcePolicy?: string;
+    existingResourcePolicy?: string | null;
     resourceModifier?: {
       apiGroup?: string;
       kind: string;
       name: string;
       [k: string]: unknown;
-    };
+    } | null;
     [k: string]: unknown;
   };
   status?: {
@@ -49,17 +49,17 @@ export interface VeleroRestore {
       | 'Completed'
       | 'PartiallyFailed'
       | 'Failed';
-    startTimestamp?: string;
-    completionTimestamp?: string;
+    startTimestamp?: string | null;
+    completionTimestamp?: string | null;
     errors?: number;
     warnings?: number;
     failureReason?: string;
-    validationErrors?: StringList;
+    validationErrors?: StringList | null;
     progress?: {
       totalItems?: number;
       itemsRestored?: number;
       [k: string]: unknown;
-    };
+    } | null;
     [k: string]: unknown;
   };
   [k: string]: unknown;

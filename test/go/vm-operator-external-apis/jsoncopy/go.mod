@@ -1,0 +1,3 @@
+module velero-vmgroup-functions.test/go/vm-operator-external-apis/jsoncopy
+
+go 1.24

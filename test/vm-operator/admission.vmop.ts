@@ -1,0 +1,155 @@
+// Admission, rule by rule, by the real VM Operator v1.10.0 webhooks: every key the restore
+// modifier strips from a VirtualMachine or VirtualMachineGroup is refused when a backed-up
+// object carrying it is created as Velero's (non-privileged) identity, if strip-rules.ts says
+// VM Operator refuses it, and admitted once the modifier in config/ has applied.
+import assert from 'node:assert/strict';
+import { rulesFor } from '../../functions/restore-fixer/strip-rules.ts';
+import type { StripRule } from '../../functions/restore-fixer/strip-rules.ts';
+import { kubeAs } from '../../functions/restore-fixer/test/identity.ts';
+import { asRestored } from '../../functions/restore-fixer/test/velero-create.ts';
+import type { Kube, KubeObject } from '../../functions/runtime/kube-api.ts';
+import { KubeApiError } from '../../functions/runtime/kube.ts';
+import { asKube, vm, vmg, vmMember } from '../../functions/vmgroup/test/builders.ts';
+import { STORAGE_CLASS, VM_CLASS } from '../harness/vm-operator.ts';
+import type { VmOperatorPlane } from '../harness/vm-operator.ts';
+import { vmOperatorPlane } from './plane.ts';
+
+/** What Velero needs to create what a group restore brings back, and no more. */
+const VELERO_RULES = [
+  {
+    apiGroups: ['vmoperator.vmware.com'],
+    resources: ['virtualmachines', 'virtualmachinegroups'],
+    verbs: ['get', 'list', 'create', 'delete'],
+  },
+];
+
+const SPEC_VALUES: Record<string, unknown> = {
+  instanceUUID: '2f6b1f0e-6f0a-4c8e-9a57-3d2a1b8c9e01',
+  biosUUID: '4210a9b1-07cc-1d5e-2f3a-9c8b7a6d5e4f',
+  class: {
+    apiVersion: 'vmoperator.vmware.com/v1alpha5',
+    kind: 'VirtualMachineClassInstance',
+    name: `${VM_CLASS}-8f3k2`,
+  },
+  currentSnapshotName: 'before-upgrade',
+  nextRestartTime: '2026-08-01T10:00:00Z',
+  nextForcePowerStateSyncTime: '2026-08-01T10:00:00.123456789Z',
+};
+
+/** Values as a running Supervisor leaves them (VM Operator validates their format). */
+const ANNOTATION_VALUES: Record<string, string> = {
+  'vmoperator.vmware.com.protected/apply-power-state-time': '2026-08-01T10:00:00.123456789Z',
+  'vmoperator.vmware.com.protected/last-updated-power-state-time': '2026-08-01T10:00:00.123456789Z',
+};
+/** An administrator pauses a VM with a value (the webhook compares values; "" reads as unset). */
+const LABEL_VALUES: Record<string, string> = { 'vmoperator.vmware.com/paused': 'true' };
+
+/** A backed-up object carrying exactly one stripped key (nothing else VM Operator refuses). */
+function carrying(rule: StripRule, name: string, namespace: string): KubeObject {
+  const base =
+    rule.kind === 'VirtualMachine'
+      ? asKube(
+          vm(name, {
+            namespace,
+            powerState: 'PoweredOff',
+            spec: { className: VM_CLASS, storageClass: STORAGE_CLASS },
+          }),
+        )
+      : asKube(vmg(name, { namespace, bootOrder: [[vmMember(`${name}-member`)]] }));
+  const o = structuredClone(base);
+  const meta = o.metadata;
+  if (rule.where === 'annotation')
+    meta.annotations = { ...meta.annotations, [rule.key]: ANNOTATION_VALUES[rule.key] ?? 'old' };
+  if (rule.where === 'annotationPrefix')
+    meta.annotations = { ...meta.annotations, [`${rule.key}4210a9b1-07cc-1d5e`]: 'old' };
+  if (rule.where === 'label')
+    meta.labels = { ...meta.labels, [rule.key]: LABEL_VALUES[rule.key] ?? '' };
+  if (rule.where === 'spec')
+    (o as unknown as { spec: Record<string, unknown> }).spec[rule.key] =
+      SPEC_VALUES[rule.key] ?? 'old';
+  return o;
+}
+
+type Outcome = { admitted: true } | { admitted: false; status: number; message: string };
+
+async function tryCreate(kube: Kube, obj: KubeObject): Promise<Outcome> {
+  try {
+    await kube.create(obj);
+    return { admitted: true };
+  } catch (err) {
+    if (!(err instanceof KubeApiError)) throw err;
+    return { admitted: false, status: err.status, message: err.message };
+  }
+}
+
+/** strip-rules.ts's reason for keys only privileged users may set. */
+const PRIVILEGED_ONLY = 'only privileged users may set it';
+const item = (namespace: string) => ({ restore: 'r1', backup: 'b1', namespace });
+const testable = (r: StripRule) =>
+  r.by === 'modifier' && ['annotation', 'label', 'spec'].includes(r.where);
+
+describe('VM Operator v1.10.0 admission of restored objects (real webhooks)', function () {
+  let plane: VmOperatorPlane;
+  let velero: Kube;
+  let admin: Kube;
+  let ns: string;
+  let n = 0;
+  const fresh = () => `obj-${++n}`;
+
+  before(async function () {
+    plane = await vmOperatorPlane();
+    velero = await kubeAs(plane, 'velero', VELERO_RULES);
+    const { createKube } = await import('../../functions/runtime/kube.ts');
+    admin = createKube(plane.kubeconfigPath);
+    ns = await plane.newNamespace('admission');
+    await plane.prepareNamespace(ns);
+  });
+
+  it('admits a clean backed-up VM and group from Velero (the baseline)', async function () {
+    for (const kind of ['VirtualMachine', 'VirtualMachineGroup'] as const) {
+      const clean = carrying(
+        { kind, where: 'annotation', key: 'example.com/unrelated' } as StripRule,
+        fresh(),
+        ns,
+      );
+      assert.deepEqual(
+        await tryCreate(velero, asRestored(clean, { ...item(ns), modifier: false })),
+        {
+          admitted: true,
+        },
+      );
+    }
+  });
+
+  for (const kind of ['VirtualMachine', 'VirtualMachineGroup'] as const)
+    for (const rule of rulesFor(kind).filter(testable))
+      it(`${kind} ${rule.where} ${rule.key}: ${rule.effect === 'rejected' ? 'refused' : 'admitted'} as backed up, admitted after the modifier`, async function () {
+        const backedUp = carrying(rule, fresh(), ns);
+        const raw = await tryCreate(velero, asRestored(backedUp, { ...item(ns), modifier: false }));
+        if (rule.effect === 'rejected') {
+          assert.equal(raw.admitted, false, `VM Operator admitted ${rule.key} from Velero`);
+          if (!raw.admitted) {
+            assert.ok(raw.status >= 400 && raw.status < 500, `status ${raw.status}`);
+            assert.match(
+              raw.message,
+              /admission webhook "default\.(validating|mutating)\.virtualmachine(group)?\.v1alpha5\.vmoperator\.vmware\.com" denied/,
+            );
+          }
+        } else {
+          assert.deepEqual(raw, { admitted: true });
+        }
+        const stripped = { ...backedUp, metadata: { ...backedUp.metadata, name: fresh() } };
+        assert.deepEqual(await tryCreate(velero, asRestored(stripped, item(ns))), {
+          admitted: true,
+        });
+      });
+
+  it('admits every key refused as privileged-only from a privileged identity', async function () {
+    for (const kind of ['VirtualMachine', 'VirtualMachineGroup'] as const)
+      for (const rule of rulesFor(kind).filter((r) => testable(r) && r.why === PRIVILEGED_ONLY)) {
+        const obj = asRestored(carrying(rule, fresh(), ns), { ...item(ns), modifier: false });
+        const outcome = await tryCreate(admin, obj);
+        assert.deepEqual(outcome, { admitted: true }, `${kind} ${rule.key}`);
+      }
+  });
+});
