@@ -12,7 +12,7 @@ import { NO_RESPONSE, nextStep } from './delivery.ts';
 import type { NextStep } from './delivery.ts';
 import { routesFor } from './routes.ts';
 import type { Route } from './routes.ts';
-import { binaryHeaders, filterView, parseHttpEvent } from './wire.ts';
+import { binaryHeaders, filterView, invalidEvent, parseHttpEvent } from './wire.ts';
 import type { BrokerEvent } from './wire.ts';
 
 export type { BrokerEvent } from './wire.ts';
@@ -187,7 +187,7 @@ async function listenIngress(accept: (e: BrokerEvent) => void) {
     void (async () => {
       const body = await readBody(req);
       const e = req.method === 'POST' ? parseHttpEvent(req.headers, body, 'adapter') : undefined;
-      if (!e) return void res.writeHead(400).end();
+      if (!e || invalidEvent(e)) return void res.writeHead(400).end();
       accept(e);
       res.writeHead(202).end();
     })().catch(() => res.writeHead(500).end());

@@ -4,16 +4,18 @@
 // is product-facing and must not depend on test code, and rather than functions/ because it is
 // not product code: nothing shipped emulates Knative. Nothing in this folder imports from test/.
 //
-// This file is the pure routing half: a Trigger reduced to a Route, and Knative's Trigger filter
-// (`spec.filter.attributes`, knative.dev/eventing pkg/eventfilter/attributes/filter.go).
+// This file is the pure routing half: a Trigger reduced to a Route, routed with Knative's Trigger
+// filters (filters.ts: `filters` SubscriptionsAPI or `filter.attributes`).
 import type { KubeObject } from '../../functions/runtime/kube-api.ts';
 import { isoDurationMs } from './delivery.ts';
+import { attributesFilter, triggerPasses, unsupportedFilter } from './filters.ts';
+import type { EventAttributes, TriggerFilter } from './filters.ts';
 
 /** A Trigger reduced to what the Broker needs to route to it and deliver. */
 export interface Route {
   trigger: string;
-  /** Exact-match attribute filter (Trigger spec.filter.attributes). */
-  attributes: Record<string, string>;
+  /** The Trigger's `filter` and `filters`, as written. */
+  filter: TriggerFilter;
   /** Name of the Knative Service the Trigger subscribes. */
   subscriber: string;
   /** Retries after the first attempt (spec.delivery.retry). */
@@ -47,6 +49,15 @@ export function triggerSubscriber(trigger: KubeObject): string | undefined {
   return spec.subscriber?.ref?.kind === 'Service' ? spec.subscriber.ref.name : undefined;
 }
 
+/** What of a Trigger decides which events it takes. */
+export function triggerFilter(trigger: KubeObject): TriggerFilter {
+  const spec = trigger['spec'] as TriggerFilter;
+  return {
+    ...(spec.filter ? { filter: spec.filter } : {}),
+    ...(spec.filters ? { filters: spec.filters } : {}),
+  };
+}
+
 export function routeOf(trigger: KubeObject): Route {
   const subscriber = triggerSubscriber(trigger);
   // Failing loudly beats a route that silently delivers nowhere.
@@ -54,10 +65,17 @@ export function routeOf(trigger: KubeObject): Route {
     throw new Error(
       `Trigger ${trigger.metadata.name}: the Broker stand-in only delivers to a Knative Service ref`,
     );
+  const filter = triggerFilter(trigger);
+  const unsupported = unsupportedFilter(filter);
+  // Routing differently from Knative would be worse than not running.
+  if (unsupported)
+    throw new Error(
+      `Trigger ${trigger.metadata.name}: ${unsupported} is CESQL, which the Broker stand-in does not evaluate (the e2e suite runs Knative's Broker)`,
+    );
   const d = (trigger['spec'] as { delivery?: TriggerDelivery }).delivery ?? {};
   return {
     trigger: trigger.metadata.name,
-    attributes: triggerAttributes(trigger),
+    filter,
     subscriber,
     retry: d.retry ?? 0,
     backoffPolicy: d.backoffPolicy === 'linear' ? 'linear' : 'exponential',
@@ -72,26 +90,13 @@ export function routesOf(objects: readonly KubeObject[]): Route[] {
   return objects.filter((o) => o.kind === 'Trigger').map(routeOf);
 }
 
-/**
- * Knative's attribute filter: every listed attribute (context attribute or extension) must equal
- * the event's; an empty value in the filter means "any value", but the event must still carry
- * the attribute, non-empty. An attribute the event lacks never matches.
- */
-export function filterMatches(
+/** Knative's attribute filter alone (`spec.filter.attributes`) passes these attributes. */
+export const filterMatches = (
   filter: Readonly<Record<string, string>>,
-  attributes: Readonly<Record<string, string | undefined>>,
-): boolean {
-  return Object.entries(filter).every(([name, want]) => {
-    const got = Object.hasOwn(attributes, name) ? attributes[name] : undefined;
-    if (got === undefined) return false;
-    return want === '' ? got !== '' : got === want;
-  });
-}
+  attributes: EventAttributes,
+): boolean => attributesFilter(filter, attributes) === 'pass';
 
 /** The routes whose Trigger lets an event with these attributes through, in config order. */
-export function routesFor(
-  routes: readonly Route[],
-  attributes: Readonly<Record<string, string | undefined>>,
-): Route[] {
-  return routes.filter((r) => filterMatches(r.attributes, attributes));
+export function routesFor(routes: readonly Route[], attributes: EventAttributes): Route[] {
+  return routes.filter((r) => triggerPasses(r.filter, attributes));
 }

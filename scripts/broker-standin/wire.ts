@@ -4,6 +4,7 @@
 // body is kept as received, so the data reaches the subscriber byte for byte.
 // Why this folder is under scripts/: see routes.ts.
 import type { InboundEvent } from '../../functions/runtime/function.ts';
+import { canonicalTime } from './filters.ts';
 
 export interface BrokerEvent {
   /** CloudEvent context attributes and extensions, lower-case names, decoded string values. */
@@ -55,6 +56,19 @@ export function parseHttpEvent(
   }
   if (!attributes['type']) return undefined;
   return { attributes, contentType, body, receivedAt: now, from };
+}
+
+/**
+ * Why Knative's ingress would refuse the event (400), or undefined: the CloudEvents 1.0 required
+ * attributes and an RFC 3339 `time` (the Go SDK's Validate and its attribute parsing).
+ */
+export function invalidEvent(e: BrokerEvent): string | undefined {
+  const a = e.attributes;
+  if (a['specversion'] !== '1.0') return `specversion ${a['specversion'] ?? '(none)'} is not 1.0`;
+  for (const name of ['id', 'source', 'type']) if (!a[name]) return `${name} is required`;
+  if (a['time'] !== undefined && canonicalTime(a['time']) === undefined)
+    return `time ${a['time']} is not RFC 3339`;
+  return undefined;
 }
 
 /** Binary content mode headers, as the Broker delivers to a Trigger's subscriber. */

@@ -37,7 +37,7 @@ const route = (
 ): Route => ({
   trigger,
   subscriber: sub,
-  attributes,
+  filter: { filter: { attributes } },
   retry: 2,
   backoffPolicy: 'exponential',
   backoffDelayMs: 5,

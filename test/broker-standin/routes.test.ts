@@ -42,7 +42,7 @@ describe('Broker stand-in: routes (pure)', () => {
     assert.equal(triggerSubscriber(t), 'fn');
     assert.deepEqual(routeOf(t), {
       trigger: 't1',
-      attributes: { type: 'x', kind: 'VirtualMachine' },
+      filter: { filter: { attributes: { type: 'x', kind: 'VirtualMachine' } } },
       subscriber: 'fn',
       retry: 3,
       backoffPolicy: 'linear',
@@ -55,7 +55,7 @@ describe('Broker stand-in: routes (pure)', () => {
   it('defaults as Knative does: no filter takes everything, no delivery means one attempt, no wait', () => {
     assert.deepEqual(routeOf(trigger('bare')), {
       trigger: 'bare',
-      attributes: {},
+      filter: {},
       subscriber: 'fn',
       retry: 0,
       backoffPolicy: 'exponential',

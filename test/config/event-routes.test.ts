@@ -59,9 +59,21 @@ describe('config event routes (pure)', () => {
   it('filters by exact match on every listed attribute, like a Trigger', () => {
     const [first] = produced;
     assert.ok(first);
-    assert.equal(triggerSelects({ type: first.type, kind: first.kind ?? '' }, first), true);
-    assert.equal(triggerSelects({ type: first.type, kind: 'VirtualMachine' }, first), false);
-    assert.equal(triggerSelects({ source: 'x' }, first), false);
+    assert.equal(
+      triggerSelects(
+        { filter: { attributes: { type: first.type, kind: first.kind ?? '' } } },
+        first,
+      ),
+      true,
+    );
+    assert.equal(
+      triggerSelects(
+        { filter: { attributes: { type: first.type, kind: 'VirtualMachine' } } },
+        first,
+      ),
+      false,
+    );
+    assert.equal(triggerSelects({ filter: { attributes: { source: 'x' } } }, first), false);
   });
 
   const cases: Array<{

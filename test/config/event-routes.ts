@@ -5,7 +5,9 @@
 // stand-in's (scripts/broker-standin/routes.ts), the one the demo and the e2e stack route with.
 import type { Binding } from '../../functions/runtime/function.ts';
 import type { KubeObject } from '../../functions/runtime/kube-api.ts';
-import { filterMatches, triggerAttributes } from '../../scripts/broker-standin/routes.ts';
+import { triggerPasses } from '../../scripts/broker-standin/filters.ts';
+import type { TriggerFilter } from '../../scripts/broker-standin/filters.ts';
+import { triggerFilter } from '../../scripts/broker-standin/routes.ts';
 
 /** An event the sources can produce, reduced to what Triggers and bindings look at. */
 export interface ProducedEvent {
@@ -60,9 +62,9 @@ export function producedEvents(
   return out;
 }
 
-/** The shared Broker stand-in's Trigger filter, applied to what a source can produce. */
-export function triggerSelects(attributes: Record<string, string>, event: ProducedEvent): boolean {
-  return filterMatches(attributes, {
+/** The shared Broker stand-in's Trigger filters, applied to what a source can produce. */
+export function triggerSelects(filter: TriggerFilter, event: ProducedEvent): boolean {
+  return triggerPasses(filter, {
     type: event.type,
     source: event.source,
     kind: event.kind,
@@ -109,8 +111,8 @@ export function checkRoutes(
   };
   const delivered: ProducedEvent[] = [];
   for (const trigger of triggers) {
-    const attrs = triggerAttributes(trigger);
-    const selected = produced.filter((e) => triggerSelects(attrs, e));
+    const filter = triggerFilter(trigger);
+    const selected = produced.filter((e) => triggerSelects(filter, e));
     if (selected.length === 0) problems.deadTriggers.push(trigger.metadata.name);
     for (const event of selected) {
       delivered.push(event);

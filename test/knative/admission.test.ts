@@ -81,6 +81,17 @@ describe('Knative admission (its own webhook code, pinned release)', function ()
     assert.equal(status, 1);
   });
 
+  it('admits every Trigger the routing comparison uses (test/broker-standin/knative-routing.test.ts)', async () => {
+    const triggers = fixture('routing-triggers.yaml');
+    const { results, status } = await admit(triggers);
+    assert.deepEqual(
+      results.filter((r) => r.errors).map((r) => r.object),
+      [],
+    );
+    assert.equal(results.filter((r) => r.webhook).length, triggers.length);
+    assert.equal(status, 0);
+  });
+
   it('builds from the Knative release whose CRDs the test plane installs', () => {
     const goMod = readFileSync(new URL('../go/knative/go.mod', import.meta.url), 'utf8');
     const { knativeServing, knativeEventing } = loadVersions().crds;

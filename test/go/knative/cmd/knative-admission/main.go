@@ -39,8 +39,9 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	// Knative logs at info for every admitted object; only its warnings matter here.
-	logger, _ := zap.NewProduction(zap.IncreaseLevel(zap.WarnLevel))
+	// Knative logs at info for every admitted object and warns for every filter it skips; the
+	// verdicts carry what matters.
+	logger, _ := zap.NewProduction(zap.IncreaseLevel(zap.ErrorLevel))
 	ctx := logging.WithLogger(context.Background(), logger.Sugar())
 	var code int
 	var err error
