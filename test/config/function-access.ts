@@ -65,6 +65,13 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
         namespace: PRODUCT_NS,
         name: 'vmgroup-backup-restricted-resources',
       },
+      {
+        verb: 'get',
+        group: '',
+        resource: 'configmaps',
+        namespace: VELERO_NS,
+        name: 'velero-vsphere-plugin-blocked-resources-list',
+      },
       ...[
         'backuprepositories',
         'backuprepositoryclaims',
@@ -83,6 +90,14 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
       { verb: 'delete', group: 'velero.io', resource: 'backups', namespace: VELERO_NS },
       { verb: 'get', group: 'velero.io', resource: 'backups', namespace: USER },
       { verb: 'get', group: '', resource: 'configmaps', namespace: PRODUCT_NS, name: 'another' },
+      { verb: 'get', group: '', resource: 'configmaps', namespace: VELERO_NS, name: 'another' },
+      {
+        verb: 'patch',
+        group: '',
+        resource: 'configmaps',
+        namespace: VELERO_NS,
+        name: 'velero-vsphere-plugin-blocked-resources-list',
+      },
       {
         verb: 'get',
         group: 'backupdriver.cnsdp.vmware.com',
