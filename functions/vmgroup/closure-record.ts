@@ -25,6 +25,8 @@ export interface ClosureRecord {
 
 interface Wire {
   version: 1;
+  /** Why the groups are not recorded (too large for an annotation). */
+  omitted?: string;
   groups: Array<{
     namespace: string;
     name: string;
@@ -39,7 +41,25 @@ const CUT_REASONS: ReadonlySet<string> = new Set([
   'excludeLabel',
 ]);
 
+/**
+ * Annotations of one object share 256 KiB (apimachinery ValidateAnnotationsSize); a record larger
+ * than this is replaced by one saying so, so the labeler's write never fails and the verifier can
+ * say why it cannot verify.
+ */
+export const MAX_RECORD_BYTES = 128 * 1024;
+
 export function formatClosureRecord(groups: readonly RecordedGroup[]): string {
+  const full = formatGroups(groups);
+  if (Buffer.byteLength(full) <= MAX_RECORD_BYTES) return full;
+  const objects = groups.reduce((n, g) => n + g.objects.length, 0);
+  return JSON.stringify({
+    version: 1,
+    omitted: `the closure of ${groups.length} group(s), ${objects} objects, is larger than an annotation may hold (${MAX_RECORD_BYTES} bytes)`,
+    groups: [],
+  } satisfies Wire);
+}
+
+function formatGroups(groups: readonly RecordedGroup[]): string {
   const wire: Wire = {
     version: 1,
     groups: groups.map((g) => {
@@ -72,6 +92,7 @@ export function parseClosureRecord(
   const w = wire as Partial<Wire> | null;
   if (typeof w !== 'object' || w === null || w.version !== 1 || !Array.isArray(w.groups))
     return { error: 'is not a version 1 closure record' };
+  if (typeof w.omitted === 'string') return { error: `omits the groups: ${w.omitted}` };
   const groups: RecordedGroup[] = [];
   for (const g of w.groups as unknown[]) {
     const r = g as Partial<Wire['groups'][number]> | null;

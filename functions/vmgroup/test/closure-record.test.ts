@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { formatClosureRecord, parseClosureRecord } from '../closure-record.ts';
+import { MAX_RECORD_BYTES, formatClosureRecord, parseClosureRecord } from '../closure-record.ts';
 import type { RecordedGroup } from '../closure-record.ts';
 
 const SHOP: RecordedGroup = {
@@ -49,6 +49,23 @@ describe('closure record (pure)', () => {
       assert.ok(r && 'error' in r);
       assert.match(r.error, why);
     });
+
+  it('a record too large for an annotation says so instead, and is refused with that reason', () => {
+    const big: RecordedGroup = {
+      namespace: 'apps',
+      name: 'big',
+      objects: Array.from({ length: 6000 }, (_, i) => ({
+        kind: 'VirtualMachine' as const,
+        name: `a-virtual-machine-name-${i}`,
+      })),
+      cut: [],
+    };
+    const raw = formatClosureRecord([big]);
+    assert.ok(Buffer.byteLength(raw) <= MAX_RECORD_BYTES);
+    const r = parseClosureRecord(raw);
+    assert.ok(r && 'error' in r);
+    assert.match(r.error, /omits the groups: the closure of 1 group\(s\), 6000 objects, is larger/);
+  });
 
   it('absent is undefined (the labeler has not reported yet)', () =>
     assert.equal(parseClosureRecord(undefined), undefined));
