@@ -8,6 +8,7 @@ import type { BackupExpanded } from '../../schemas/generated/events/backup-expan
 import type { EventRecord } from '../runtime/kube-api.ts';
 import type { Closure, ClosureKind, ObjectKey } from '../vmgroup/closure.ts';
 import { CLOSURE_RESOURCE, keyString } from '../vmgroup/closure.ts';
+import type { RecordedGroup } from '../vmgroup/closure-record.ts';
 import {
   REASON_BACKUP_EXPANDED,
   REASON_BACKUP_INCOMPLETE,
@@ -94,9 +95,10 @@ export function coverage(
   closures: ReadonlyMap<string, ReadonlyMap<string, Closure>>,
   labelsOf: LabelsOf,
   absentSecrets: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
-): { groups: GroupReport[]; totals: Counts } {
+): { groups: GroupReport[]; totals: Counts; recorded: RecordedGroup[] } {
   const s = spec(backup);
   const groups: GroupReport[] = [];
+  const recorded: RecordedGroup[] = [];
   const taken = new Map<string, ObjectKey>();
   for (const [ns, byGroup] of [...closures].sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (!namespaceIncluded(s, ns)) continue;
@@ -112,6 +114,7 @@ export function coverage(
       }
       if (kept.length === 0) continue;
       for (const k of kept) taken.set(`${ns}/${keyString(k)}`, k);
+      recorded.push({ namespace: ns, name: c.group, objects: present, cut });
       // VM Operator falls back to a same-named ConfigMap when the Secret is absent; the closure
       // holds that ConfigMap too, so such a Secret is not missing.
       const fallback = new Set(c.objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.name));
@@ -134,7 +137,7 @@ export function coverage(
       });
     }
   }
-  return { groups, totals: counts(taken.values()) };
+  return { groups, totals: counts(taken.values()), recorded };
 }
 
 /** A Secret the closure names that a patch found absent, attributed to the first VM referencing it. */

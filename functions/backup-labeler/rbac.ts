@@ -22,4 +22,6 @@ export const LABELER_RULES: readonly PolicyRule[] = [
   { apiGroups: [''], resources: ['secrets'], verbs: ['patch'] },
   // The report on a Backup: Events in Velero's namespace (get+patch to bump a repeated report).
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'get', 'patch'] },
+  // The closure record on the Backup it expanded (vmgroup-backup.dev/backup-closure), for the verifier.
+  { apiGroups: ['velero.io'], resources: ['backups'], verbs: ['patch'] },
 ];

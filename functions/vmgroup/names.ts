@@ -83,6 +83,27 @@ export const EVENT_TYPE_BACKUP_EXPANDED = `${EVENT_TYPE_PREFIX}backup.expanded`;
 /** Kubernetes Event reasons on a Backup. */
 export const REASON_BACKUP_EXPANDED = 'VMGroupBackupExpanded';
 export const REASON_BACKUP_INCOMPLETE = 'VMGroupBackupIncomplete';
+/**
+ * On a Backup, written by the labeler when it expands it: JSON of each group's closure as labelled
+ * for that Backup and what the Backup's filters cut (backup-verification.ts `ClosureRecord`). The
+ * Backup is the one durable place both the labeler and the verifier reach; Events expire.
+ */
+export const ANNOTATION_BACKUP_CLOSURE = `${PREFIX}backup-closure`;
+
+// --- backup verifier ---
+
+/**
+ * On a Backup: the verifier's claim while it reads the item list (`{"state":"verifying",...}`),
+ * then its result (`verified` | `incomplete` per group). Present = never verified again.
+ */
+export const ANNOTATION_BACKUP_VERIFICATION = `${PREFIX}backup-verification`;
+/** Reply CloudEvent of the verifier. */
+export const EVENT_TYPE_BACKUP_VERIFIED = `${EVENT_TYPE_PREFIX}backup.verified`;
+/** Normal Event on a Backup holding a group's whole closure (incomplete: REASON_BACKUP_INCOMPLETE). */
+export const REASON_BACKUP_VERIFIED = 'VMGroupBackupVerified';
+
+/** velero-plugin-for-vsphere's blocked-resources ConfigMap, in Velero's namespace (its pkg/constants). */
+export const VSPHERE_PLUGIN_BLOCKED_LIST = 'velero-vsphere-plugin-blocked-resources-list';
 
 // --- restore (resource modifier, restore fixer, restore sequencer) ---
 

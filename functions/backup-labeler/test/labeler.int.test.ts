@@ -8,6 +8,7 @@ import { loadValidators } from '../../runtime/schema-source.ts';
 import { violation } from '../../runtime/validation.ts';
 import { apiServerEvent, pingEvent, postEvent } from '../../../test/support/cloudevents.ts';
 import {
+  ANNOTATION_BACKUP_CLOSURE,
   ANNOTATION_CAPTURED_POWER_STATE,
   ANNOTATION_LABELLED_SECRETS,
   ANNOTATION_MEMBER_LABEL_KEY,
@@ -30,6 +31,7 @@ import {
   vmMember,
 } from '../../vmgroup/test/builders.ts';
 import backupLabeler from '../index.ts';
+import { parseClosureRecord } from '../../vmgroup/closure-record.ts';
 import type { BackupExpanded } from '../../../schemas/generated/events/backup-expanded.ts';
 import { EXPANDED_SCHEMA } from '../bindings.ts';
 import { createAll, labelerEnv, labelsOn, ours, quietLogger } from './support.ts';
@@ -369,6 +371,17 @@ describe('backup-labeler on the control plane', function () {
     assert.match(
       ev.message ?? '',
       /covers 2 VirtualMachineGroup\(s\) .*missing VirtualMachine ghost.*cycle broken → broken/,
+    );
+    // What was labelled for this Backup, recorded on it for the backup verifier.
+    const live = await env.admin.get({ ...backup, namespace: veleroNs, name: 'b1' });
+    const record = parseClosureRecord(live?.metadata.annotations?.[ANNOTATION_BACKUP_CLOSURE]);
+    assert.ok(record && 'record' in record, JSON.stringify(record));
+    assert.deepEqual(
+      record.record.groups.map((g) => [g.namespace, g.name, g.objects.length, g.cut.length]),
+      [
+        [ns, 'broken', 1, 0],
+        [ns, 'shop', 9, 0],
+      ],
     );
   });
 

@@ -188,6 +188,15 @@ describe('backup-labeler plan-backup', () => {
       cov.groups.some((g) => g.namespace === 'other'),
       false,
     );
+    // The record for the verifier holds the whole closure, cut objects included, with their cuts.
+    const recorded = cov.recorded.find((g) => g.name === 'solo')!;
+    assert.deepEqual(recorded.cut, solo.cut);
+    for (const c of solo.cut)
+      assert.ok(recorded.objects.some((o) => o.kind === c.kind && o.name === c.name));
+    assert.equal(
+      recorded.objects.length,
+      Object.values(solo.counts).reduce((a, b) => a + b, 0) + solo.cut.length,
+    );
   });
 
   it('absent Secrets are reported missing and not counted; the report validates and is a Warning', async () => {
