@@ -110,6 +110,20 @@ export const VSPHERE_PLUGIN_BLOCKED_LIST = 'velero-vsphere-plugin-blocked-resour
 /** The Velero resource-modifier ConfigMap (config/base/velero-resource-modifiers/), in Velero's namespace. */
 export const RESOURCE_MODIFIER_CONFIGMAP = 'vmgroup-backup-restore-modifiers';
 /**
+ * Optional variants of that ConfigMap (config/base/velero-resource-modifiers/variants/), each the
+ * same rule set with one documented difference: `keep-zone` keeps the
+ * `topology.kubernetes.io/zone` label (zones pinned on purpose, same zones on the target);
+ * `image-by-name` drops `spec.image` so VM Operator resolves `spec.imageName` (an image's display
+ * name) on the target Supervisor, where the `vmi-<hash>` names differ.
+ */
+export const RESOURCE_MODIFIER_VARIANTS = {
+  'keep-zone': `${RESOURCE_MODIFIER_CONFIGMAP}-keep-zone`,
+  'image-by-name': `${RESOURCE_MODIFIER_CONFIGMAP}-image-by-name`,
+} as const;
+export type ResourceModifierVariant = keyof typeof RESOURCE_MODIFIER_VARIANTS;
+/** Set by a variant of the modifier on what it processed: the variant's name (see above). */
+export const ANNOTATION_RESTORE_VARIANT = `${PREFIX}restore-variant`;
+/**
  * Set by the resource modifier on every VM, group and PVC it processed, value = the rule-set
  * version. Its absence on a restored object is how the fixer knows a Restore ran without it.
  */
