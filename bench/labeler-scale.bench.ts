@@ -248,6 +248,8 @@ async function measure(size: Size): Promise<Figures> {
       dir,
       index: 0,
       logLevel: 'warn',
+      // e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to see where the time goes.
+      nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
     });
     const r = replica;
     const baseRssMiB = r.rssKiB() / 1024;
