@@ -12,7 +12,7 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { KubeObject } from '../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../functions/runtime/kube/kube-api.ts';
 import { memberLabelKey, VMOP_API_VERSION } from '../functions/vmgroup/names.ts';
 import { startControlPlane } from '../test/harness/index.ts';
 import type { TestCluster } from '../test/harness/index.ts';

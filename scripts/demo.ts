@@ -12,8 +12,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { functionNames } from '../functions/registry.ts';
-import { createKube } from '../functions/runtime/kube.ts';
-import type { Kube, KubeObject } from '../functions/runtime/kube-api.ts';
+import { createKube } from '../functions/runtime/kube/kube.ts';
+import type { Kube, KubeObject } from '../functions/runtime/kube/kube-api.ts';
 import {
   ANNOTATION_CAPTURED_NETWORK,
   ANNOTATION_LABELLED_SECRETS,

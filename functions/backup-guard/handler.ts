@@ -6,7 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import type { Clock, InboundEvent, Logger, OutboundEvent } from '../runtime/function.ts';
-import type { Kube, KubeObject } from '../runtime/kube-api.ts';
+import type { Kube, KubeObject } from '../runtime/kube/kube-api.ts';
 import {
   ANNOTATION_GUARD_REPORTED,
   EVENT_TYPE_GUARD_RESTRICTED,

@@ -3,7 +3,7 @@
 // exactly these rules). It never reads Secrets; the only ConfigMap it may read is its restricted
 // list, by name.
 
-import type { PolicyRule, ScopedRules } from '../runtime/policy-rule.ts';
+import type { PolicyRule, ScopedRules } from '../runtime/kube/policy-rule.ts';
 import { GUARD_CONFIGMAP, VSPHERE_PLUGIN_BLOCKED_LIST } from '../vmgroup/names.ts';
 import { PLUGIN_INTERNAL } from './restricted-list.ts';
 

@@ -5,7 +5,7 @@
 // matter beyond latency.
 
 import type { InboundEvent, Logger, OutboundEvent } from '../runtime/function.ts';
-import type { KubeObject } from '../runtime/kube-api.ts';
+import type { KubeObject } from '../runtime/kube/kube-api.ts';
 import type { VeleroBackup } from '../../schemas/generated/objects/backup.ts';
 import type { VirtualMachine } from '../../schemas/generated/objects/virtualmachine.ts';
 import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtualmachinegroup.ts';

@@ -5,7 +5,7 @@
 
 import type { VeleroBackup } from '../../schemas/generated/objects/backup.ts';
 import type { BackupExpanded } from '../../schemas/generated/events/backup-expanded.ts';
-import type { EventRecord } from '../runtime/kube-api.ts';
+import type { EventRecord } from '../runtime/kube/kube-api.ts';
 import type { Closure, ClosureKind, ObjectKey } from '../vmgroup/closure.ts';
 import { CLOSURE_RESOURCE, keyString } from '../vmgroup/closure.ts';
 import type { RecordedGroup } from '../vmgroup/closure-record.ts';

@@ -3,10 +3,10 @@
 // get, list or watch, so their data cannot reach the function. Everything else it reads is listed
 // once per namespace per kind.
 
-import type { PolicyRule } from '../runtime/policy-rule.ts';
+import type { PolicyRule } from '../runtime/kube/policy-rule.ts';
 
 // Kept for modules that still import the type from here.
-export type { PolicyRule } from '../runtime/policy-rule.ts';
+export type { PolicyRule } from '../runtime/kube/policy-rule.ts';
 
 export const LABELER_RULES: readonly PolicyRule[] = [
   {

@@ -5,7 +5,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import { rootCertificates } from 'node:tls';
-import { http, https } from '../runtime/node-http.ts';
+import { http, https } from '../runtime/http/node-http.ts';
 
 export interface DownloadOptions {
   /** PEM of the storage location's CA (`spec.objectStorage.caCert`), if it has one. */

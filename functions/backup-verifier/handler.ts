@@ -5,7 +5,7 @@
 // Broker's retry starts clean; the DownloadRequest is deleted in every case.
 
 import type { Clock, InboundEvent, Logger, OutboundEvent } from '../runtime/function.ts';
-import type { Kube, KubeObject } from '../runtime/kube-api.ts';
+import type { Kube, KubeObject } from '../runtime/kube/kube-api.ts';
 import { ConflictError } from '../runtime/errors.ts';
 import { ANNOTATION_BACKUP_VERIFICATION, EVENT_TYPE_BACKUP_VERIFIED } from '../vmgroup/names.ts';
 import { PING_TYPE, VERIFIED_SCHEMA } from './bindings.ts';

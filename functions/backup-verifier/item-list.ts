@@ -3,7 +3,7 @@
 // URL (TLS verified with the storage location's CA), gunzip and parse; the DownloadRequest is
 // deleted afterwards whatever happened.
 
-import type { Kube, KubeObject } from '../runtime/kube-api.ts';
+import type { Kube, KubeObject } from '../runtime/kube/kube-api.ts';
 import { TransientError } from '../runtime/errors.ts';
 import type { ResourceList } from '../vmgroup/backup-verification.ts';
 import { parseResourceList } from '../vmgroup/backup-verification.ts';

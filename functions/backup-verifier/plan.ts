@@ -10,7 +10,7 @@
 // and the next one deletes that DownloadRequest and takes over.
 
 import type { BackupVerified } from '../../schemas/generated/events/backup-verified.ts';
-import type { EventRecord } from '../runtime/kube-api.ts';
+import type { EventRecord } from '../runtime/kube/kube-api.ts';
 import type { GroupVerification, ResourceList } from '../vmgroup/backup-verification.ts';
 import {
   backupVerifiable,

@@ -4,7 +4,7 @@
 // closure to compare with is the labeler's record on the Backup) and no Secret (a storage
 // location's `caCertRef` is not followed).
 
-import type { ScopedRules } from '../runtime/policy-rule.ts';
+import type { ScopedRules } from '../runtime/kube/policy-rule.ts';
 
 export const VERIFIER_RULES: ScopedRules = {
   velero: [

@@ -6,10 +6,10 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { Kube, KubeObject } from '../runtime/kube-api.ts';
-import type { ValidatorSet } from '../runtime/validation.ts';
-import { violation } from '../runtime/validation.ts';
-import { schemaId } from '../runtime/schema-files.ts';
+import type { Kube, KubeObject } from '../runtime/kube/kube-api.ts';
+import type { ValidatorSet } from '../runtime/schema/validation.ts';
+import { violation } from '../runtime/schema/validation.ts';
+import { schemaId } from '../runtime/schema/schema-files.ts';
 import type { NamespaceState } from '../vmgroup/closure.ts';
 import type { VirtualMachine } from '../../schemas/generated/objects/virtualmachine.ts';
 import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtualmachinegroup.ts';

@@ -1,7 +1,7 @@
 // Pure: what the fixer tells the user on the Restore when the declarative strip did not happen —
 // which objects were or will be rejected and why, and the exact command that restores correctly.
 
-import type { EventRecord, KubeObject } from '../runtime/kube-api.ts';
+import type { EventRecord, KubeObject } from '../runtime/kube/kube-api.ts';
 import {
   MEMBER_LABEL_PREFIX,
   SEED_GROUP_LABEL,

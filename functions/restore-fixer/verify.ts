@@ -1,7 +1,7 @@
 // Pure: what a restored object still carries that the declarative strip should have removed,
 // and the post-create patch the fixer applies. No Kubernetes calls here.
 
-import type { KubeObject, Patch } from '../runtime/kube-api.ts';
+import type { KubeObject, Patch } from '../runtime/kube/kube-api.ts';
 import {
   ANNOTATION_RESTORE_STRIPPED,
   ANNOTATION_RESTORE_VARIANT,

@@ -6,7 +6,7 @@
 import { createServer } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kube, KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { Kube, KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { ANNOTATION_BACKUP_VERIFICATION } from '../../functions/vmgroup/names.ts';
 import type { BackupVerified } from '../../schemas/generated/events/backup-verified.ts';
 import { say } from './say.ts';

@@ -1,7 +1,7 @@
 // The production overlay's ServiceAccounts and RBAC applied for real to a control plane, once per
 // run: what the RBAC config test checks and what the reliability suites run their functions as.
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import type { TestCluster } from '../harness/index.ts';
 import { ensureNamespaces, failures, serverSideApply } from './cluster-apply.ts';
 import { render } from './render.ts';

@@ -10,8 +10,8 @@ import { findGo } from '../../scripts/binaries/go-toolchain.ts';
 import { loadVersions } from '../../scripts/binaries/versions.ts';
 import type { Crd } from '../harness/crd-sources.ts';
 import { upstreamCrds } from '../harness/crd-sources.ts';
-import { schemaId } from '../../functions/runtime/schema-files.ts';
-import { violation } from '../../functions/runtime/validation.ts';
+import { schemaId } from '../../functions/runtime/schema/schema-files.ts';
+import { violation } from '../../functions/runtime/schema/validation.ts';
 import { sharedValidators } from '../support/runtime.ts';
 
 interface OpenApi {

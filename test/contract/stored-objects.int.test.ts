@@ -18,7 +18,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { findGo } from '../../scripts/binaries/go-toolchain.ts';
 import { loadVersions } from '../../scripts/binaries/versions.ts';
 import { functionNames, loadFunction } from '../../functions/registry.ts';
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { rawRequest } from '../harness/cluster-api.ts';
 import { localObjects, parseYamlObjects, upstreamCrds } from '../harness/crd-sources.ts';
 import type { Crd } from '../harness/crd-sources.ts';

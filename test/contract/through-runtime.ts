@@ -4,15 +4,16 @@
 // dispatch (parse, envelope schema, binding match, data schema). The function's handler is
 // replaced by a no-op: what is measured is whether the runtime lets the object in.
 
+import { PRODUCT } from '../../functions/product.ts';
 import { Writable } from 'node:stream';
 import type { FunctionDefinition, RuntimeContext } from '../../functions/runtime/function.ts';
-import { dispatch } from '../../functions/runtime/dispatch.ts';
-import type { Dispatcher } from '../../functions/runtime/dispatch.ts';
-import { RecentEvents } from '../../functions/runtime/dedupe.ts';
-import { createLogger } from '../../functions/runtime/logger.ts';
-import { createMetrics } from '../../functions/runtime/metrics.ts';
-import type { ValidatorSet } from '../../functions/runtime/validation.ts';
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import { dispatch } from '../../functions/runtime/events/dispatch.ts';
+import type { Dispatcher } from '../../functions/runtime/events/dispatch.ts';
+import { RecentEvents } from '../../functions/runtime/events/dedupe.ts';
+import { createLogger } from '../../functions/runtime/process/logger.ts';
+import { createMetrics } from '../../functions/runtime/process/metrics.ts';
+import type { ValidatorSet } from '../../functions/runtime/schema/validation.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { apiServerEvent, toBinaryHttp } from '../support/cloudevents.ts';
 import type { Verb } from '../support/cloudevents.ts';
 import { unreachableKube } from '../support/runtime.ts';
@@ -47,6 +48,7 @@ export function runtimeEntry(
     recent: new RecentEvents(0),
     metrics: createMetrics(def.name),
     conflictRetries: 0,
+    product: PRODUCT,
   };
   return {
     name: def.name,

@@ -3,7 +3,7 @@
 // --details` does exactly this: DownloadRequest BackupResourceList → presigned URL → gzipped JSON).
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import type { Kube, KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { Kube, KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import type { ResourceList } from '../../functions/vmgroup/backup-verification.ts';
 import { parseResourceList } from '../../functions/vmgroup/backup-verification.ts';
 import { eventually } from './stack/proc.ts';

@@ -8,8 +8,8 @@ import { setPath } from '../../functions/restore-fixer/test/dirty-objects.ts';
 import type { StripRule } from '../../functions/restore-fixer/strip-rules.ts';
 import { kubeAs } from '../harness/identity.ts';
 import { asRestored } from '../../functions/velero/test/velero-create.ts';
-import type { Kube, KubeObject } from '../../functions/runtime/kube-api.ts';
-import { KubeApiError } from '../../functions/runtime/kube.ts';
+import type { Kube, KubeObject } from '../../functions/runtime/kube/kube-api.ts';
+import { KubeApiError } from '../../functions/runtime/kube/kube.ts';
 import { asKube, vm, vmg, vmMember } from '../../functions/vmgroup/test/builders.ts';
 import { STORAGE_CLASS, VM_CLASS } from '../harness/vm-operator.ts';
 import type { VmOperatorPlane } from '../harness/vm-operator.ts';
@@ -108,7 +108,7 @@ describe('VM Operator v1.10.0 admission of restored objects (real webhooks)', fu
   before(async function () {
     plane = await vmOperatorPlane();
     velero = await kubeAs(plane, 'velero', VELERO_RULES);
-    const { createKube } = await import('../../functions/runtime/kube.ts');
+    const { createKube } = await import('../../functions/runtime/kube/kube.ts');
     admin = createKube(plane.kubeconfigPath);
     ns = await plane.newNamespace('admission');
     await plane.prepareNamespace(ns);

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { testCluster } from '../../../test/harness/index.ts';
 import { rbacFromRules, serveAsServiceAccount } from '../../../test/support/serve-as-account.ts';
 import { apiServerEvent, postEvent } from '../../../test/support/cloudevents.ts';
-import type { RunningServer } from '../../runtime/server.ts';
-import type { Kube, KubeObject } from '../../runtime/kube-api.ts';
+import type { RunningServer } from '../../runtime/http/server.ts';
+import type { Kube, KubeObject } from '../../runtime/kube/kube-api.ts';
 import {
   ANNOTATION_GUARD_REPORTED,
   EVENT_TYPE_GUARD_RESTRICTED,

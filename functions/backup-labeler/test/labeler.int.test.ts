@@ -2,10 +2,10 @@
 // ApiServerSource-shaped events, acting as a service account bound to exactly LABELER_RULES.
 
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../runtime/kube-api.ts';
-import { startServer } from '../../runtime/server.ts';
-import { loadValidators } from '../../runtime/schema-source.ts';
-import { violation } from '../../runtime/validation.ts';
+import type { KubeObject } from '../../runtime/kube/kube-api.ts';
+import { startServer } from '../../runtime/http/server.ts';
+import { loadValidators } from '../../runtime/schema/schema-source.ts';
+import { violation } from '../../runtime/schema/validation.ts';
 import { apiServerEvent, pingEvent, postEvent } from '../../../test/support/cloudevents.ts';
 import {
   ANNOTATION_BACKUP_CLOSURE,
@@ -36,6 +36,7 @@ import type { BackupExpanded } from '../../../schemas/generated/events/backup-ex
 import { EXPANDED_SCHEMA } from '../bindings.ts';
 import { createAll, labelerEnv, labelsOn, ours, quietLogger } from './support.ts';
 import type { LabelerEnv } from './support.ts';
+import { PRODUCT } from '../../product.ts';
 
 const V5 = 'vmoperator.vmware.com/v1alpha5';
 const key = memberLabelKey;
@@ -51,6 +52,7 @@ describe('backup-labeler on the control plane', function () {
     server = await startServer(backupLabeler as never, {
       port: 0,
       host: '127.0.0.1',
+      product: PRODUCT,
       ctx: {
         kube: env.kube,
         logger: quietLogger,

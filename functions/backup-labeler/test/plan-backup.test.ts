@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { VeleroBackup } from '../../../schemas/generated/objects/backup.ts';
-import { loadValidators } from '../../runtime/schema-source.ts';
-import { violation } from '../../runtime/validation.ts';
+import { loadValidators } from '../../runtime/schema/schema-source.ts';
+import { violation } from '../../runtime/schema/validation.ts';
 import type { Closure } from '../../vmgroup/closure.ts';
 import { computeClosures } from '../../vmgroup/closure.ts';
 import {

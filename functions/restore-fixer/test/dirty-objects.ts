@@ -2,7 +2,7 @@
 // status already stripped, but carrying everything in strip-rules.ts (as a VM backed up from a
 // running Supervisor does).
 
-import type { KubeObject } from '../../runtime/kube-api.ts';
+import type { KubeObject } from '../../runtime/kube/kube-api.ts';
 import { asKube, pvc, vm, vmg, vmMember, type VmOverrides } from '../../vmgroup/test/builders.ts';
 import { rulesFor } from '../strip-rules.ts';
 

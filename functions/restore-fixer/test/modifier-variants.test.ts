@@ -3,9 +3,9 @@
 // the fixer neither reports what a variant keeps on purpose nor warns about a Restore naming one.
 
 import assert from 'node:assert/strict';
-import { loadValidators } from '../../runtime/schema-source.ts';
-import { schemaId } from '../../runtime/schema-files.ts';
-import { violation } from '../../runtime/validation.ts';
+import { loadValidators } from '../../runtime/schema/schema-source.ts';
+import { schemaId } from '../../runtime/schema/schema-files.ts';
+import { violation } from '../../runtime/schema/validation.ts';
 import {
   ANNOTATION_RESTORE_STRIPPED,
   ANNOTATION_RESTORE_VARIANT,
@@ -16,7 +16,7 @@ import {
 } from '../../vmgroup/names.ts';
 import type { ResourceModifierVariant } from '../../vmgroup/names.ts';
 import { asKube, vm } from '../../vmgroup/test/builders.ts';
-import type { KubeObject } from '../../runtime/kube-api.ts';
+import type { KubeObject } from '../../runtime/kube/kube-api.ts';
 import { usesOurModifier } from '../report.ts';
 import { ZONE_LABEL } from '../strip-rules.ts';
 import { verify } from '../verify.ts';
