@@ -177,15 +177,28 @@ describe('closure', () => {
         roles: ['bootstrap.cloudInit.cloudConfig.users[0].passwd'],
       },
       {
-        title: 'vAppConfig properties shadow rawProperties',
+        // VM Operator v1.10.0: the webhook (validateVAppConfig) refuses only properties and
+        // rawProperties both non-empty; GetVirtualMachineBootstrap then reads rawProperties,
+        // which GetAdditionalResourcesForBackup leaves out because properties is non-nil.
+        title: 'vAppConfig properties: [] with rawProperties: the boot path needs rawProperties',
+        bootstrap: { vAppConfig: { properties: [], rawProperties: 's1' } },
+        secrets: ['s1'],
+        roles: ['bootstrap.vAppConfig.rawProperties'],
+      },
+      {
+        title:
+          'vAppConfig properties and rawProperties: both (backup list reads one, boot the other)',
         bootstrap: {
           vAppConfig: {
             properties: [{ key: 'k', value: { from: { name: 's1', key: 'v' } } }],
-            rawProperties: 'ignored',
+            rawProperties: 's2',
           },
         },
-        secrets: ['s1'],
-        roles: ['bootstrap.vAppConfig.properties[0].value.from'],
+        secrets: ['s1', 's2'],
+        roles: [
+          'bootstrap.vAppConfig.properties[0].value.from',
+          'bootstrap.vAppConfig.rawProperties',
+        ],
       },
     ];
     for (const t of cases) {
