@@ -4,7 +4,7 @@
 // without encryption.vmware.com) answers 404: the namespace then has none of it, and a VM naming
 // one is reported missing. Anything else fails the reconcile (retried by the Broker).
 
-import type { Kube } from '../runtime/kube-api.ts';
+import type { Kube } from '../runtime/kube/kube-api.ts';
 import { apiVersionOfKind } from '../vmgroup/closure.ts';
 import type { ClosureKind } from '../vmgroup/closure.ts';
 import type { LiveNamespace, LiveObject, LiveService } from './plan.ts';

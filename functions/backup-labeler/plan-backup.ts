@@ -5,9 +5,10 @@
 
 import type { VeleroBackup } from '../../schemas/generated/objects/backup.ts';
 import type { BackupExpanded } from '../../schemas/generated/events/backup-expanded.ts';
-import type { EventRecord } from '../runtime/kube-api.ts';
+import type { EventRecord } from '../runtime/kube/kube-api.ts';
 import type { Closure, ClosureKind, ObjectKey } from '../vmgroup/closure.ts';
 import { CLOSURE_RESOURCE, keyString } from '../vmgroup/closure.ts';
+import type { RecordedGroup } from '../vmgroup/closure-record.ts';
 import {
   REASON_BACKUP_EXPANDED,
   REASON_BACKUP_INCOMPLETE,
@@ -100,9 +101,10 @@ export function coverage(
   closures: ReadonlyMap<string, ReadonlyMap<string, Closure>>,
   labelsOf: LabelsOf,
   absentSecrets: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
-): { groups: GroupReport[]; totals: Counts } {
+): { groups: GroupReport[]; totals: Counts; recorded: RecordedGroup[] } {
   const s = spec(backup);
   const groups: GroupReport[] = [];
+  const recorded: RecordedGroup[] = [];
   const taken = new Map<string, ObjectKey>();
   for (const [ns, byGroup] of [...closures].sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (!namespaceIncluded(s, ns)) continue;
@@ -118,6 +120,7 @@ export function coverage(
       }
       if (kept.length === 0) continue;
       for (const k of kept) taken.set(`${ns}/${keyString(k)}`, k);
+      recorded.push({ namespace: ns, name: c.group, objects: present, cut });
       // VM Operator falls back to a same-named ConfigMap when the Secret is absent; the closure
       // holds that ConfigMap too, so such a Secret is not missing.
       const fallback = new Set(c.objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.name));
@@ -141,7 +144,7 @@ export function coverage(
       });
     }
   }
-  return { groups, totals: counts(taken.values()) };
+  return { groups, totals: counts(taken.values()), recorded };
 }
 
 /**

@@ -16,7 +16,7 @@
 // that answers 404 tells the Secret is absent; reconcile.ts drops it from the record (see
 // recordValue) so it is probed again next time and reported missing meanwhile.
 
-import type { ObjectRef } from '../runtime/kube-api.ts';
+import type { ObjectRef } from '../runtime/kube/kube-api.ts';
 import type { VirtualMachine } from '../../schemas/generated/objects/virtualmachine.ts';
 import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtualmachinegroup.ts';
 import { bootstrapRefs } from '../vmgroup/bootstrap-refs.ts';

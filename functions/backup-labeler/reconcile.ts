@@ -24,7 +24,7 @@
 // The loop is bounded (maxPasses); past it the handler fails with a ConflictError and the Broker
 // redelivers.
 
-import type { Kube } from '../runtime/kube-api.ts';
+import type { Kube } from '../runtime/kube/kube-api.ts';
 import type { Logger } from '../runtime/function.ts';
 import { ConflictError } from '../runtime/errors.ts';
 import type { VirtualMachine } from '../../schemas/generated/objects/virtualmachine.ts';

@@ -15,10 +15,10 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { Kube, KubeObject } from '../runtime/kube-api.ts';
-import type { ValidatorSet } from '../runtime/validation.ts';
-import { violation } from '../runtime/validation.ts';
-import { schemaId } from '../runtime/schema-files.ts';
+import type { Kube, KubeObject } from '../runtime/kube/kube-api.ts';
+import type { ValidatorSet } from '../runtime/schema/validation.ts';
+import { violation } from '../runtime/schema/validation.ts';
+import { schemaId } from '../runtime/schema/schema-files.ts';
 import type { ClosureKind, NamespaceState } from '../vmgroup/closure.ts';
 import { CLOSURE_KINDS, apiVersionOfKind } from '../vmgroup/closure.ts';
 import type { VmServiceLike } from '../vmgroup/app-objects.ts';

@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { loadValidators } from '../runtime/schema-source.ts';
-import { violation } from '../runtime/validation.ts';
-import { schemaId } from '../runtime/schema-files.ts';
-import type { KubeObject } from '../runtime/kube-api.ts';
+import { loadValidators } from '../runtime/schema/schema-source.ts';
+import { violation } from '../runtime/schema/validation.ts';
+import { schemaId } from '../runtime/schema/schema-files.ts';
+import type { KubeObject } from '../runtime/kube/kube-api.ts';
 import {
   asKube,
   bootstraps,

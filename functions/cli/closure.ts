@@ -8,12 +8,12 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Kube } from '../runtime/kube-api.ts';
-import { loadValidators } from '../runtime/schema-source.ts';
+import type { Kube } from '../runtime/kube/kube-api.ts';
+import { loadValidators } from '../runtime/schema/schema-source.ts';
 import type { NamespaceState } from '../vmgroup/closure.ts';
 import type { Refusal } from './closure-input.ts';
 import { computeClosure } from '../vmgroup/closure.ts';
-import type { CommandIo } from '../runtime/command-io.ts';
+import type { CommandIo } from '../runtime/process/command-io.ts';
 import {
   InputError,
   readManifestSources,
@@ -50,7 +50,7 @@ export interface ClosureCommandDeps {
 const defaultDeps: ClosureCommandDeps = {
   readStdin: () => readFileSync(0, 'utf8'),
   // Loaded only for --live so reading manifests never loads the Kubernetes client.
-  kubeFor: async (path) => (await import('../runtime/kube.ts')).createKube(path),
+  kubeFor: async (path) => (await import('../runtime/kube/kube.ts')).createKube(path),
 };
 
 interface Options {

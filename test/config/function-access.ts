@@ -34,6 +34,8 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
       ...rw('encryption.vmware.com', 'encryptionclasses', ['list', 'patch'], USER),
       { verb: 'patch', group: '', resource: 'secrets', namespace: USER },
       ...events(VELERO_NS),
+      // The closure record on the Backup it expanded, for the backup verifier.
+      { verb: 'patch', group: 'velero.io', resource: 'backups', namespace: VELERO_NS },
     ],
     beyond: [
       { verb: 'get', group: '', resource: 'secrets', namespace: USER },
@@ -55,7 +57,8 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
         namespace: USER,
       },
       { verb: 'create', group: '', resource: 'events', namespace: USER },
-      { verb: 'patch', group: 'velero.io', resource: 'backups', namespace: VELERO_NS },
+      { verb: 'get', group: 'velero.io', resource: 'backups', namespace: VELERO_NS },
+      { verb: 'patch', group: 'velero.io', resource: 'restores', namespace: VELERO_NS },
     ],
   },
   // handler.ts: get + guard-reported patch on the Backup/Restore (list for the resync tick), the restricted-list ConfigMap by
@@ -71,6 +74,13 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
         resource: 'configmaps',
         namespace: PRODUCT_NS,
         name: 'vmgroup-backup-restricted-resources',
+      },
+      {
+        verb: 'get',
+        group: '',
+        resource: 'configmaps',
+        namespace: VELERO_NS,
+        name: 'velero-vsphere-plugin-blocked-resources-list',
       },
       ...[
         'backuprepositories',
@@ -90,6 +100,14 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
       { verb: 'delete', group: 'velero.io', resource: 'backups', namespace: VELERO_NS },
       { verb: 'get', group: 'velero.io', resource: 'backups', namespace: USER },
       { verb: 'get', group: '', resource: 'configmaps', namespace: PRODUCT_NS, name: 'another' },
+      { verb: 'get', group: '', resource: 'configmaps', namespace: VELERO_NS, name: 'another' },
+      {
+        verb: 'patch',
+        group: '',
+        resource: 'configmaps',
+        namespace: VELERO_NS,
+        name: 'velero-vsphere-plugin-blocked-resources-list',
+      },
       {
         verb: 'get',
         group: 'backupdriver.cnsdp.vmware.com',
@@ -97,6 +115,31 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
         namespace: USER,
       },
       { verb: 'create', group: '', resource: 'events', namespace: USER },
+    ],
+  },
+  // handler.ts + item-list.ts: the Backup (get; claim and result patch; list for the resync tick),
+  // its DownloadRequest (create, get until Velero answers, delete), the storage location's CA,
+  // Events on the Backup. Nothing outside Velero's namespace, no application object, no Secret.
+  'backup-verifier': {
+    needs: [
+      ...rw('velero.io', 'backups', ['get', 'list', 'patch'], VELERO_NS),
+      ...rw('velero.io', 'downloadrequests', ['create', 'get', 'delete'], VELERO_NS),
+      ...rw('velero.io', 'backupstoragelocations', ['get'], VELERO_NS),
+      ...events(VELERO_NS),
+    ],
+    beyond: [
+      { verb: 'update', group: 'velero.io', resource: 'downloadrequests', namespace: VELERO_NS },
+      { verb: 'list', group: 'velero.io', resource: 'downloadrequests', namespace: VELERO_NS },
+      { verb: 'delete', group: 'velero.io', resource: 'backups', namespace: VELERO_NS },
+      { verb: 'create', group: 'velero.io', resource: 'downloadrequests', namespace: USER },
+      {
+        verb: 'patch',
+        group: 'velero.io',
+        resource: 'backupstoragelocations',
+        namespace: VELERO_NS,
+      },
+      { verb: 'get', group: '', resource: 'secrets', namespace: VELERO_NS },
+      { verb: 'list', group: VMOP, resource: 'virtualmachines', namespace: USER },
     ],
   },
   // handler.ts: the Backup (get, data-progress patch; list for the resync tick), its DataUploads and Uploads (list) in

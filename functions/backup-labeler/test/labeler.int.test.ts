@@ -2,12 +2,13 @@
 // ApiServerSource-shaped events, acting as a service account bound to exactly LABELER_RULES.
 
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../runtime/kube-api.ts';
-import { startServer } from '../../runtime/server.ts';
-import { loadValidators } from '../../runtime/schema-source.ts';
-import { violation } from '../../runtime/validation.ts';
+import type { KubeObject } from '../../runtime/kube/kube-api.ts';
+import { startServer } from '../../runtime/http/server.ts';
+import { loadValidators } from '../../runtime/schema/schema-source.ts';
+import { violation } from '../../runtime/schema/validation.ts';
 import { apiServerEvent, pingEvent, postEvent } from '../../../test/support/cloudevents.ts';
 import {
+  ANNOTATION_BACKUP_CLOSURE,
   ANNOTATION_CAPTURED_POWER_STATE,
   ANNOTATION_LABELLED_SECRETS,
   ANNOTATION_MEMBER_LABEL_KEY,
@@ -33,10 +34,12 @@ import {
   vmService,
 } from '../../vmgroup/test/builders.ts';
 import backupLabeler from '../index.ts';
+import { parseClosureRecord } from '../../vmgroup/closure-record.ts';
 import type { BackupExpanded } from '../../../schemas/generated/events/backup-expanded.ts';
 import { EXPANDED_SCHEMA } from '../bindings.ts';
 import { createAll, labelerEnv, labelsOn, ours, quietLogger } from './support.ts';
 import type { LabelerEnv } from './support.ts';
+import { PRODUCT } from '../../product.ts';
 
 const V5 = 'vmoperator.vmware.com/v1alpha5';
 const key = memberLabelKey;
@@ -52,6 +55,7 @@ describe('backup-labeler on the control plane', function () {
     server = await startServer(backupLabeler as never, {
       port: 0,
       host: '127.0.0.1',
+      product: PRODUCT,
       ctx: {
         kube: env.kube,
         logger: quietLogger,
@@ -427,6 +431,17 @@ describe('backup-labeler on the control plane', function () {
     assert.match(
       ev.message ?? '',
       /covers 2 VirtualMachineGroup\(s\) .*missing VirtualMachine ghost.*cycle broken → broken/,
+    );
+    // What was labelled for this Backup, recorded on it for the backup verifier.
+    const live = await env.admin.get({ ...backup, namespace: veleroNs, name: 'b1' });
+    const record = parseClosureRecord(live?.metadata.annotations?.[ANNOTATION_BACKUP_CLOSURE]);
+    assert.ok(record && 'record' in record, JSON.stringify(record));
+    assert.deepEqual(
+      record.record.groups.map((g) => [g.namespace, g.name, g.objects.length, g.cut.length]),
+      [
+        [ns, 'broken', 1, 0],
+        [ns, 'shop', 9, 0],
+      ],
     );
   });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { VeleroBackup } from '../../../schemas/generated/objects/backup.ts';
-import { loadValidators } from '../../runtime/schema-source.ts';
-import { violation } from '../../runtime/validation.ts';
+import { loadValidators } from '../../runtime/schema/schema-source.ts';
+import { violation } from '../../runtime/schema/validation.ts';
 import type { Closure } from '../../vmgroup/closure.ts';
 import { computeClosures } from '../../vmgroup/closure.ts';
 import {
@@ -193,6 +193,15 @@ describe('backup-labeler plan-backup', () => {
     assert.equal(
       cov.groups.some((g) => g.namespace === 'other'),
       false,
+    );
+    // The record for the verifier holds the whole closure, cut objects included, with their cuts.
+    const recorded = cov.recorded.find((g) => g.name === 'solo')!;
+    assert.deepEqual(recorded.cut, solo.cut);
+    for (const c of solo.cut)
+      assert.ok(recorded.objects.some((o) => o.kind === c.kind && o.name === c.name));
+    assert.equal(
+      recorded.objects.length,
+      Object.values(solo.counts).reduce((a, b) => a + b, 0) + solo.cut.length,
     );
   });
 

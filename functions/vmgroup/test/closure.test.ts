@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../runtime/kube-api.ts';
+import type { KubeObject } from '../../runtime/kube/kube-api.ts';
 import { computeClosure, computeClosures, type Closure } from '../closure.ts';
 import { MEMBER_LABEL_PREFIX, memberLabelKey } from '../names.ts';
 import {
