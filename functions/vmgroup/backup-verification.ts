@@ -6,7 +6,7 @@
 
 import { gunzipSync } from 'node:zlib';
 import type { ClosureKind, ObjectKey } from './closure.ts';
-import { CLOSURE_RESOURCE, KIND_ORDER } from './closure.ts';
+import { CLOSURE_API_GROUP, CLOSURE_RESOURCE, KIND_ORDER } from './closure.ts';
 import type { CutReason } from './closure-record.ts';
 import { VELERO_EXCLUDE_LABEL } from './names.ts';
 
@@ -35,13 +35,7 @@ export function parseResourceList(gzipped: Uint8Array): ResourceList {
 
 /** API group of each closure kind: the item list is matched on group and Kind, not version
  * (Velero records the version discovery preferred, which may differ from the one we read). */
-const API_GROUP: Record<ClosureKind, string> = {
-  VirtualMachineGroup: 'vmoperator.vmware.com',
-  VirtualMachine: 'vmoperator.vmware.com',
-  Secret: '',
-  ConfigMap: '',
-  PersistentVolumeClaim: '',
-};
+const API_GROUP: Record<ClosureKind, string> = CLOSURE_API_GROUP;
 
 function itemKey(group: string, kind: string, namespace: string, name: string): string {
   return `${group}|${kind}|${namespace}/${name}`;

@@ -20,7 +20,7 @@ const rw = (group: string, resource: string, verbs: string[], namespace?: string
 const events = (namespace: string) => rw('', 'events', ['create', 'get', 'patch'], namespace);
 
 export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
-  // reconcile.ts lists groups, VMs, ConfigMaps, PVCs per namespace (and groups/VMs cluster-wide
+  // reconcile.ts lists groups, VMs, ConfigMaps, PVCs and the application objects (app-lists.ts) per namespace (and groups/VMs cluster-wide
   // for the tick) and patches labels/annotations onto them and onto Secrets; handler.ts records
   // the report Event next to the Backup.
   'backup-labeler': {
@@ -29,6 +29,9 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
       ...rw(VMOP, 'virtualmachines', ['list', 'patch'], USER),
       ...rw('', 'configmaps', ['list', 'patch'], USER),
       ...rw('', 'persistentvolumeclaims', ['list', 'patch'], USER),
+      ...rw(VMOP, 'virtualmachineservices', ['list', 'patch'], USER),
+      ...rw(VMOP, 'virtualmachinesetresourcepolicies', ['list', 'patch'], USER),
+      ...rw('encryption.vmware.com', 'encryptionclasses', ['list', 'patch'], USER),
       { verb: 'patch', group: '', resource: 'secrets', namespace: USER },
       ...events(VELERO_NS),
       // The closure record on the Backup it expanded, for the backup verifier.
@@ -38,6 +41,13 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
       { verb: 'get', group: '', resource: 'secrets', namespace: USER },
       { verb: 'list', group: '', resource: 'secrets' },
       { verb: 'delete', group: VMOP, resource: 'virtualmachines', namespace: USER },
+      { verb: 'update', group: VMOP, resource: 'virtualmachineservices', namespace: USER },
+      {
+        verb: 'get',
+        group: 'encryption.vmware.com',
+        resource: 'encryptionclasses',
+        namespace: USER,
+      },
       { verb: 'update', group: VMOP, resource: 'virtualmachinegroups', namespace: USER },
       {
         verb: 'patch',
@@ -186,6 +196,13 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
     ],
     beyond: [
       { verb: 'delete', group: VMOP, resource: 'virtualmachines', namespace: USER },
+      { verb: 'update', group: VMOP, resource: 'virtualmachineservices', namespace: USER },
+      {
+        verb: 'get',
+        group: 'encryption.vmware.com',
+        resource: 'encryptionclasses',
+        namespace: USER,
+      },
       { verb: 'create', group: VMOP, resource: 'virtualmachines', namespace: USER },
       { verb: 'patch', group: '', resource: 'persistentvolumeclaims', namespace: USER },
       { verb: 'patch', group: 'velero.io', resource: 'restores', namespace: VELERO_NS },
