@@ -18,6 +18,7 @@ import { startControlPlane } from '../test/harness/index.ts';
 import type { TestCluster } from '../test/harness/index.ts';
 import { apiServerEvent, pingEvent, postEvent } from '../test/support/cloudevents.ts';
 import type { BenchResult } from './run.ts';
+import { median } from './stats.ts';
 import { PRODUCT } from '../functions/product.ts';
 
 const SMALL_RUNS = Number(process.env.BENCH_LABELER_RUNS ?? 15);
@@ -46,11 +47,6 @@ async function createMany(
   );
   return out;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 interface Counts {
   lists: number;

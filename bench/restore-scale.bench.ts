@@ -22,11 +22,12 @@ import { asKube, vm, vmg, vmMember } from '../functions/vmgroup/test/builders.ts
 import { VELERO_NS } from '../test/config/function-access.ts';
 import { startControlPlane } from '../test/harness/index.ts';
 import { functionKubeconfig } from '../test/reliability/support/identity.ts';
-import { startReplica } from '../test/reliability/support/replicas.ts';
+import { counter, startReplica } from '../test/reliability/support/replicas.ts';
 import type { Replica } from '../test/reliability/support/replicas.ts';
 import { apiServerEvent, postEvent } from '../test/support/cloudevents.ts';
 import { benchFlags } from './flags.ts';
 import type { BenchResult } from './run.ts';
+import { median } from './stats.ts';
 
 interface Size {
   groups: number;
@@ -43,11 +44,6 @@ const RELEASED = 'dev.vmgroup-backup.restore.group-released';
 
 const log = (line: string): void => void process.stderr.write(`restore-scale: ${line}\n`);
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
 function group(name: string, size: number, staged: boolean): KubeObject[] {
   const names = Array.from({ length: size }, (_, i) => `${name}-vm-${i}`);
   const bootOrder = staged ? names.map((n) => [vmMember(n)]) : [names.map((n) => vmMember(n))];
@@ -58,11 +54,7 @@ function group(name: string, size: number, staged: boolean): KubeObject[] {
 }
 
 async function totalCalls(r: Replica): Promise<number> {
-  let n = 0;
-  for (const line of (await r.metrics()).split('\n'))
-    if (line.startsWith('vmgroup_kube_api_calls_total{'))
-      n += Number(line.slice(line.lastIndexOf(' ') + 1));
-  return n;
+  return counter(await r.metrics(), 'vmgroup_kube_api_calls_total');
 }
 
 export default async function restoreScaleBench(): Promise<BenchResult> {

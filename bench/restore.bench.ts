@@ -29,6 +29,7 @@ import { asKube, vm, vmg, vmMember } from '../functions/vmgroup/test/builders.ts
 import { startControlPlane, type TestCluster } from '../test/harness/index.ts';
 import { apiServerEvent, postEvent } from '../test/support/cloudevents.ts';
 import type { BenchResult } from './run.ts';
+import { median } from './stats.ts';
 import { PRODUCT } from '../functions/product.ts';
 
 const RUNS = Number(process.env.BENCH_RESTORE_RUNS ?? 15);
@@ -38,10 +39,6 @@ const SIZE = 10;
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 const fmt = (xs: number[]): string =>
   `median ${median(xs).toFixed(1)} ms, p90 ${pct(xs, 90).toFixed(1)} ms, min ${Math.min(...xs).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms (n=${xs.length})`;
