@@ -9,7 +9,7 @@
 // stage by stage, stage n+1 only after stage n's gate closed; the gate records live in the
 // progress, so a replica restarting mid-gate evaluates the same gate again.
 
-import type { Patch } from '../runtime/kube-api.ts';
+import type { Patch } from '../runtime/kube/kube-api.ts';
 import { KIND_VM, KIND_VMG, type MemberRef } from '../vmgroup/boot-order.ts';
 import { ANNOTATION_RESTORE_PROGRESS } from '../vmgroup/names.ts';
 import { createHash } from 'node:crypto';

@@ -2,7 +2,7 @@
 // here": the handler reads what this names, and plan.ts decides from live state.
 
 import type { InboundEvent } from '../runtime/function.ts';
-import type { KubeObject } from '../runtime/kube-api.ts';
+import type { KubeObject } from '../runtime/kube/kube-api.ts';
 import { KIND_VM, KIND_VMG, type MemberRef } from '../vmgroup/boot-order.ts';
 import {
   ANNOTATION_RESTORE_PROGRESS,
