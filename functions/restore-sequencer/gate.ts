@@ -20,18 +20,13 @@
 // a stage counts as released only once its release was written, so none is repeated.
 
 import { parseDuration } from '../vmgroup/boot-order.ts';
-import { PREFIX } from '../vmgroup/names.ts';
+import {
+  ANNOTATION_READINESS_GATE,
+  ANNOTATION_READINESS_ON_TIMEOUT,
+  ANNOTATION_READINESS_TIMEOUT,
+} from '../vmgroup/names.ts';
 
-/** On a VirtualMachineGroup: what stage n's VMs must reach before stage n+1 is released. */
-export const ANNOTATION_READINESS_GATE = `${PREFIX}readiness-gate`;
-/** On the same group: how long one stage's gate may stay open (a Go duration; default 10m). */
-export const ANNOTATION_READINESS_TIMEOUT = `${PREFIX}readiness-timeout`;
-/** On the same group: what an expired gate does, `continue` (default) or `stop`. */
-export const ANNOTATION_READINESS_ON_TIMEOUT = `${PREFIX}readiness-on-timeout`;
-
-export const REASON_GATE_OPEN = 'VMGroupRestoreGateWaiting';
-export const REASON_GATE_PASSED = 'VMGroupRestoreGatePassed';
-export const REASON_GATE_TIMED_OUT = 'VMGroupRestoreGateTimedOut';
+export { ANNOTATION_READINESS_GATE, ANNOTATION_READINESS_ON_TIMEOUT, ANNOTATION_READINESS_TIMEOUT };
 
 export const READINESS_CHOICES = ['powered-on', 'has-ip', 'ready'] as const;
 export type Readiness = (typeof READINESS_CHOICES)[number];

@@ -1,15 +1,8 @@
-// Thin doing part of the restore sequencer. Any event is "look here": find the restored trees it
-// touches, read each namespace once, let plan.ts decide, then write in a crash-safe order —
-// captured network, the due members' power, and last the progress on the top group (guarded by
-// its resourceVersion; a conflict makes the runtime re-run the handler on fresh state).
-//
-// Timing: nothing waits for a stage inside an ordinary event. A timed continuation — the
-// group-ready reply, then sequence-due replies — comes back through the Broker; its request
-// sleeps until the next stage is due (at most maxWaitMs, far below Knative's request timeout),
-// releases it and replies again while stages remain. A lease in the progress keeps ordinary
-// events from starting a second chain; if a chain is lost, the lease expires and the next event
-// or PingSource tick starts another. A 10 s powerOnDelay is therefore honoured to within the
-// Broker's delivery latency, not the tick's period.
+// Thin doing part of the restore sequencer: read, let the pure planners decide (targets.ts: which
+// trees; plan.ts: what to release; continuation.ts: what to answer and how long to wait;
+// report.ts: what to tell), then write in a crash-safe order — captured network, the due members'
+// power, and last the progress on the top group (guarded by its resourceVersion; a conflict makes
+// the runtime re-run the handler on fresh state). Events come after the writes they report.
 
 import type { Clock, InboundEvent, Logger, OutboundEvent } from '../runtime/function.ts';
 import { ConflictError } from '../runtime/errors.ts';
@@ -18,19 +11,37 @@ import { KIND_VM, KIND_VMG, type MemberRef } from '../vmgroup/boot-order.ts';
 import {
   ANNOTATION_RESTORE_PROGRESS,
   ANNOTATION_RESTORE_RELEASED,
-  EVENT_TYPE_RESTORE_GROUP_READY,
-  EVENT_TYPE_RESTORE_SEQUENCE_DUE,
   VELERO_RESTORE_NAME_LABEL,
 } from '../vmgroup/names.ts';
-import { findRestore, veleroLabelValue } from '../velero/restore-lookup.ts';
-import { decide, type Decision, type Progress } from './plan.ts';
+import { findRestore } from '../velero/restore-lookup.ts';
+import { isHeld } from '../velero/held.ts';
+import { nextWait, planReply, pickReply, type ReplyPlan, type Trigger } from './continuation.ts';
+import { decide, readProgress, type Decision, type Progress } from './plan.ts';
+import {
+  anyLookup,
+  imageOf,
+  lookupsFor,
+  preflight,
+  restoredVmSpec,
+  type Lookups,
+  type Target as Offer,
+} from './preflight.ts';
 import {
   decisionEvents,
   dueReply,
+  groupEvents,
+  lonerPreflightEvents,
   missingGroupEvent,
-  readyReply,
-  releasedReply,
+  preflightEvents,
 } from './report.ts';
+import {
+  TERMINAL_RESTORE_PHASES,
+  groupBy,
+  lookFor,
+  restoreTargets,
+  tickTargets,
+  type Target,
+} from './targets.ts';
 import {
   intentOf,
   locateTop,
@@ -40,7 +51,6 @@ import {
   type Vmg,
   type World,
 } from './tree.ts';
-import { isHeld } from '../velero/held.ts';
 
 export interface SequencerDeps {
   kube: Pick<Kube, 'get' | 'list' | 'patch' | 'recordEvent'>;
@@ -51,45 +61,48 @@ export interface SequencerDeps {
   veleroNamespace: string;
   /** Longest a continuation request sleeps for a stage. */
   maxWaitMs: number;
+  /** How often a continuation re-checks an open readiness gate (default 5 s). */
+  gatePollMs?: number;
 }
 
 export const VMOP = 'vmoperator.vmware.com/v1alpha5';
-const TERMINAL = ['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation'];
-/** A continuation is presumed lost this long after its request should have ended. */
-const LEASE_GRACE_MS = 15_000;
-
-interface Target {
-  namespace: string;
-  restore: string;
-  start: MemberRef;
-}
+export const DEFAULT_GATE_POLL_MS = 5_000;
 
 interface Run {
   deps: SequencerDeps;
+  trigger: Trigger;
   restores: Map<string, KubeObject | undefined>;
 }
 
-interface Outcome {
+interface Outcome extends ReplyPlan {
   d: Decision;
-  reply?: OutboundEvent;
-  /** Set when the reply is a continuation: its lease is taken only if this reply is the one sent. */
-  lease?: () => Promise<void>;
+  world: World;
+  progress?: Progress;
 }
 
 export async function handle(
   event: InboundEvent,
   deps: SequencerDeps,
 ): Promise<OutboundEvent[] | void> {
-  const run: Run = { deps, restores: new Map() };
-  if (
-    event.type === EVENT_TYPE_RESTORE_GROUP_READY ||
-    event.type === EVENT_TYPE_RESTORE_SEQUENCE_DUE
-  ) {
-    const data = event.data as { restore: string; namespace: string; group: string };
-    const reply = await continueChain(run, data.namespace, data.group, data.restore);
+  const look = lookFor(event);
+  if (look.kind === 'continue') {
+    const run: Run = { deps, trigger: 'continuation', restores: new Map() };
+    const reply = await continueChain(run, look.namespace, look.group, look.restore);
     return reply ? [reply] : undefined;
   }
-  const targets = await targetsOf(event, deps);
+  const run: Run = {
+    deps,
+    trigger: look.kind === 'tick' ? 'tick' : 'event',
+    restores: new Map(),
+  };
+  const targets =
+    look.kind === 'objects'
+      ? look.targets
+      : look.kind === 'tick'
+        ? await listTargets(deps, undefined, (gs, vs) => tickTargets(gs, vs))
+        : await listTargets(deps, `${VELERO_RESTORE_NAME_LABEL}=${look.label}`, (gs, vs) =>
+            restoreTargets(look.label, [...gs, ...vs]),
+          );
   const outcomes: Outcome[] = [];
   for (const [namespace, ts] of groupBy(targets, (t) => t.namespace)) {
     const world = await loadWorld(deps, namespace);
@@ -99,91 +112,24 @@ export async function handle(
       if (o.d.state === 'released') await markFinished(deps, world, o.d, ts);
     }
   }
-  // HTTP carries one reply: the most final first (the others still have their Kubernetes
-  // Events; a continuation not sent takes no lease, so the next event or tick starts it).
-  const rank = (o: Outcome): number =>
-    ['released', 'ready', 'due'].findIndex((s) => o.reply!.type.endsWith(s));
-  const chosen = outcomes.sort((a, b) => rank(a) - rank(b))[0];
+  const chosen = pickReply(outcomes);
   if (!chosen) return [];
-  await chosen.lease?.();
+  if (chosen.leaseUntil)
+    await renewLease(deps, chosen.world, chosen.d.top, chosen.progress!, chosen.leaseUntil);
   return [chosen.reply!];
 }
 
-function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const x of xs) m.set(key(x), [...(m.get(key(x)) ?? []), x]);
-  return m;
-}
-
-function refOf(obj: KubeObject): MemberRef {
-  return { kind: obj.kind === KIND_VMG ? KIND_VMG : KIND_VM, name: obj.metadata.name };
-}
-
-async function targetsOf(event: InboundEvent, deps: SequencerDeps): Promise<Target[]> {
-  if (event.type === 'dev.knative.sources.ping') return tickTargets(deps);
-  const obj = event.data as KubeObject;
-  if (event.type.endsWith('.delete') || obj.metadata.deletionTimestamp) return [];
-  if (obj.kind === 'Restore') {
-    // While a restore runs, its objects' own events drive the sequence; its end is what matters
-    // here (groups still incomplete then will not be completed by it).
-    if (!TERMINAL.includes(String((obj as { status?: { phase?: string } }).status?.phase ?? '')))
-      return [];
-    const label = veleroLabelValue(obj.metadata.name);
-    const selector = { labelSelector: `${VELERO_RESTORE_NAME_LABEL}=${label}` };
-    const [gs, vs] = await Promise.all([
-      deps.kube.list(VMOP, KIND_VMG, undefined, selector),
-      deps.kube.list(VMOP, KIND_VM, undefined, selector),
-    ]);
-    return [...gs.items, ...vs.items].map((o) => ({
-      namespace: o.metadata.namespace ?? '',
-      restore: label,
-      start: refOf(o),
-    }));
-  }
-  const restore = obj.metadata.labels?.[VELERO_RESTORE_NAME_LABEL];
-  // A member whose sequence is finished costs nothing (VM Operator keeps updating it).
-  if (!restore || obj.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED] === restore) return [];
-  return [{ namespace: obj.metadata.namespace ?? '', restore, start: refOf(obj) }];
-}
-
-/** The tick looks only where a restored tree is unfinished: a restored top group not yet released, or a held VM in no group or in one that is not among the restored ones. */
-async function tickTargets(deps: SequencerDeps): Promise<Target[]> {
-  const selector = { labelSelector: VELERO_RESTORE_NAME_LABEL };
+async function listTargets(
+  deps: SequencerDeps,
+  labelSelector: string | undefined,
+  pick: (groups: Vmg[], vms: Vm[]) => Target[],
+): Promise<Target[]> {
+  const selector = { labelSelector: labelSelector ?? VELERO_RESTORE_NAME_LABEL };
   const [gs, vs] = await Promise.all([
     deps.kube.list<Vmg & KubeObject>(VMOP, KIND_VMG, undefined, selector),
     deps.kube.list<Vm & KubeObject>(VMOP, KIND_VM, undefined, selector),
   ]);
-  const groupKeys = new Set(gs.items.map((g) => `${g.metadata.namespace}/${g.metadata.name}`));
-  const targets: Target[] = [];
-  for (const g of gs.items) {
-    const restore = restoreOf(g)!;
-    const progress = parseProgressText(g.metadata.annotations?.[ANNOTATION_RESTORE_PROGRESS]);
-    if (!g.spec?.groupName && !(progress?.restore === restore && progress.releasedAt))
-      targets.push({ namespace: g.metadata.namespace ?? '', restore, start: refOf(g) });
-  }
-  for (const v of vs.items) {
-    const orphan =
-      !v.spec?.groupName || !groupKeys.has(`${v.metadata.namespace}/${v.spec.groupName}`);
-    if (
-      orphan &&
-      isHeld(v) &&
-      v.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED] !== restoreOf(v)
-    )
-      targets.push({
-        namespace: v.metadata.namespace ?? '',
-        restore: restoreOf(v)!,
-        start: refOf(v),
-      });
-  }
-  return targets;
-}
-
-function parseProgressText(text: string | undefined): Progress | undefined {
-  try {
-    return text ? (JSON.parse(text) as Progress) : undefined;
-  } catch {
-    return undefined;
-  }
+  return pick(gs.items, vs.items);
 }
 
 async function loadWorld(deps: SequencerDeps, namespace: string): Promise<World> {
@@ -191,10 +137,63 @@ async function loadWorld(deps: SequencerDeps, namespace: string): Promise<World>
     deps.kube.list<Vmg & KubeObject>(VMOP, KIND_VMG, namespace),
     deps.kube.list<Vm & KubeObject>(VMOP, KIND_VM, namespace),
   ]);
-  return {
+  const world: World = {
     namespace,
     groups: new Map(gs.items.map((g) => [g.metadata.name, g])),
     vms: new Map(vs.items.map((v) => [v.metadata.name, v])),
+  };
+  // Preflight reads only what held, restored, unreleased VMs name — nothing once all are released.
+  const held = [...world.vms.values()].filter(
+    (v) =>
+      restoreOf(v) &&
+      isHeld(v) &&
+      v.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED] !== restoreOf(v),
+  );
+  const lookups = lookupsFor(held.map(restoredVmSpec));
+  if (anyLookup(lookups)) world.offer = await loadOffer(deps, namespace, lookups);
+  return world;
+}
+
+/** What a namespace offers restored VMs, read with get/list only (names and readiness). */
+async function loadOffer(deps: SequencerDeps, namespace: string, l: Lookups): Promise<Offer> {
+  type Image = KubeObject & Parameters<typeof imageOf>[0];
+  const list = async <T extends KubeObject>(
+    on: boolean,
+    apiVersion: string,
+    kind: string,
+    ns: string | undefined,
+    metadataOnly = false,
+  ): Promise<T[]> => {
+    if (!on) return [];
+    try {
+      return (await deps.kube.list<T>(apiVersion, kind, ns, { metadataOnly })).items;
+    } catch (err) {
+      // A kind this cluster does not serve (e.g. no EncryptionClass CRD): nothing of it exists.
+      if ((err as { status?: number }).status === 404) return [];
+      throw err;
+    }
+  };
+  const [images, clusterImages, classes, storageClasses, quotas, encryption] = await Promise.all([
+    list<Image>(l.images, VMOP, 'VirtualMachineImage', namespace),
+    list<Image>(l.clusterImages, VMOP, 'ClusterVirtualMachineImage', undefined),
+    list(l.classes, VMOP, 'VirtualMachineClass', namespace, true),
+    list(l.storage, 'storage.k8s.io/v1', 'StorageClass', undefined, true),
+    list<KubeObject & { spec?: { hard?: Record<string, string> } }>(
+      l.storage,
+      'v1',
+      'ResourceQuota',
+      namespace,
+    ),
+    list(l.encryptionClasses, 'encryption.vmware.com/v1alpha1', 'EncryptionClass', namespace, true),
+  ]);
+  return {
+    namespace,
+    images: images.map(imageOf),
+    clusterImages: clusterImages.map(imageOf),
+    classes: classes.map((c) => c.metadata.name),
+    storageClasses: storageClasses.map((c) => c.metadata.name),
+    quotaKeys: quotas.flatMap((q) => Object.keys(q.spec?.hard ?? {})),
+    encryptionClasses: encryption.map((c) => c.metadata.name),
   };
 }
 
@@ -205,7 +204,7 @@ async function topsOf(run: Run, world: World, targets: Target[]): Promise<Map<st
   for (const t of targets) {
     const where = locateTop(world, t.start);
     if ('top' in where) tops.set(where.top, t.restore);
-    else if ('ungrouped' in where) await releaseLoner(run.deps, world, t);
+    else if ('ungrouped' in where) await releaseLoner(run, world, t);
     else if ('missingGroup' in where) {
       const o = orphans.get(where.missingGroup) ?? { restore: t.restore, held: [] };
       if (!o.held.some((m) => m.kind === where.below.kind && m.name === where.below.name))
@@ -220,9 +219,11 @@ async function topsOf(run: Run, world: World, targets: Target[]): Promise<Map<st
 
 /**
  * The modifier holds every restored VM, grouped or not; a VM in no group has no order to wait
- * for, so it gets its backed-up power state back at once.
+ * for, so it gets its backed-up power state back at once (with a Warning when its namespace
+ * lacks what it needs to start).
  */
-async function releaseLoner(deps: SequencerDeps, world: World, t: Target): Promise<void> {
+async function releaseLoner(run: Run, world: World, t: Target): Promise<void> {
+  const { deps } = run;
   const v = world.vms.get(t.start.name);
   if (!v || t.start.kind !== KIND_VM || restoreOf(v) !== t.restore || !isHeld(v)) return;
   if (v.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED] === t.restore) return;
@@ -236,6 +237,11 @@ async function releaseLoner(deps: SequencerDeps, world: World, t: Target): Promi
     { vm: `${world.namespace}/${v.metadata.name}`, powerOn: on },
     'released a restored VM that is in no group',
   );
+  const lacks = world.offer ? preflight(restoredVmSpec(v), world.offer) : [];
+  const event = lonerPreflightEvents(world.namespace, v.metadata.name, lacks);
+  if (!event) return;
+  await run.deps.kube.recordEvent(v as Vm & KubeObject, event);
+  await record(run, t.restore, [event]);
 }
 
 async function restoreObject(run: Run, name: string): Promise<KubeObject | undefined> {
@@ -259,6 +265,14 @@ async function record(
     return;
   }
   for (const e of events) await run.deps.kube.recordEvent(r, e);
+}
+
+/** Preflight Warnings on each VM (the Restore gets them through decisionEvents). */
+async function recordOnVms(run: Run, world: World, d: Decision): Promise<void> {
+  for (const { vm, event } of preflightEvents(d)) {
+    const obj = world.vms.get(vm);
+    if (obj) await run.deps.kube.recordEvent(obj as KubeObject & Vm, event);
+  }
 }
 
 /**
@@ -287,40 +301,38 @@ async function markFinished(
   }
 }
 
-/** One decision for one tree, written. Chooses this tree's reply (or none). */
+/** One decision for one tree, written and reported; says what this tree would answer. */
 async function step(
   run: Run,
   world: World,
   top: string,
   restore: string,
-  continuation: boolean,
+  leaseHeld: boolean,
 ): Promise<Outcome> {
   const nowMs = run.deps.clock.now().getTime();
   const d = decide(world, top, restore, nowMs);
-  if (d.state === 'released' && !d.becameReleased) return { d };
+  if (d.state === 'released' && !d.becameReleased) return { d, world };
   await applyDecision(run.deps, world, d);
-  const restoreObj = d.state === 'waiting' ? await restoreObject(run, restore) : undefined;
-  const ended = TERMINAL.includes(
+  const held = ['waiting', 'blocked', 'not-held', 'stopped'].includes(d.state);
+  const restoreObj = held ? await restoreObject(run, restore) : undefined;
+  const restoreEnded = TERMINAL_RESTORE_PHASES.includes(
     String((restoreObj as { status?: { phase?: string } } | undefined)?.status?.phase ?? ''),
   );
-  await record(run, restore, decisionEvents(d, ended));
-  const progress = d.progress ?? currentProgress(world, top, restore);
-  if (d.becameReleased && progress) return { d, reply: releasedReply(d, progress) };
-  if (d.state !== 'releasing' || !progress || d.nextDueMs === undefined) return { d };
-  const leaseLive = progress.lease !== undefined && Date.parse(progress.lease) > nowMs;
-  if (!continuation && !d.becameReady && leaseLive) return { d };
-  return {
-    d,
-    reply: d.becameReady ? readyReply(d, progress) : dueReply(d, d.nextDueMs),
-    lease: () => renewLease(run.deps, world, top, progress, nowMs),
-  };
-}
-
-function currentProgress(world: World, top: string, restore: string): Progress | undefined {
-  const p = parseProgressText(
-    world.groups.get(top)?.metadata.annotations?.[ANNOTATION_RESTORE_PROGRESS],
-  );
-  return p?.restore === restore ? p : undefined;
+  await record(run, restore, decisionEvents(d, restoreEnded));
+  await recordOnVms(run, world, d);
+  const group = world.groups.get(top);
+  if (group)
+    for (const e of groupEvents(d)) await run.deps.kube.recordEvent(group as Vmg & KubeObject, e);
+  const progress = d.progress ?? readProgress(group, restore);
+  const plan = planReply(d, progress, {
+    trigger: run.trigger,
+    nowMs,
+    maxWaitMs: run.deps.maxWaitMs,
+    pollMs: run.deps.gatePollMs ?? DEFAULT_GATE_POLL_MS,
+    restoreEnded,
+    leaseHeld,
+  });
+  return { d, world, ...plan, ...(progress ? { progress } : {}) };
 }
 
 function memberRef(namespace: string, m: MemberRef): ObjectRef {
@@ -367,13 +379,10 @@ async function renewLease(
   world: World,
   top: string,
   progress: Progress,
-  nowMs: number,
+  leaseUntil: string,
 ): Promise<void> {
   const group = world.groups.get(top)!;
-  const next: Progress = {
-    ...progress,
-    lease: new Date(nowMs + deps.maxWaitMs + LEASE_GRACE_MS).toISOString(),
-  };
+  const next: Progress = { ...progress, lease: leaseUntil };
   const body = {
     metadata: {
       resourceVersion: group.metadata.resourceVersion,
@@ -391,28 +400,32 @@ async function renewLease(
   }
 }
 
-/** A timed continuation: sleep until the next stage (bounded), release it, and reply while stages remain. */
+/**
+ * A timed continuation: sleep until the next stage (or the open gate's next poll), bounded by
+ * maxWaitMs, decide again, and reply while stages remain. It takes the lease once per request.
+ */
 async function continueChain(
   run: Run,
   namespace: string,
   top: string,
   restore: string,
 ): Promise<OutboundEvent | undefined> {
+  const pollMs = run.deps.gatePollMs ?? DEFAULT_GATE_POLL_MS;
   let budget = run.deps.maxWaitMs;
+  let leaseHeld = false;
   for (;;) {
     const world = await loadWorld(run.deps, namespace);
     if (!world.groups.has(top)) return undefined;
-    const o = await step(run, world, top, restore, true);
-    await o.lease?.();
-    if (o.d.state !== 'releasing' || o.d.nextDueMs === undefined) return o.reply;
-    const wait = Math.max(0, o.d.nextDueMs - run.deps.clock.now().getTime());
-    if (wait > budget) {
-      await run.deps.sleep(budget);
-      return dueReply(o.d, o.d.nextDueMs);
+    const o = await step(run, world, top, restore, leaseHeld);
+    if (o.leaseUntil) {
+      await renewLease(run.deps, world, top, o.progress!, o.leaseUntil);
+      leaseHeld = true;
     }
-    await run.deps.sleep(wait);
-    budget -= wait;
+    const nowMs = run.deps.clock.now().getTime();
+    const wait = nextWait(o.d, nowMs, budget, pollMs);
+    if (!wait) return o.reply;
+    await run.deps.sleep(wait.sleepMs);
+    if (wait.then === 'reply') return dueReply(o.d, wait.dueMs);
+    budget -= wait.sleepMs;
   }
 }
-
-export type { Member };

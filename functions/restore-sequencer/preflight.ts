@@ -127,3 +127,51 @@ export function preflight(vm: RestoredVmSpec, t: Target): Lack[] {
 export function describeLack(vm: string, l: Lack): string {
   return `VM ${vm}: ${l.what} ${l.name} ${l.problem}; ${l.fix}`;
 }
+
+/** Which of the target's kinds a set of VMs names, so the handler lists only those. */
+export interface Lookups {
+  images: boolean;
+  clusterImages: boolean;
+  classes: boolean;
+  storage: boolean;
+  encryptionClasses: boolean;
+}
+
+export function lookupsFor(vms: readonly RestoredVmSpec[]): Lookups {
+  const specs = vms.map((v) => v.spec ?? {});
+  const imageKinds = specs.filter((s) => s.image?.name).map((s) => s.image?.kind);
+  // A display name may be offered by either kind: both are listed for the hint.
+  const byDisplay = specs.some((s) => s.image?.name && s.imageName);
+  return {
+    images: byDisplay || imageKinds.some((k) => k !== 'ClusterVirtualMachineImage'),
+    clusterImages: byDisplay || imageKinds.includes('ClusterVirtualMachineImage'),
+    classes: specs.some((s) => s.className),
+    storage: specs.some((s) => s.storageClass),
+    encryptionClasses: specs.some((s) => s.crypto?.encryptionClassName),
+  };
+}
+
+export function anyLookup(l: Lookups): boolean {
+  return Object.values(l).some(Boolean);
+}
+
+/** An image object (VirtualMachineImage or ClusterVirtualMachineImage, v1alpha5) as the check reads it. */
+export function imageOf(obj: {
+  metadata: { name: string };
+  status?: { name?: string; conditions?: Array<{ type?: string; status?: string }> };
+}): TargetImage {
+  const ready = obj.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  return {
+    name: obj.metadata.name,
+    ...(obj.status?.name ? { displayName: obj.status.name } : {}),
+    ...(ready === 'True' ? { ready: true } : ready === 'False' ? { ready: false } : {}),
+  };
+}
+
+/** The fields the check reads, from a VirtualMachine object (v1alpha5 and v1alpha6 alike). */
+export function restoredVmSpec(vm: { metadata: { name: string }; spec?: object }): RestoredVmSpec {
+  return {
+    name: vm.metadata.name,
+    ...(vm.spec ? { spec: vm.spec as RestoredVmSpec['spec'] } : {}),
+  };
+}

@@ -11,8 +11,19 @@ export const SEQUENCER_RULES: readonly PolicyRule[] = [
     resources: ['virtualmachines', 'virtualmachinegroups'],
     verbs: ['list', 'patch'],
   },
+  // Restore preflight: what a held VM's namespace offers (names, readiness, quota keys; only the
+  // kinds its VMs name are listed).
+  {
+    apiGroups: ['vmoperator.vmware.com'],
+    resources: ['virtualmachineimages', 'clustervirtualmachineimages', 'virtualmachineclasses'],
+    verbs: ['list'],
+  },
+  { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['list'] },
+  { apiGroups: [''], resources: ['resourcequotas'], verbs: ['list'] },
+  { apiGroups: ['encryption.vmware.com'], resources: ['encryptionclasses'], verbs: ['list'] },
   // Progress is reported on the Restore as Events (get+patch bump a repeated Event).
   // list: a name longer than 63 characters is only in the label as its hashed form.
   { apiGroups: ['velero.io'], resources: ['restores'], verbs: ['get', 'list'] },
+  // Events on the Restore, and on the groups (gates) and VMs (preflight) in users' namespaces.
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'get', 'patch'] },
 ];

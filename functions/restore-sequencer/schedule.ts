@@ -3,7 +3,9 @@
 // Operator's group controller, which does exactly that (controllers/virtualmachinegroup:
 // it sets every member's power state with an apply-time of base + the stages' delays). When
 // members differ (some were off), VM Operator would power them all on, so the sequencer releases
-// stage by stage itself, delegating only uniform nested groups.
+// stage by stage itself, delegating only uniform nested groups. A group with a readiness gate
+// (gate.ts) is also released stage by stage: its top-level stages are kept apart, each step's
+// offset counting from its stage's start (known only once the previous stage's gate closed).
 
 import { KIND_VM, KIND_VMG, stages, type MemberRef } from '../vmgroup/boot-order.ts';
 import {
@@ -22,9 +24,20 @@ export interface Entry {
 }
 
 export interface Step {
-  /** Milliseconds after the sequence started. */
+  /** Milliseconds after the sequence started; in a gated schedule, after its stage started. */
   offsetMs: number;
   entries: Entry[];
+  /** Gated schedules: the top group's boot-order stage this step belongs to. */
+  stage?: number;
+}
+
+/** One top-level stage of a gated schedule. */
+export interface GatedStage {
+  index: number;
+  /** Its own powerOnDelay: after the previous stage's gate closed (stage 0: after readyAt). */
+  delayMs: number;
+  /** The VMs it powers on (directly or through a delegated group): what its gate waits for. */
+  poweredOn: string[];
 }
 
 export interface KeptOff {
@@ -43,6 +56,8 @@ export interface Schedule {
   unsetGroups: string[];
   /** Present members this restore did not create; their power is left alone. */
   foreign: MemberRef[];
+  /** Set when the schedule is gated: the top group's stages in order. */
+  stages?: GatedStage[];
 }
 
 const KEPT_OFF_REASON: Record<Intent, string> = {
@@ -69,7 +84,12 @@ function vmsBelow(
   return acc;
 }
 
-export function buildSchedule(world: World, top: string, restore: string): Schedule {
+export function buildSchedule(
+  world: World,
+  top: string,
+  restore: string,
+  options: { gated?: boolean } = {},
+): Schedule {
   const tree = collectTree(world, top);
   const topGroup = world.groups.get(top);
   const allOurs =
@@ -85,17 +105,33 @@ export function buildSchedule(world: World, top: string, restore: string): Sched
     unsetGroups: [],
     foreign: [],
   };
-  const entries: Array<Entry & { offsetMs: number }> = [];
+  const entries: Array<Entry & { offsetMs: number; stage: number }> = [];
+  const topStages = topGroup ? stages(topGroup) : [];
+  if (options.gated)
+    out.stages = topStages.map((s) => ({ index: s.index, delayMs: s.delayMs, poweredOn: [] }));
+  // Which top-level stage the walk is in, and where that stage starts on the ungated clock.
+  let current = { stage: 0, startMs: 0 };
+  const poweredOn = (vm: MemberRef): void => {
+    out.poweredOn.push(vm);
+    out.stages?.[current.stage]?.poweredOn.push(vm.name);
+  };
+  const push = (e: Entry, offsetMs: number): void => {
+    entries.push({
+      ...e,
+      stage: current.stage,
+      offsetMs: options.gated ? offsetMs - current.startMs : offsetMs,
+    });
+  };
 
   const delegate = (group: string, state: 'PoweredOn' | 'PoweredOff', offsetMs: number): void => {
-    entries.push({ ref: { kind: KIND_VMG, name: group }, powerState: state, offsetMs });
+    push({ ref: { kind: KIND_VMG, name: group }, powerState: state }, offsetMs);
     for (const vm of vmsBelow(world, group)) {
-      if (state === 'PoweredOn') out.poweredOn.push(vm);
+      if (state === 'PoweredOn') poweredOn(vm);
       else out.keptOff.push({ ref: vm, state: 'PoweredOff', reason: KEPT_OFF_REASON.PoweredOff });
     }
   };
 
-  if (uniform && allOurs) {
+  if (uniform && allOurs && !options.gated) {
     out.mode = 'delegated';
     delegate(top, uniform, 0);
   } else {
@@ -105,6 +141,7 @@ export function buildSchedule(world: World, top: string, restore: string): Sched
       if (!g) return;
       for (const stage of stages(g)) {
         const offsetMs = base + stage.offsetMs;
+        if (group === top) current = { stage: stage.index, startMs: offsetMs };
         for (const ref of stage.members) {
           const obj = lookup(world, ref);
           if (!obj) continue;
@@ -115,8 +152,8 @@ export function buildSchedule(world: World, top: string, restore: string): Sched
           if (ref.kind === KIND_VM) {
             const intent = intentOf(obj);
             if (intent === 'PoweredOn') {
-              entries.push({ ref, powerState: 'PoweredOn', offsetMs });
-              out.poweredOn.push(ref);
+              push({ ref, powerState: 'PoweredOn' }, offsetMs);
+              poweredOn(ref);
             } else out.keptOff.push({ ref, state: intent, reason: KEPT_OFF_REASON[intent] });
             continue;
           }
@@ -137,11 +174,20 @@ export function buildSchedule(world: World, top: string, restore: string): Sched
     walk(top, 0, [top]);
   }
 
-  const byOffset = new Map<number, Entry[]>();
-  for (const { offsetMs, ...entry } of entries)
-    byOffset.set(offsetMs, [...(byOffset.get(offsetMs) ?? []), entry]);
-  out.steps = [...byOffset.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([offsetMs, es]) => ({ offsetMs, entries: es }));
+  // Ungated: one step per instant. Gated: one step per instant within each stage.
+  const byKey = new Map<string, Step>();
+  for (const { offsetMs, stage, ...entry } of entries) {
+    const key = options.gated ? `${stage}/${offsetMs}` : `${offsetMs}`;
+    const step = byKey.get(key) ?? {
+      offsetMs,
+      entries: [],
+      ...(options.gated ? { stage } : {}),
+    };
+    step.entries.push(entry);
+    byKey.set(key, step);
+  }
+  out.steps = [...byKey.values()].sort(
+    (a, b) => (a.stage ?? 0) - (b.stage ?? 0) || a.offsetMs - b.offsetMs,
+  );
   return out;
 }

@@ -4,6 +4,7 @@
 import type { VirtualMachine } from '../../schemas/generated/objects/virtualmachine.ts';
 import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtualmachinegroup.ts';
 import { KIND_VM, KIND_VMG, stages, type MemberRef } from '../vmgroup/boot-order.ts';
+import type { Target as Offer } from './preflight.ts';
 import {
   ANNOTATION_CAPTURED_POWER_STATE,
   ANNOTATION_RESTORE_ORIGINAL_POWER_STATE,
@@ -19,6 +20,8 @@ export interface World {
   namespace: string;
   groups: ReadonlyMap<string, Vmg>;
   vms: ReadonlyMap<string, Vm>;
+  /** What the namespace offers restored VMs (images, classes, ...), when the handler read it. */
+  offer?: Offer;
 }
 
 export type PowerState = 'PoweredOn' | 'PoweredOff' | 'Suspended';

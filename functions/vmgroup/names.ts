@@ -191,6 +191,21 @@ export function seedGroupLabelValue(groupName: string): string {
 export const REASON_RESTORE_GROUP_NOT_HELD = 'VMGroupRestoreNotHeld';
 export const REASON_RESTORE_GROUP_BLOCKED = 'VMGroupRestoreBlocked';
 
+/** On a VirtualMachineGroup: what stage n's VMs must reach before stage n+1 is released (issue 16). */
+export const ANNOTATION_READINESS_GATE = `${PREFIX}readiness-gate`;
+/** On the same group: how long one stage's gate may stay open (a Go duration; default 10m). */
+export const ANNOTATION_READINESS_TIMEOUT = `${PREFIX}readiness-timeout`;
+/** On the same group: what an expired gate does, `continue` (default) or `stop`. */
+export const ANNOTATION_READINESS_ON_TIMEOUT = `${PREFIX}readiness-on-timeout`;
+/** Kubernetes Event reasons of a readiness gate, on the Restore and the group. */
+export const REASON_RESTORE_GATE_WAITING = 'VMGroupRestoreGateWaiting';
+export const REASON_RESTORE_GATE_PASSED = 'VMGroupRestoreGatePassed';
+export const REASON_RESTORE_GATE_TIMED_OUT = 'VMGroupRestoreGateTimedOut';
+/** Warning on the Restore and the VM: the target namespace lacks what a restored VM names (issue 15.2). */
+export const REASON_RESTORE_TARGET_MISSING = 'VMGroupRestoreTargetMissing';
+/** Reply CloudEvent of the sequencer while a restored group is held: waiting, blocked, not held or stopped. */
+export const EVENT_TYPE_RESTORE_GROUP_HELD = `${EVENT_TYPE_PREFIX}restore.group-held`;
+
 /**
  * On member VMs and groups: a short hash of what the labeler decided from (spec.groupName, the
  * bootstrap references and PVC claims of a VM, or a group's members) and the membership labels

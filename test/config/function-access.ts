@@ -185,14 +185,22 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
     ],
   },
   // handler.ts: lists restored groups and VMs (per namespace and by restore label), patches power,
-  // captured network and progress onto them, reads the Restore and records Events on it.
+  // captured network and progress onto them, reads the Restore and records Events on it, on the
+  // groups (readiness gates) and on the VMs (preflight); preflight lists what a namespace offers.
   'restore-sequencer': {
     needs: [
       ...rw(VMOP, 'virtualmachinegroups', ['list', 'patch'], USER),
       ...rw(VMOP, 'virtualmachines', ['list', 'patch'], USER),
       ...rw(VMOP, 'virtualmachines', ['list']),
+      ...rw(VMOP, 'virtualmachineimages', ['list'], USER),
+      ...rw(VMOP, 'clustervirtualmachineimages', ['list']),
+      ...rw(VMOP, 'virtualmachineclasses', ['list'], USER),
+      ...rw('storage.k8s.io', 'storageclasses', ['list']),
+      ...rw('', 'resourcequotas', ['list'], USER),
+      ...rw('encryption.vmware.com', 'encryptionclasses', ['list'], USER),
       ...rw('velero.io', 'restores', ['get', 'list'], VELERO_NS),
       ...events(VELERO_NS),
+      ...events(USER),
     ],
     beyond: [
       { verb: 'delete', group: VMOP, resource: 'virtualmachines', namespace: USER },
@@ -207,6 +215,8 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
       { verb: 'patch', group: '', resource: 'persistentvolumeclaims', namespace: USER },
       { verb: 'patch', group: 'velero.io', resource: 'restores', namespace: VELERO_NS },
       { verb: 'get', group: '', resource: 'secrets', namespace: USER },
+      { verb: 'patch', group: VMOP, resource: 'virtualmachineimages', namespace: USER },
+      { verb: 'watch', group: '', resource: 'resourcequotas', namespace: USER },
     ],
   },
 };

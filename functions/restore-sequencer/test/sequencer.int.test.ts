@@ -19,6 +19,7 @@ import {
   ANNOTATION_RESTORE_PROGRESS,
   ANNOTATION_RESTORE_RELEASED,
   EVENT_SOURCE,
+  EVENT_TYPE_RESTORE_GROUP_HELD,
   EVENT_TYPE_RESTORE_GROUP_READY,
   EVENT_TYPE_RESTORE_GROUP_RELEASED,
   EVENT_TYPE_RESTORE_SEQUENCE_DUE,
@@ -58,6 +59,34 @@ class TestTime {
 
 type PowerState = 'PoweredOn' | 'PoweredOff' | 'Suspended';
 
+/** What builders' VMs name (functions/vmgroup/test/builders.ts): class and storage class. */
+const STORAGE_CLASS: KubeObject = {
+  apiVersion: 'storage.k8s.io/v1',
+  kind: 'StorageClass',
+  metadata: { name: 'wcp-storage' },
+  provisioner: 'csi.vsphere.vmware.com',
+};
+const offered = (namespace: string): KubeObject[] => [
+  {
+    apiVersion: VMOP,
+    kind: 'VirtualMachineClass',
+    metadata: { name: 'best-effort-small', namespace },
+    spec: { hardware: { cpus: 2, memory: '4Gi' } },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'ResourceQuota',
+    metadata: { name: 'storage', namespace },
+    spec: { hard: { 'wcp-storage.storageclass.storage.k8s.io/requests.storage': '1Ti' } },
+  },
+];
+
+/** A held group answers object events with its state; anything else is the reply's type. */
+const answer = (r: OutboundEvent | undefined): string | undefined =>
+  r?.type === EVENT_TYPE_RESTORE_GROUP_HELD
+    ? `held:${(r.data as { state: string }).state}`
+    : r?.type;
+
 describe('restore sequencer (control plane)', function () {
   this.timeout(120_000);
   let cluster: TestCluster;
@@ -72,11 +101,20 @@ describe('restore sequencer (control plane)', function () {
     veleroNs = await cluster.newNamespace('velero');
     saKube = await kubeAs(cluster, 'restore-sequencer', SEQUENCER_RULES);
     validators = await loadValidators();
+    await admin.create(STORAGE_CLASS).catch(() => undefined);
   });
 
-  /** A restore scenario: its own namespace, Restore object, clock and replica. */
-  async function scenario(name: string, o: { modifier?: boolean; maxWaitMs?: number } = {}) {
+  /**
+   * A restore scenario: its own namespace, Restore object, clock and replica. The namespace
+   * offers what the test VMs name (their class; their storage class, assigned by quota) unless
+   * `offer: false`.
+   */
+  async function scenario(
+    name: string,
+    o: { modifier?: boolean; maxWaitMs?: number; offer?: boolean } = {},
+  ) {
     const namespace = await cluster.newNamespace(name);
+    if (o.offer !== false) for (const obj of offered(namespace)) await admin.create(obj);
     const restore = `${name}-${randomUUID().slice(0, 6)}`;
     const spec = {
       backupName: 'nightly',
@@ -202,9 +240,12 @@ describe('restore sequencer (control plane)', function () {
         { members: [vmMember('web-1'), vmMember('web-2')], powerOnDelay: '5s' },
       ],
     });
-    assert.equal(await s.create(asKube(app)), undefined);
-    assert.equal(await s.create(backedUpVm('db', 'app')), undefined);
-    assert.equal(await s.create(backedUpVm('web-1', 'app')), undefined);
+    assert.equal(answer(await s.create(asKube(app))), 'held:waiting');
+    assert.equal(answer(await s.create(backedUpVm('db', 'app'))), 'held:waiting');
+    const held = await s.create(backedUpVm('web-1', 'app'));
+    assert.deepEqual((held?.data as { missing: unknown }).missing, [
+      { kind: 'VirtualMachine', name: 'web-2' },
+    ]);
     assert.equal(
       (await s.group('app')).spec.powerState,
       undefined,
@@ -564,7 +605,7 @@ describe('restore sequencer (control plane)', function () {
     const s = await scenario('seq-bare', { modifier: false });
     await s.create(asKube(vmg('app', { powerState: 'PoweredOn', bootOrder: [[vmMember('db')]] })));
     const reply = await s.create(backedUpVm('db', 'app'));
-    assert.equal(reply, undefined);
+    assert.equal(answer(reply), 'held:not-held');
     assert.equal(
       (await s.group('app')).metadata.annotations?.[ANNOTATION_RESTORE_PROGRESS],
       undefined,

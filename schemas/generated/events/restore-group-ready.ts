@@ -24,8 +24,13 @@ export interface RestoreGroupReady {
      */
     offsetSeconds: number;
     members: PowerTarget[];
+    /**
+     * Gated: the 1-based boot-order stage of the top group this step belongs to; offsetSeconds then counts from that stage's start (its powerOnDelay after the previous stage's gate closed).
+     */
+    stage?: number;
   }[];
   keptOff: KeptOff[];
+  gate?: Gate;
 }
 /**
  * This interface was referenced by `RestoreGroupReady`'s JSON-Schema
@@ -48,6 +53,17 @@ export interface KeptOff {
    */
   state: 'PoweredOn' | 'PoweredOff' | 'Suspended' | 'Unknown';
   reason: string;
+}
+/**
+ * The readiness gate the sequence runs with (annotations vmgroup-backup.dev/readiness-gate, -timeout, -on-timeout on the top group); absent when ungated.
+ *
+ * This interface was referenced by `RestoreGroupReady`'s JSON-Schema
+ * via the `definition` "gate".
+ */
+export interface Gate {
+  readiness: 'powered-on' | 'has-ip' | 'ready';
+  timeoutSeconds: number;
+  onTimeout: 'continue' | 'stop';
 }
 /**
  * This interface was referenced by `RestoreGroupReady`'s JSON-Schema

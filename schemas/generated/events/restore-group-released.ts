@@ -24,4 +24,21 @@ export interface RestoreGroupReleased {
    * Members that existed before this restore; their power was left alone.
    */
   foreign: MemberRef[];
+  gate?: Gate;
+  /**
+   * Gated: how each gate closed, in stage order.
+   */
+  gates?: {
+    afterStage: number;
+    outcome: 'passed' | 'timed-out';
+    closedAt: string;
+  }[];
+}
+/**
+ * The readiness gate the sequence runs with (annotations vmgroup-backup.dev/readiness-gate, -timeout, -on-timeout on the top group); absent when ungated.
+ */
+export interface Gate {
+  readiness: 'powered-on' | 'has-ip' | 'ready';
+  timeoutSeconds: number;
+  onTimeout: 'continue' | 'stop';
 }

@@ -1,0 +1,128 @@
+// Pure: which restored trees an event asks the sequencer to look at. An event is only "look
+// here": the handler reads what this names, and plan.ts decides from live state.
+
+import type { InboundEvent } from '../runtime/function.ts';
+import type { KubeObject } from '../runtime/kube/kube-api.ts';
+import { KIND_VM, KIND_VMG, type MemberRef } from '../vmgroup/boot-order.ts';
+import {
+  ANNOTATION_RESTORE_PROGRESS,
+  ANNOTATION_RESTORE_RELEASED,
+  EVENT_TYPE_RESTORE_GROUP_READY,
+  EVENT_TYPE_RESTORE_SEQUENCE_DUE,
+  VELERO_RESTORE_NAME_LABEL,
+} from '../vmgroup/names.ts';
+import { isHeld } from '../velero/held.ts';
+import { veleroLabelValue } from '../velero/restore-lookup.ts';
+import { restoreOf, type Vm, type Vmg } from './tree.ts';
+
+/** One object to start from: the handler finds its top group in its namespace. */
+export interface Target {
+  namespace: string;
+  restore: string;
+  start: MemberRef;
+}
+
+export const TERMINAL_RESTORE_PHASES = [
+  'Completed',
+  'PartiallyFailed',
+  'Failed',
+  'FailedValidation',
+];
+
+export type Look =
+  /** The sequencer's own timed continuation for one tree. */
+  | { kind: 'continue'; namespace: string; group: string; restore: string }
+  /** The periodic resync: every unfinished restored tree, cluster-wide. */
+  | { kind: 'tick' }
+  /** A Restore ended: every group and VM it created (listed by its label value). */
+  | { kind: 'restore-ended'; label: string }
+  /** The objects named here (none: nothing to do). */
+  | { kind: 'objects'; targets: Target[] };
+
+export function lookFor(event: InboundEvent): Look {
+  if (
+    event.type === EVENT_TYPE_RESTORE_GROUP_READY ||
+    event.type === EVENT_TYPE_RESTORE_SEQUENCE_DUE
+  ) {
+    const data = event.data as { restore: string; namespace: string; group: string };
+    return {
+      kind: 'continue',
+      namespace: data.namespace,
+      group: data.group,
+      restore: data.restore,
+    };
+  }
+  if (event.type === 'dev.knative.sources.ping') return { kind: 'tick' };
+  const none: Look = { kind: 'objects', targets: [] };
+  const obj = event.data as KubeObject;
+  if (event.type.endsWith('.delete') || obj.metadata.deletionTimestamp) return none;
+  if (obj.kind === 'Restore') {
+    // While a restore runs, its objects' own events drive the sequence; its end is what matters
+    // here (groups still incomplete then will not be completed by it).
+    const phase = String((obj as { status?: { phase?: string } }).status?.phase ?? '');
+    return TERMINAL_RESTORE_PHASES.includes(phase)
+      ? { kind: 'restore-ended', label: veleroLabelValue(obj.metadata.name) }
+      : none;
+  }
+  const restore = obj.metadata.labels?.[VELERO_RESTORE_NAME_LABEL];
+  // A member whose sequence is finished costs nothing (VM Operator keeps updating it).
+  if (!restore || obj.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED] === restore) return none;
+  return {
+    kind: 'objects',
+    targets: [{ namespace: obj.metadata.namespace ?? '', restore, start: refOf(obj) }],
+  };
+}
+
+export function refOf(obj: KubeObject | Vm | Vmg): MemberRef {
+  return { kind: obj.kind === KIND_VMG ? KIND_VMG : KIND_VM, name: obj.metadata.name };
+}
+
+/** Everything a Restore created among groups and VMs. */
+export function restoreTargets(label: string, objects: Array<KubeObject | Vm | Vmg>): Target[] {
+  return objects.map((o) => ({
+    namespace: o.metadata.namespace ?? '',
+    restore: label,
+    start: refOf(o),
+  }));
+}
+
+/**
+ * The tick looks only where a restored tree is unfinished: a restored top group not yet
+ * released, or a held VM in no group or in one that is not among the restored ones.
+ */
+export function tickTargets(groups: readonly Vmg[], vms: readonly Vm[]): Target[] {
+  const groupKeys = new Set(groups.map((g) => `${g.metadata.namespace}/${g.metadata.name}`));
+  const targets: Target[] = [];
+  for (const g of groups) {
+    const restore = restoreOf(g);
+    if (!restore || g.spec?.groupName) continue;
+    const progress = parseProgress(g.metadata.annotations?.[ANNOTATION_RESTORE_PROGRESS]);
+    if (!(progress?.restore === restore && progress.releasedAt))
+      targets.push({ namespace: g.metadata.namespace ?? '', restore, start: refOf(g) });
+  }
+  for (const v of vms) {
+    const restore = restoreOf(v);
+    if (!restore) continue;
+    const orphan =
+      !v.spec?.groupName || !groupKeys.has(`${v.metadata.namespace}/${v.spec.groupName}`);
+    if (orphan && isHeld(v) && v.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED] !== restore)
+      targets.push({ namespace: v.metadata.namespace ?? '', restore, start: refOf(v) });
+  }
+  return targets;
+}
+
+function parseProgress(
+  text: string | undefined,
+): { restore?: string; releasedAt?: string } | undefined {
+  try {
+    return text ? (JSON.parse(text) as { restore?: string; releasedAt?: string }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const x of xs) m.set(key(x), [...(m.get(key(x)) ?? []), x]);
+  return m;
+}
