@@ -18,10 +18,13 @@ import { KIND_VM, KIND_VMG, type MemberRef } from '../vmgroup/boot-order.ts';
 import {
   ANNOTATION_RESTORE_PROGRESS,
   ANNOTATION_RESTORE_RELEASED,
-  EVENT_TYPE_RESTORE_GROUP_READY,
-  EVENT_TYPE_RESTORE_SEQUENCE_DUE,
   VELERO_RESTORE_NAME_LABEL,
 } from '../vmgroup/names.ts';
+import type { RestoreGroupReady } from '../../schemas/generated/events/restore-group-ready.ts';
+import type { RestoreSequenceDue } from '../../schemas/generated/events/restore-sequence-due.ts';
+import type { VeleroRestore } from '../../schemas/generated/objects/restore.ts';
+import type { VirtualMachine } from '../../schemas/generated/objects/virtualmachine.ts';
+import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtualmachinegroup.ts';
 import { findRestore, veleroLabelValue } from '../velero/restore-lookup.ts';
 import { decide, type Decision, type Progress } from './plan.ts';
 import {
@@ -76,20 +79,40 @@ interface Outcome {
   lease?: () => Promise<void>;
 }
 
-export async function handle(
-  event: InboundEvent,
+/** A timed continuation (group-ready, sequence-due) of one restored tree. */
+export async function onContinuation(
+  event: InboundEvent<RestoreGroupReady | RestoreSequenceDue>,
   deps: SequencerDeps,
 ): Promise<OutboundEvent[] | void> {
+  const { namespace, group, restore } = event.data;
   const run: Run = { deps, restores: new Map() };
-  if (
-    event.type === EVENT_TYPE_RESTORE_GROUP_READY ||
-    event.type === EVENT_TYPE_RESTORE_SEQUENCE_DUE
-  ) {
-    const data = event.data as { restore: string; namespace: string; group: string };
-    const reply = await continueChain(run, data.namespace, data.group, data.restore);
-    return reply ? [reply] : undefined;
-  }
-  const targets = await targetsOf(event, deps);
+  const reply = await continueChain(run, namespace, group, restore);
+  return reply ? [reply] : undefined;
+}
+
+/** A restored group or VM appeared or changed: its tree. */
+export async function onMember(
+  event: InboundEvent<VirtualMachineGroup | VirtualMachine>,
+  deps: SequencerDeps,
+): Promise<OutboundEvent[] | void> {
+  return sequence(deps, memberTargets(event.data));
+}
+
+/** A Restore changed: when it ended, every tree it restored. */
+export async function onRestore(
+  event: InboundEvent<VeleroRestore>,
+  deps: SequencerDeps,
+): Promise<OutboundEvent[] | void> {
+  return sequence(deps, await restoreTargets(event.data, deps));
+}
+
+/** The PingSource tick: every unfinished restored tree. */
+export async function onTick(_event: InboundEvent, deps: SequencerDeps) {
+  return sequence(deps, await tickTargets(deps));
+}
+
+async function sequence(deps: SequencerDeps, targets: Target[]): Promise<OutboundEvent[]> {
+  const run: Run = { deps, restores: new Map() };
   const outcomes: Outcome[] = [];
   for (const [namespace, ts] of groupBy(targets, (t) => t.namespace)) {
     const world = await loadWorld(deps, namespace);
@@ -115,31 +138,30 @@ function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
   return m;
 }
 
-function refOf(obj: KubeObject): MemberRef {
+function refOf(obj: { kind: string; metadata: { name: string } }): MemberRef {
   return { kind: obj.kind === KIND_VMG ? KIND_VMG : KIND_VM, name: obj.metadata.name };
 }
 
-async function targetsOf(event: InboundEvent, deps: SequencerDeps): Promise<Target[]> {
-  if (event.type === 'dev.knative.sources.ping') return tickTargets(deps);
-  const obj = event.data as KubeObject;
-  if (event.type.endsWith('.delete') || obj.metadata.deletionTimestamp) return [];
-  if (obj.kind === 'Restore') {
-    // While a restore runs, its objects' own events drive the sequence; its end is what matters
-    // here (groups still incomplete then will not be completed by it).
-    if (!TERMINAL.includes(String((obj as { status?: { phase?: string } }).status?.phase ?? '')))
-      return [];
-    const label = veleroLabelValue(obj.metadata.name);
-    const selector = { labelSelector: `${VELERO_RESTORE_NAME_LABEL}=${label}` };
-    const [gs, vs] = await Promise.all([
-      deps.kube.list(VMOP, KIND_VMG, undefined, selector),
-      deps.kube.list(VMOP, KIND_VM, undefined, selector),
-    ]);
-    return [...gs.items, ...vs.items].map((o) => ({
-      namespace: o.metadata.namespace ?? '',
-      restore: label,
-      start: refOf(o),
-    }));
-  }
+async function restoreTargets(restore: VeleroRestore, deps: SequencerDeps): Promise<Target[]> {
+  // While a restore runs, its objects' own events drive the sequence; its end is what matters
+  // here (groups still incomplete then will not be completed by it).
+  if (restore.metadata.deletionTimestamp || !TERMINAL.includes(restore.status?.phase ?? ''))
+    return [];
+  const label = veleroLabelValue(restore.metadata.name);
+  const selector = { labelSelector: `${VELERO_RESTORE_NAME_LABEL}=${label}` };
+  const [gs, vs] = await Promise.all([
+    deps.kube.list(VMOP, KIND_VMG, undefined, selector),
+    deps.kube.list(VMOP, KIND_VM, undefined, selector),
+  ]);
+  return [...gs.items, ...vs.items].map((o) => ({
+    namespace: o.metadata.namespace ?? '',
+    restore: label,
+    start: refOf(o),
+  }));
+}
+
+function memberTargets(obj: VirtualMachineGroup | VirtualMachine): Target[] {
+  if (obj.metadata.deletionTimestamp) return [];
   const restore = obj.metadata.labels?.[VELERO_RESTORE_NAME_LABEL];
   // A member whose sequence is finished costs nothing (VM Operator keeps updating it).
   if (!restore || obj.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED] === restore) return [];
