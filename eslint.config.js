@@ -9,6 +9,7 @@ import tseslint from 'typescript-eslint';
 const FUNCTIONS = [
   'backup-guard',
   'backup-labeler',
+  'backup-verifier',
   'datamover-progress',
   'restore-fixer',
   'restore-sequencer',

@@ -9,7 +9,10 @@ import type { VeleroBackup } from '../../schemas/generated/objects/backup.ts';
 import type { VirtualMachine } from '../../schemas/generated/objects/virtualmachine.ts';
 import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtualmachinegroup.ts';
 import type { Closure, ObjectKey } from '../vmgroup/closure.ts';
+import { formatClosureRecord } from '../vmgroup/closure-record.ts';
+import type { RecordedGroup } from '../vmgroup/closure-record.ts';
 import {
+  ANNOTATION_BACKUP_CLOSURE,
   ANNOTATION_LABELLED_SECRETS,
   EVENT_TYPE_BACKUP_EXPANDED,
   KIND_VM,
@@ -216,6 +219,33 @@ function labelsLookup(
   return (ns, key) => byNs.get(ns)?.get(`${key.kind}/${key.name}`) ?? {};
 }
 
+/**
+ * What was labelled for this Backup, for the backup verifier once Velero is done: a merge patch of
+ * our one key, so Velero's concurrent status writes are neither lost nor a conflict. A Backup
+ * deleted meanwhile needs no record.
+ */
+async function recordClosure(
+  deps: LabelerDeps,
+  backup: VeleroBackup,
+  recorded: RecordedGroup[],
+): Promise<void> {
+  const ref = {
+    apiVersion: 'velero.io/v1',
+    kind: 'Backup',
+    namespace: backup.metadata.namespace ?? '',
+    name: backup.metadata.name,
+  };
+  const body = {
+    metadata: { annotations: { [ANNOTATION_BACKUP_CLOSURE]: formatClosureRecord(recorded) } },
+  };
+  try {
+    await deps.kube.patch(ref, { type: 'merge', body });
+  } catch (err) {
+    if ((err as { status?: unknown }).status !== 404) throw err;
+    deps.logger.debug({ backup: ref.name }, 'Backup gone before its closure was recorded');
+  }
+}
+
 export const onBackupAdd = (event: InboundEvent<VeleroBackup>, deps: LabelerDeps) =>
   onBackup(event.data, 'add', deps);
 export const onBackupUpdate = (event: InboundEvent<VeleroBackup>, deps: LabelerDeps) =>
@@ -268,6 +298,7 @@ async function onBackup(
   const absent = new Map(results.map((r) => [r.namespace, r.absentSecrets]));
   const cov = coverage(backup, closures, labelsLookup(results), absent);
   const data = expandedData(backup, cov, totals.labelsChanged, totals.writes);
+  await recordClosure(deps, backup, cov.recorded);
   await deps.kube.recordEvent(backup, backupEventRecord(data));
   deps.logger.info(
     { backup: backup.metadata.name, groups: cov.groups.length, ...totals },

@@ -14,11 +14,14 @@ const RBAC_KINDS = new Set([
   'ClusterRoleBinding',
 ]);
 
-let applied: Promise<KubeObject[]> | undefined;
+// Once per control plane (a bench may start several in one process).
+const applied = new WeakMap<TestCluster, Promise<KubeObject[]>>();
 
 /** Renders config/overlays/production once, applies its RBAC objects, returns everything rendered. */
 export function productionRbac(cluster: TestCluster): Promise<KubeObject[]> {
-  applied ??= (async () => {
+  const known = applied.get(cluster);
+  if (known) return known;
+  const applying = (async () => {
     const objects = await render('overlays/production');
     const rbac = objects.filter((o) => RBAC_KINDS.has(o.kind));
     await ensureNamespaces(
@@ -31,5 +34,6 @@ export function productionRbac(cluster: TestCluster): Promise<KubeObject[]> {
     );
     return objects;
   })();
-  return applied;
+  applied.set(cluster, applying);
+  return applying;
 }

@@ -78,9 +78,19 @@ async function download(
     });
     return dr?.status?.phase === 'Processed' ? dr.status.downloadURL : undefined;
   });
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
-  return Buffer.from(await res.arrayBuffer());
+  try {
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
+    return Buffer.from(await res.arrayBuffer());
+  } finally {
+    // As the verifier does: leave no DownloadRequest behind (the scenario checks it left none).
+    await kube.delete({
+      apiVersion: 'velero.io/v1',
+      kind: 'DownloadRequest',
+      namespace: VELERO_NAMESPACE,
+      name,
+    });
+  }
 }
 
 /** Kind → sorted names in `namespace` (API versions differ by what discovery prefers). */

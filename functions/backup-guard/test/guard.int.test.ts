@@ -37,7 +37,10 @@ describe('backup-guard on the control plane', function () {
       backupGuard as never,
       {
         rbac: rbacFromRules(GUARD_RULES),
-        env: ({ productNs }) => ({ GUARD_CONFIGMAP_NAMESPACE: productNs }),
+        env: ({ productNs, veleroNs }) => ({
+          GUARD_CONFIGMAP_NAMESPACE: productNs,
+          VELERO_NAMESPACE: veleroNs,
+        }),
       },
     ));
   });

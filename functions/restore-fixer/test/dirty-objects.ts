@@ -20,7 +20,7 @@ const SPEC_VALUES: Record<string, unknown> = {
   'bootOptions.bootOrder': [{ type: 'Disk', name: 'boot-disk' }, { type: 'Network' }],
 };
 
-function setPath(spec: Record<string, unknown>, dotted: string, value: unknown): void {
+export function setPath(spec: Record<string, unknown>, dotted: string, value: unknown): void {
   const steps = dotted.split('.');
   let node = spec;
   for (const step of steps.slice(0, -1)) node = (node[step] ??= {}) as Record<string, unknown>;

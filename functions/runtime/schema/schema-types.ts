@@ -17,6 +17,7 @@ import type { VirtualMachineGroup } from '../../../schemas/generated/objects/vir
 import type { BackupDataFailed } from '../../../schemas/generated/events/backup-data-failed.ts';
 import type { BackupDataLanded } from '../../../schemas/generated/events/backup-data-landed.ts';
 import type { BackupExpanded } from '../../../schemas/generated/events/backup-expanded.ts';
+import type { BackupVerified } from '../../../schemas/generated/events/backup-verified.ts';
 import type { GuardRestrictedResources } from '../../../schemas/generated/events/guard-restricted-resources.ts';
 import type { RestoreGroupReady } from '../../../schemas/generated/events/restore-group-ready.ts';
 import type { RestoreGroupReleased } from '../../../schemas/generated/events/restore-group-released.ts';
@@ -38,6 +39,7 @@ export interface SchemaTypes {
   'events/backup-data-failed': BackupDataFailed;
   'events/backup-data-landed': BackupDataLanded;
   'events/backup-expanded': BackupExpanded;
+  'events/backup-verified': BackupVerified;
   'events/guard-restricted-resources': GuardRestrictedResources;
   'events/restore-group-ready': RestoreGroupReady;
   'events/restore-group-released': RestoreGroupReleased;
