@@ -24,7 +24,11 @@ import type { PLUGIN_INTERNAL } from './restricted-list.ts';
 import { defaultRestrictedData, parseRestrictedList } from './restricted-list.ts';
 import type { VeleroObject } from './resync-targets.ts';
 import { pluginKindsIn, resyncTargets, stillJudged } from './resync-targets.ts';
-import { GUARD_EVENT_SCHEMA, PING_TYPE } from './bindings.ts';
+import { schemaId } from '../runtime/schema/schema-files.ts';
+import type { VeleroBackup } from '../../schemas/generated/objects/backup.ts';
+import type { VeleroRestore } from '../../schemas/generated/objects/restore.ts';
+
+const GUARD_EVENT_SCHEMA = schemaId('events/guard-restricted-resources');
 import type { GuardRestrictedResources } from '../../schemas/generated/events/guard-restricted-resources.ts';
 
 export interface GuardDeps {
@@ -161,12 +165,12 @@ export function findingsHash(d: GuardDecision, blocked: readonly PluginBlock[] =
   return createHash('sha256').update(basis).digest('hex').slice(0, 16);
 }
 
-export async function handle(
-  event: InboundEvent,
+/** A Backup or Restore was added or changed: judge its live state. */
+export async function onBackupOrRestore(
+  event: InboundEvent<VeleroBackup | VeleroRestore>,
   deps: GuardDeps,
 ): Promise<OutboundEvent[] | void> {
-  if (event.type === PING_TYPE) return resync(deps);
-  const sent = event.data as VeleroObject;
+  const sent = event.data;
   // Level-triggered: the event only says where to look.
   const live = await deps.kube.get<VeleroObject>({
     apiVersion: sent.apiVersion,
@@ -187,7 +191,10 @@ export async function handle(
  * carries one reply, so a tick that reports several objects replies for the first; all of them
  * get their Event and annotation.
  */
-async function resync(deps: GuardDeps): Promise<OutboundEvent[] | void> {
+export async function onTick(
+  _event: InboundEvent,
+  deps: GuardDeps,
+): Promise<OutboundEvent[] | void> {
   const list = (kind: GuardKind) =>
     deps.kube.list<VeleroObject>('velero.io/v1', kind, deps.veleroNamespace);
   const [backups, restores] = await Promise.all([list('Backup'), list('Restore')]);

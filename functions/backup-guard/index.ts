@@ -8,7 +8,6 @@ import { GUARD_CONFIGMAP } from '../vmgroup/names.ts';
 import { bindings } from './bindings.ts';
 import { cachedResolver } from './discovery.ts';
 import type { GuardDeps } from './handler.ts';
-import { handle } from './handler.ts';
 import { veleroNamespace } from '../velero/namespace.ts';
 
 const backupGuard: FunctionDefinition<GuardDeps> = {
@@ -28,7 +27,6 @@ const backupGuard: FunctionDefinition<GuardDeps> = {
       resolver: cachedResolver(ctx.kube, ctx.clock, ctx.logger),
     };
   },
-  handle,
 };
 
 export default backupGuard;

@@ -1,39 +1,32 @@
-// What the backup labeler reacts to (plain data): VirtualMachineGroups and VirtualMachines in
-// Resource mode (add, update, delete: the delete carries the group's last state, Secret record
-// included), Velero Backups appearing (add, update), and the PingSource tick that resyncs all.
+// What the backup labeler reacts to, each with its handler: VirtualMachineGroups and
+// VirtualMachines in Resource mode (add, update, delete: a group's delete carries its last state,
+// Secret record included), Velero Backups appearing (add, update), and the PingSource tick that
+// resyncs all.
 
 import type { Binding } from '../runtime/function.ts';
-import { schemaId } from '../runtime/schema/schema-files.ts';
+import { onObject, onTick } from '../runtime/events/binding.ts';
+import type { LabelerDeps } from './handler.ts';
+import {
+  onBackupAdd,
+  onBackupUpdate,
+  onGroupDelete,
+  onMemberChange,
+  onMemberUpdate,
+  onTick as onResync,
+} from './handler.ts';
 
-export const VM_SCHEMA = schemaId('objects/virtualmachine');
-export const VMG_SCHEMA = schemaId('objects/virtualmachinegroup');
-export const BACKUP_SCHEMA = schemaId('objects/backup');
-export const PING_SCHEMA = schemaId('objects/pingsource-event');
-export const EXPANDED_SCHEMA = schemaId('events/backup-expanded');
-export const PING_TYPE = 'dev.knative.sources.ping';
+const VMG = { kind: 'VirtualMachineGroup', apiVersionPrefix: 'vmoperator.vmware.com/' };
+const VM = { kind: 'VirtualMachine', apiVersionPrefix: 'vmoperator.vmware.com/' };
+const BACKUP = { kind: 'Backup', apiVersionPrefix: 'velero.io/' };
 
-const VMOP = 'vmoperator.vmware.com/';
-
-export const bindings: readonly Binding[] = [
-  ...(['add', 'update', 'delete'] as const).flatMap((verb) => [
-    {
-      type: `dev.knative.apiserver.resource.${verb}`,
-      kind: 'VirtualMachineGroup',
-      apiVersionPrefix: VMOP,
-      dataSchema: VMG_SCHEMA,
-    },
-    {
-      type: `dev.knative.apiserver.resource.${verb}`,
-      kind: 'VirtualMachine',
-      apiVersionPrefix: VMOP,
-      dataSchema: VM_SCHEMA,
-    },
-  ]),
-  ...(['add', 'update'] as const).map((verb) => ({
-    type: `dev.knative.apiserver.resource.${verb}`,
-    kind: 'Backup',
-    apiVersionPrefix: 'velero.io/',
-    dataSchema: BACKUP_SCHEMA,
-  })),
-  { type: PING_TYPE, dataSchema: PING_SCHEMA },
+export const bindings: ReadonlyArray<Binding<LabelerDeps>> = [
+  ...onObject(['add'], VMG, 'objects/virtualmachinegroup', onMemberChange),
+  ...onObject(['add'], VM, 'objects/virtualmachine', onMemberChange),
+  ...onObject(['update'], VMG, 'objects/virtualmachinegroup', onMemberUpdate),
+  ...onObject(['update'], VM, 'objects/virtualmachine', onMemberUpdate),
+  ...onObject(['delete'], VMG, 'objects/virtualmachinegroup', onGroupDelete),
+  ...onObject(['delete'], VM, 'objects/virtualmachine', onMemberChange),
+  ...onObject(['add'], BACKUP, 'objects/backup', onBackupAdd),
+  ...onObject(['update'], BACKUP, 'objects/backup', onBackupUpdate),
+  onTick(onResync),
 ];

@@ -5,7 +5,6 @@
 // matter beyond latency.
 
 import type { InboundEvent, Logger, OutboundEvent } from '../runtime/function.ts';
-import type { KubeObject } from '../runtime/kube/kube-api.ts';
 import type { VeleroBackup } from '../../schemas/generated/objects/backup.ts';
 import type { VirtualMachine } from '../../schemas/generated/objects/virtualmachine.ts';
 import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtualmachinegroup.ts';
@@ -22,7 +21,9 @@ import {
   isMemberLabelKey,
   memberLabelKey,
 } from '../vmgroup/names.ts';
-import { EXPANDED_SCHEMA, PING_TYPE } from './bindings.ts';
+import { schemaId } from '../runtime/schema/schema-files.ts';
+
+export const EXPANDED_SCHEMA = schemaId('events/backup-expanded');
 import { parseSecretRecord } from './plan.ts';
 import { updateNeedsReconcile } from './fingerprint.ts';
 import {
@@ -78,17 +79,17 @@ function byNamespace<T extends { metadata: { namespace?: string } }>(items: T[])
 async function clusterSnapshot(deps: LabelerDeps, withMembers = false): Promise<ClusterSnapshot> {
   const meta = { metadataOnly: true };
   const [groups, vms, cms, pvcs] = await Promise.all([
-    deps.kube.list(deps.vmopApiVersion, KIND_VMG, undefined),
-    deps.kube.list(deps.vmopApiVersion, KIND_VM, undefined),
+    deps.kube.list<VirtualMachineGroup>(deps.vmopApiVersion, KIND_VMG, undefined),
+    deps.kube.list<VirtualMachine>(deps.vmopApiVersion, KIND_VM, undefined),
     withMembers ? deps.kube.list('v1', 'ConfigMap', undefined, meta) : undefined,
     withMembers ? deps.kube.list('v1', 'PersistentVolumeClaim', undefined, meta) : undefined,
   ]);
   const s: ClusterSnapshot = {
-    groups: byNamespace(groups.items as unknown as VirtualMachineGroup[]),
-    vms: byNamespace(vms.items as unknown as VirtualMachine[]),
+    groups: byNamespace(groups.items),
+    vms: byNamespace(vms.items),
   };
-  if (cms) s.configMaps = byNamespace(cms.items as unknown as LiveObject[]);
-  if (pvcs) s.pvcs = byNamespace(pvcs.items as unknown as LiveObject[]);
+  if (cms) s.configMaps = byNamespace(cms.items);
+  if (pvcs) s.pvcs = byNamespace(pvcs.items);
   return s;
 }
 
@@ -146,31 +147,55 @@ export async function resyncAll(deps: LabelerDeps): Promise<Totals> {
   return totals;
 }
 
-async function onVmOperatorObject(event: InboundEvent, deps: LabelerDeps): Promise<void> {
-  const obj = event.data as KubeObject;
-  const namespace = obj.metadata.namespace ?? event.extensions.namespace;
-  if (!namespace) return;
-  if (
-    event.type.endsWith('.update') &&
-    !updateNeedsReconcile(obj as unknown as VirtualMachine | VirtualMachineGroup)
-  ) {
+type Member = VirtualMachine | VirtualMachineGroup;
+
+/** A group or VM appeared, or a VM was deleted: reconcile its namespace. */
+export async function onMemberChange(
+  event: InboundEvent<Member>,
+  deps: LabelerDeps,
+): Promise<void> {
+  await reconcileFor(event, deps);
+}
+
+/** An update only matters when it changes something the labeler decides from. */
+export async function onMemberUpdate(
+  event: InboundEvent<Member>,
+  deps: LabelerDeps,
+): Promise<void> {
+  const obj = event.data;
+  if (!updateNeedsReconcile(obj)) {
     deps.logger.debug(
-      { namespace, kind: obj.kind, name: obj.metadata.name },
+      { namespace: obj.metadata.namespace, kind: obj.kind, name: obj.metadata.name },
       'update changes nothing the labeler decides from',
     );
     return;
   }
-  const o: ReconcileOptions = {};
-  if (event.type.endsWith('.delete') && obj.kind === KIND_VMG) {
-    // The deleted group's last record says which Secrets carry its label; nothing else can.
-    const record = parseSecretRecord(obj.metadata.annotations?.[ANNOTATION_LABELLED_SECRETS]);
-    o.deletedRecords = new Map([[memberLabelKey(obj.metadata.name), record]]);
-  }
+  await reconcileFor(event, deps);
+}
+
+/** The deleted group's last record says which Secrets carry its label; nothing else can. */
+export async function onGroupDelete(
+  event: InboundEvent<VirtualMachineGroup>,
+  deps: LabelerDeps,
+): Promise<void> {
+  const g = event.data;
+  const record = parseSecretRecord(g.metadata.annotations?.[ANNOTATION_LABELLED_SECRETS]);
+  await reconcileFor(event, deps, new Map([[memberLabelKey(g.metadata.name), record]]));
+}
+
+async function reconcileFor(
+  event: InboundEvent<Member>,
+  deps: LabelerDeps,
+  deletedRecords?: ReconcileOptions['deletedRecords'],
+): Promise<void> {
+  const obj = event.data;
+  const namespace = obj.metadata.namespace ?? event.extensions.namespace;
+  if (!namespace) return;
   // A delete carries the only copy of the group's Secret record: that run is never shared.
   const r =
-    deps.coalescer && !o.deletedRecords
+    deps.coalescer && !deletedRecords
       ? await deps.coalescer.run(namespace, () => reconcileNamespace(deps, namespace))
-      : await reconcileNamespace(deps, namespace, o);
+      : await reconcileNamespace(deps, namespace, deletedRecords ? { deletedRecords } : {});
   deps.logger.info(
     {
       namespace,
@@ -221,9 +246,16 @@ async function recordClosure(
   }
 }
 
-async function onBackup(event: InboundEvent, deps: LabelerDeps): Promise<OutboundEvent[] | void> {
-  const backup = event.data as VeleroBackup;
-  const verb = event.type.endsWith('.add') ? 'add' : 'update';
+export const onBackupAdd = (event: InboundEvent<VeleroBackup>, deps: LabelerDeps) =>
+  onBackup(event.data, 'add', deps);
+export const onBackupUpdate = (event: InboundEvent<VeleroBackup>, deps: LabelerDeps) =>
+  onBackup(event.data, 'update', deps);
+
+async function onBackup(
+  backup: VeleroBackup,
+  verb: 'add' | 'update',
+  deps: LabelerDeps,
+): Promise<OutboundEvent[] | void> {
   if (!backupNeedsExpansion(backup, verb)) {
     deps.logger.debug(
       { backup: backup.metadata.name, phase: backup.status?.phase },
@@ -267,7 +299,7 @@ async function onBackup(event: InboundEvent, deps: LabelerDeps): Promise<Outboun
   const cov = coverage(backup, closures, labelsLookup(results), absent);
   const data = expandedData(backup, cov, totals.labelsChanged, totals.writes);
   await recordClosure(deps, backup, cov.recorded);
-  await deps.kube.recordEvent(backup as unknown as KubeObject, backupEventRecord(data));
+  await deps.kube.recordEvent(backup, backupEventRecord(data));
   deps.logger.info(
     { backup: backup.metadata.name, groups: cov.groups.length, ...totals },
     'backup expanded',
@@ -282,18 +314,8 @@ async function onBackup(event: InboundEvent, deps: LabelerDeps): Promise<Outboun
   ];
 }
 
-export async function handle(
-  event: InboundEvent,
-  deps: LabelerDeps,
-): Promise<OutboundEvent[] | void> {
-  if (event.type === PING_TYPE) {
-    await resyncAll(deps);
-    return;
-  }
-  const kind = event.extensions.kind;
-  if (kind === 'Backup') return onBackup(event, deps);
-  if (kind === KIND_VM || kind === KIND_VMG) return onVmOperatorObject(event, deps);
-  deps.logger.debug({ type: event.type, kind }, 'not for the labeler');
+export async function onTick(_event: InboundEvent, deps: LabelerDeps): Promise<void> {
+  await resyncAll(deps);
 }
 
 export type { Logger };

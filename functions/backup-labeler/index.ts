@@ -6,7 +6,6 @@ import type { FunctionDefinition, RuntimeContext } from '../runtime/function.ts'
 import { VMOP_API_VERSION } from '../vmgroup/names.ts';
 import { bindings } from './bindings.ts';
 import type { LabelerDeps } from './handler.ts';
-import { handle } from './handler.ts';
 import { Coalescer } from './coalesce.ts';
 import { AbsentSecrets } from './absent-secrets.ts';
 
@@ -38,7 +37,6 @@ const backupLabeler: FunctionDefinition<LabelerDeps> = {
       () => ctx.clock.now().getTime(),
     ),
   }),
-  handle,
 };
 
 export default backupLabeler;

@@ -8,7 +8,10 @@ import type { Clock, InboundEvent, Logger, OutboundEvent } from '../runtime/func
 import type { Kube, KubeObject } from '../runtime/kube/kube-api.ts';
 import { ConflictError } from '../runtime/errors.ts';
 import { ANNOTATION_BACKUP_VERIFICATION, EVENT_TYPE_BACKUP_VERIFIED } from '../vmgroup/names.ts';
-import { PING_TYPE, VERIFIED_SCHEMA } from './bindings.ts';
+import { schemaId } from '../runtime/schema/schema-files.ts';
+import type { VeleroBackup } from '../../schemas/generated/objects/backup.ts';
+
+export const VERIFIED_SCHEMA = schemaId('events/backup-verified');
 import type { ItemListDeps } from './item-list.ts';
 import { API, ItemListUnavailable, readItemList } from './item-list.ts';
 import type { BackupView, Recorded } from './plan.ts';
@@ -182,12 +185,16 @@ async function resync(deps: VerifierDeps): Promise<OutboundEvent[]> {
   return replies.slice(0, 1);
 }
 
-export async function handle(
-  event: InboundEvent,
+export async function onTick(_event: InboundEvent, deps: VerifierDeps) {
+  return resync(deps);
+}
+
+/** A Backup added or updated in Velero's namespace: verify it once Velero is done. */
+export async function onBackup(
+  event: InboundEvent<VeleroBackup>,
   deps: VerifierDeps,
 ): Promise<OutboundEvent[] | void> {
-  if (event.type === PING_TYPE) return resync(deps);
-  const backup = event.data as Backup;
+  const backup: Backup = event.data;
   // Only Velero's namespace: where this function may create DownloadRequests.
   if ((backup.metadata.namespace ?? '') !== deps.veleroNamespace) {
     deps.logger.debug({ backup: backup.metadata.name }, 'Backup outside Velero’s namespace');

@@ -9,7 +9,6 @@ import { veleroNamespace } from '../velero/namespace.ts';
 import { bindings } from './bindings.ts';
 import { download } from './download.ts';
 import type { VerifierDeps } from './handler.ts';
-import { handle } from './handler.ts';
 
 const seconds = (raw: string | undefined, fallback: number): number => {
   const n = Number(raw);
@@ -33,7 +32,6 @@ const backupVerifier: FunctionDefinition<VerifierDeps> = {
     // A gzipped item list of a hundred thousand items is a few MiB.
     maxBytes: 64 * 1024 * 1024,
   }),
-  handle,
 };
 
 export default backupVerifier;

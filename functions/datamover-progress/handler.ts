@@ -22,7 +22,13 @@ import {
 } from './link.ts';
 import type { DataProgress, FailureReport, ProgressPlan } from './progress.ts';
 import { formatProgress, parseProgress, planProgress } from './progress.ts';
-import { FAILED_SCHEMA, LANDED_SCHEMA, PING_TYPE } from './bindings.ts';
+import { schemaId } from '../runtime/schema/schema-files.ts';
+import type { VeleroBackup } from '../../schemas/generated/objects/backup.ts';
+import type { VeleroDataUpload } from '../../schemas/generated/objects/dataupload.ts';
+import type { VsphereUpload } from '../../schemas/generated/objects/upload.ts';
+
+const LANDED_SCHEMA = schemaId('events/backup-data-landed');
+const FAILED_SCHEMA = schemaId('events/backup-data-failed');
 import type { BackupDataFailed } from '../../schemas/generated/events/backup-data-failed.ts';
 import type { BackupDataLanded } from '../../schemas/generated/events/backup-data-landed.ts';
 
@@ -70,18 +76,32 @@ async function listOrEmpty(
   }
 }
 
-async function backupKeyFor(
-  event: InboundEvent,
+/** A vSphere plugin Upload: its Backup is found through the Snapshot it references. */
+export async function onUpload(
+  event: InboundEvent<VsphereUpload>,
   deps: ProgressDeps,
-): Promise<BackupKey | undefined> {
-  const obj = event.data as KubeObject & { spec?: { snapshotReference?: string } };
-  if (obj.kind === 'Backup')
-    return { namespace: obj.metadata.namespace ?? '', name: obj.metadata.name };
-  if (obj.kind === 'DataUpload') return backupForDataUpload(obj);
-  const ref = parseSnapshotReference(obj.spec?.snapshotReference);
-  if (!ref) return undefined;
-  const snapshot = await deps.kube.get({ ...API.snapshot, ...ref });
-  return backupForUpload(obj, snapshot);
+): Promise<OutboundEvent[] | void> {
+  const upload = event.data;
+  const ref = parseSnapshotReference(upload.spec?.snapshotReference);
+  const snapshot = ref ? await deps.kube.get({ ...API.snapshot, ...ref }) : undefined;
+  return onBackupKey(event, ref ? backupForUpload(upload, snapshot) : undefined, deps);
+}
+
+/** A Velero DataUpload: its Backup is its owner. */
+export async function onDataUpload(
+  event: InboundEvent<VeleroDataUpload>,
+  deps: ProgressDeps,
+): Promise<OutboundEvent[] | void> {
+  return onBackupKey(event, backupForDataUpload(event.data), deps);
+}
+
+/** A Backup changed (reaching Completed after its last upload is what lets the data land). */
+export async function onBackup(
+  event: InboundEvent<VeleroBackup>,
+  deps: ProgressDeps,
+): Promise<OutboundEvent[] | void> {
+  const { namespace = '', name } = event.data.metadata;
+  return onBackupKey(event, { namespace, name }, deps);
 }
 
 async function liveItems(deps: ProgressDeps, backup: BackupObject) {
@@ -137,12 +157,11 @@ async function report(deps: ProgressDeps, backup: BackupObject, plan: ProgressPl
   }
 }
 
-export async function handle(
+async function onBackupKey(
   event: InboundEvent,
+  key: BackupKey | undefined,
   deps: ProgressDeps,
 ): Promise<OutboundEvent[] | void> {
-  if (event.type === PING_TYPE) return resync(deps);
-  const key = await backupKeyFor(event, deps);
   if (!key) {
     deps.logger.debug(
       { id: event.id, subject: event.subject },
@@ -165,7 +184,10 @@ const NO_DATA = new Set(['Failed', 'FailedValidation', 'Deleting']);
  * events cannot leave progress stale. HTTP carries one reply, so a tick that lands or fails
  * several Backups replies for the first; all of them get their Events and annotation.
  */
-async function resync(deps: ProgressDeps): Promise<OutboundEvent[] | void> {
+export async function onTick(
+  _event: InboundEvent,
+  deps: ProgressDeps,
+): Promise<OutboundEvent[] | void> {
   const now = deps.clock.now().getTime();
   const backups = await deps.kube.list<BackupObject>(
     API.backup.apiVersion,

@@ -5,7 +5,6 @@
 import type { FunctionDefinition, RuntimeContext } from '../runtime/function.ts';
 import { bindings } from './bindings.ts';
 import type { ProgressDeps } from './handler.ts';
-import { handle } from './handler.ts';
 import { veleroNamespace } from '../velero/namespace.ts';
 
 const datamoverProgress: FunctionDefinition<ProgressDeps> = {
@@ -17,7 +16,6 @@ const datamoverProgress: FunctionDefinition<ProgressDeps> = {
     clock: ctx.clock,
     veleroNamespace: veleroNamespace(ctx.env),
   }),
-  handle,
 };
 
 export default datamoverProgress;

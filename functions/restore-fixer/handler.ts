@@ -2,7 +2,11 @@
 // modifier cannot name (per-VM PVC keys, the old CNS finalizer) and, when the modifier did not
 // run, say so on the Restore. A correctly stripped VM or group costs no API call at all.
 
-import type { InboundEvent, Logger, OutboundEvent } from '../runtime/function.ts';
+import type { InboundEvent, Logger } from '../runtime/function.ts';
+import type { PersistentVolumeClaim } from '../../schemas/generated/objects/persistentvolumeclaim.ts';
+import type { VeleroRestore } from '../../schemas/generated/objects/restore.ts';
+import type { VirtualMachine } from '../../schemas/generated/objects/virtualmachine.ts';
+import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtualmachinegroup.ts';
 import type { Kube, KubeObject, ObjectRef } from '../runtime/kube/kube-api.ts';
 import { ConflictError } from '../runtime/errors.ts';
 import { members } from '../vmgroup/boot-order.ts';
@@ -33,16 +37,40 @@ function restoreNameOf(obj: KubeObject): string | undefined {
   return obj.metadata.labels?.[VELERO_RESTORE_NAME_LABEL];
 }
 
-export async function handle(
-  event: InboundEvent,
+/** A restored VM or group: verify the declarative strip happened, say so on the Restore if not. */
+export async function onRestoredVmOrGroup(
+  event: InboundEvent<VirtualMachine | VirtualMachineGroup>,
   deps: FixerDeps,
-): Promise<OutboundEvent[] | void> {
-  if (event.type === 'dev.knative.sources.ping') return resync(deps);
-  const obj = event.data as KubeObject;
-  if (obj.kind === 'Restore') return onRestore(obj as RestoreLike, deps);
+): Promise<void> {
+  await verifyRestored(event.data, deps);
+}
+
+/** A restored PVC: remove what the modifier cannot name, then verify like any restored object. */
+export async function onRestoredPvc(
+  event: InboundEvent<PersistentVolumeClaim>,
+  deps: FixerDeps,
+): Promise<void> {
+  const pvc = event.data;
+  if (!restoreNameOf(pvc) || pvc.metadata.deletionTimestamp) return;
+  await fixPvc(pvc, deps);
+  await verifyRestored(pvc, deps);
+}
+
+export async function onRestoreChange(
+  event: InboundEvent<VeleroRestore>,
+  deps: FixerDeps,
+): Promise<void> {
+  await onRestore(event.data, deps);
+}
+
+/** ApiServerSource drops events and sends nothing for objects that existed when it started. */
+export async function onTick(_event: InboundEvent, deps: FixerDeps): Promise<void> {
+  await resync(deps);
+}
+
+async function verifyRestored(obj: KubeObject, deps: FixerDeps): Promise<void> {
   const restore = restoreNameOf(obj);
   if (!restore || obj.metadata.deletionTimestamp) return;
-  if (obj.kind === 'PersistentVolumeClaim') await fixPvc(obj, deps);
   if (!needsReport(verify(obj))) return;
   await reportStrip(obj.metadata.namespace ?? '', restore, deps);
 }

@@ -5,7 +5,7 @@
 
 import type { FunctionDefinition, RuntimeContext } from '../runtime/function.ts';
 import { bindings } from './bindings.ts';
-import { handle, type FixerDeps } from './handler.ts';
+import type { FixerDeps } from './handler.ts';
 import { veleroNamespace } from '../velero/namespace.ts';
 
 const restoreFixer: FunctionDefinition<FixerDeps> = {
@@ -16,7 +16,6 @@ const restoreFixer: FunctionDefinition<FixerDeps> = {
     logger: ctx.logger,
     veleroNamespace: veleroNamespace(ctx.env),
   }),
-  handle,
 };
 
 export default restoreFixer;

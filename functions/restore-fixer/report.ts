@@ -19,17 +19,18 @@ interface Selector {
   matchExpressions?: Array<{ key: string }>;
 }
 
+/** Velero writes absent lists and selectors as null (the schema allows it). */
 export interface RestoreLike extends KubeObject {
   spec?: {
     backupName?: string;
     scheduleName?: string;
-    includedNamespaces?: string[];
-    excludedNamespaces?: string[];
-    namespaceMapping?: Record<string, string>;
-    includedResources?: string[];
-    labelSelector?: Selector;
-    orLabelSelectors?: Selector[];
-    resourceModifier?: { kind?: string; name?: string };
+    includedNamespaces?: string[] | null;
+    excludedNamespaces?: string[] | null;
+    namespaceMapping?: Record<string, string> | null;
+    includedResources?: string[] | null;
+    labelSelector?: Selector | null;
+    orLabelSelectors?: Selector[] | null;
+    resourceModifier?: { kind?: string; name?: string } | null;
   };
   status?: { phase?: string };
 }

@@ -13,6 +13,11 @@ import {
   ANNOTATION_RESTORE_RELEASED,
   VELERO_RESTORE_NAME_LABEL,
 } from '../vmgroup/names.ts';
+import type { RestoreGroupReady } from '../../schemas/generated/events/restore-group-ready.ts';
+import type { RestoreSequenceDue } from '../../schemas/generated/events/restore-sequence-due.ts';
+import type { VeleroRestore } from '../../schemas/generated/objects/restore.ts';
+import type { VirtualMachine } from '../../schemas/generated/objects/virtualmachine.ts';
+import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtualmachinegroup.ts';
 import { findRestore } from '../velero/restore-lookup.ts';
 import { isHeld } from '../velero/held.ts';
 import { nextWait, planReply, pickReply, type ReplyPlan, type Trigger } from './continuation.ts';
@@ -36,8 +41,9 @@ import {
 } from './report.ts';
 import {
   TERMINAL_RESTORE_PHASES,
+  endedRestoreLabel,
   groupBy,
-  lookFor,
+  memberTargets,
   restoreTargets,
   tickTargets,
   type Target,
@@ -80,29 +86,49 @@ interface Outcome extends ReplyPlan {
   progress?: Progress;
 }
 
-export async function handle(
-  event: InboundEvent,
+/** A timed continuation (group-ready, sequence-due) of one restored tree. */
+export async function onContinuation(
+  event: InboundEvent<RestoreGroupReady | RestoreSequenceDue>,
   deps: SequencerDeps,
 ): Promise<OutboundEvent[] | void> {
-  const look = lookFor(event);
-  if (look.kind === 'continue') {
-    const run: Run = { deps, trigger: 'continuation', restores: new Map() };
-    const reply = await continueChain(run, look.namespace, look.group, look.restore);
-    return reply ? [reply] : undefined;
-  }
-  const run: Run = {
-    deps,
-    trigger: look.kind === 'tick' ? 'tick' : 'event',
-    restores: new Map(),
-  };
-  const targets =
-    look.kind === 'objects'
-      ? look.targets
-      : look.kind === 'tick'
-        ? await listTargets(deps, undefined, (gs, vs) => tickTargets(gs, vs))
-        : await listTargets(deps, `${VELERO_RESTORE_NAME_LABEL}=${look.label}`, (gs, vs) =>
-            restoreTargets(look.label, [...gs, ...vs]),
-          );
+  const { namespace, group, restore } = event.data;
+  const run: Run = { deps, trigger: 'continuation', restores: new Map() };
+  const reply = await continueChain(run, namespace, group, restore);
+  return reply ? [reply] : undefined;
+}
+
+/** A restored group or VM appeared or changed: its tree. */
+export async function onMember(
+  event: InboundEvent<VirtualMachineGroup | VirtualMachine>,
+  deps: SequencerDeps,
+): Promise<OutboundEvent[]> {
+  return sequence(deps, 'event', memberTargets(event.data));
+}
+
+/** A Restore changed: when it ended, every tree it restored. */
+export async function onRestore(
+  event: InboundEvent<VeleroRestore>,
+  deps: SequencerDeps,
+): Promise<OutboundEvent[]> {
+  const label = endedRestoreLabel(event.data);
+  if (!label) return [];
+  const targets = await listTargets(deps, `${VELERO_RESTORE_NAME_LABEL}=${label}`, (gs, vs) =>
+    restoreTargets(label, [...gs, ...vs]),
+  );
+  return sequence(deps, 'event', targets);
+}
+
+/** The PingSource tick: every unfinished restored tree. */
+export async function onTick(_event: InboundEvent, deps: SequencerDeps): Promise<OutboundEvent[]> {
+  return sequence(deps, 'tick', await listTargets(deps, undefined, tickTargets));
+}
+
+async function sequence(
+  deps: SequencerDeps,
+  trigger: Trigger,
+  targets: Target[],
+): Promise<OutboundEvent[]> {
+  const run: Run = { deps, trigger, restores: new Map() };
   const outcomes: Outcome[] = [];
   for (const [namespace, ts] of groupBy(targets, (t) => t.namespace)) {
     const world = await loadWorld(deps, namespace);

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FunctionDefinition, RuntimeContext } from '../runtime/function.ts';
 import { bindings } from './bindings.ts';
-import { handle, type SequencerDeps } from './handler.ts';
+import type { SequencerDeps } from './handler.ts';
 import { veleroNamespace } from '../velero/namespace.ts';
 
 /** Well below Knative Serving's default request timeout (300 s) and typical Broker delivery timeouts. */
@@ -32,7 +32,6 @@ const restoreSequencer: FunctionDefinition<SequencerDeps> = {
     veleroNamespace: veleroNamespace(ctx.env),
     maxWaitMs: maxWaitMs(ctx.env),
   }),
-  handle,
 };
 
 export default restoreSequencer;

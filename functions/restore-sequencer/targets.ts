@@ -1,14 +1,11 @@
 // Pure: which restored trees an event asks the sequencer to look at. An event is only "look
 // here": the handler reads what this names, and plan.ts decides from live state.
 
-import type { InboundEvent } from '../runtime/function.ts';
 import type { KubeObject } from '../runtime/kube/kube-api.ts';
 import { KIND_VM, KIND_VMG, type MemberRef } from '../vmgroup/boot-order.ts';
 import {
   ANNOTATION_RESTORE_PROGRESS,
   ANNOTATION_RESTORE_RELEASED,
-  EVENT_TYPE_RESTORE_GROUP_READY,
-  EVENT_TYPE_RESTORE_SEQUENCE_DUE,
   VELERO_RESTORE_NAME_LABEL,
 } from '../vmgroup/names.ts';
 import { isHeld } from '../velero/held.ts';
@@ -29,51 +26,43 @@ export const TERMINAL_RESTORE_PHASES = [
   'FailedValidation',
 ];
 
-export type Look =
-  /** The sequencer's own timed continuation for one tree. */
-  | { kind: 'continue'; namespace: string; group: string; restore: string }
-  /** The periodic resync: every unfinished restored tree, cluster-wide. */
-  | { kind: 'tick' }
-  /** A Restore ended: every group and VM it created (listed by its label value). */
-  | { kind: 'restore-ended'; label: string }
-  /** The objects named here (none: nothing to do). */
-  | { kind: 'objects'; targets: Target[] };
-
-export function lookFor(event: InboundEvent): Look {
-  if (
-    event.type === EVENT_TYPE_RESTORE_GROUP_READY ||
-    event.type === EVENT_TYPE_RESTORE_SEQUENCE_DUE
-  ) {
-    const data = event.data as { restore: string; namespace: string; group: string };
-    return {
-      kind: 'continue',
-      namespace: data.namespace,
-      group: data.group,
-      restore: data.restore,
-    };
-  }
-  if (event.type === 'dev.knative.sources.ping') return { kind: 'tick' };
-  const none: Look = { kind: 'objects', targets: [] };
-  const obj = event.data as KubeObject;
-  if (event.type.endsWith('.delete') || obj.metadata.deletionTimestamp) return none;
-  if (obj.kind === 'Restore') {
-    // While a restore runs, its objects' own events drive the sequence; its end is what matters
-    // here (groups still incomplete then will not be completed by it).
-    const phase = String((obj as { status?: { phase?: string } }).status?.phase ?? '');
-    return TERMINAL_RESTORE_PHASES.includes(phase)
-      ? { kind: 'restore-ended', label: veleroLabelValue(obj.metadata.name) }
-      : none;
-  }
-  const restore = obj.metadata.labels?.[VELERO_RESTORE_NAME_LABEL];
-  // A member whose sequence is finished costs nothing (VM Operator keeps updating it).
-  if (!restore || obj.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED] === restore) return none;
-  return {
-    kind: 'objects',
-    targets: [{ namespace: obj.metadata.namespace ?? '', restore, start: refOf(obj) }],
+/** A member's object: what its own event names. */
+interface MemberObject {
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    deletionTimestamp?: string;
   };
 }
 
-export function refOf(obj: KubeObject | Vm | Vmg): MemberRef {
+/** A restored group or VM appeared or changed: its tree, unless its sequence is finished. */
+export function memberTargets(obj: MemberObject): Target[] {
+  if (obj.metadata.deletionTimestamp) return [];
+  const restore = obj.metadata.labels?.[VELERO_RESTORE_NAME_LABEL];
+  // A member whose sequence is finished costs nothing (VM Operator keeps updating it).
+  if (!restore || obj.metadata.annotations?.[ANNOTATION_RESTORE_RELEASED] === restore) return [];
+  return [{ namespace: obj.metadata.namespace ?? '', restore, start: refOf(obj) }];
+}
+
+/**
+ * The label value of a Restore that has ended, else undefined. While a restore runs, its objects'
+ * own events drive the sequence; its end is what matters (groups still incomplete then will not
+ * be completed by it).
+ */
+export function endedRestoreLabel(restore: {
+  metadata: { name: string; deletionTimestamp?: string };
+  status?: { phase?: string };
+}): string | undefined {
+  if (restore.metadata.deletionTimestamp) return undefined;
+  return TERMINAL_RESTORE_PHASES.includes(restore.status?.phase ?? '')
+    ? veleroLabelValue(restore.metadata.name)
+    : undefined;
+}
+
+export function refOf(obj: { kind: string; metadata: { name: string } }): MemberRef {
   return { kind: obj.kind === KIND_VMG ? KIND_VMG : KIND_VM, name: obj.metadata.name };
 }
 

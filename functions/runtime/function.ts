@@ -1,6 +1,8 @@
 // The contract between the shared runtime and every function.
-// A function is plain data (its bindings) plus one handler that gets a narrow `deps` object;
-// the runtime owns HTTP, CloudEvent parsing, schema validation, metrics, logging and replies.
+// A function is its bindings (which events, which schema, which handler) plus a narrow `deps`
+// object; the runtime owns HTTP, CloudEvent parsing, schema validation, routing, metrics, logging
+// and replies. Each event is routed once: the runtime matches a binding and hands that binding's
+// handler the event, its data already validated against the binding's schema.
 
 import type { Kube } from './kube/kube-api.ts';
 
@@ -26,20 +28,27 @@ export interface OutboundEvent<T = unknown> {
   data: T;
 }
 
-/**
- * What a function reacts to, as plain data (no code): the runtime matches an event against the
- * bindings in order; the first match decides which schema validates `data`. An event that
- * matches no binding is acknowledged and ignored.
- */
-export interface Binding {
+/** Which events a binding takes: the runtime matches these attributes, exactly as data. */
+export interface EventMatch {
   /** CloudEvent `type`, exact. */
   type: string;
   /** ApiServerSource `kind` extension, exact, when the binding is about one kind. */
   kind?: string;
   /** ApiServerSource `apiversion` extension must start with this (e.g. `vmoperator.vmware.com/`). */
   apiVersionPrefix?: string;
+}
+
+/**
+ * One thing a function reacts to: the runtime matches an event against the bindings in order; the
+ * first match decides which schema validates `data` and which handler gets the event. An event
+ * that matches no binding is acknowledged and ignored. Build them with `bind`/`onObject`/`onTick`
+ * (events/binding.ts), which type `data` as the schema's generated type.
+ */
+export interface Binding<D = unknown, T = unknown> extends EventMatch {
   /** `$id` of the schema that `data` must satisfy. */
   dataSchema: string;
+  /** Level-triggered: the event says where to look; recompute from live state, apply the difference. */
+  handle(event: InboundEvent<T>, deps: D): Promise<OutboundEvent[] | void>;
 }
 
 /**
@@ -78,9 +87,7 @@ export interface RuntimeContext {
 export interface FunctionDefinition<D = unknown> {
   /** kebab-case name; also the folder name under functions/ and the Knative Service name. */
   name: string;
-  bindings: readonly Binding[];
-  /** Build the narrow dependencies this function's handler may use. */
+  bindings: readonly Binding<D>[];
+  /** Build the narrow dependencies this function's handlers may use. */
   deps(ctx: RuntimeContext): D;
-  /** Level-triggered: treat the event as "look here", recompute from live state, apply the difference. */
-  handle(event: InboundEvent, deps: D): Promise<OutboundEvent[] | void>;
 }

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import type { Binding } from '../../functions/runtime/function.ts';
+import type { Binding as RuntimeBinding } from '../../functions/runtime/function.ts';
+
+/** A binding as data (what matching reads). */
+type Binding = Omit<RuntimeBinding, 'handle'>;
 import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { checkRoutes, producedEvents, triggerSelects, PING_TYPE } from './event-routes.ts';
 

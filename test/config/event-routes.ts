@@ -3,7 +3,10 @@
 // behind the Trigger binds them. Mirrors Knative's rules: ApiServerSource types per mode
 // (pkg/adapter/apiserver/events), PingSource's one type; the Trigger filter is the shared Broker
 // stand-in's (scripts/broker-standin/routes.ts), the one the demo and the e2e stack route with.
-import type { Binding } from '../../functions/runtime/function.ts';
+import type { Binding as RuntimeBinding } from '../../functions/runtime/function.ts';
+
+/** A binding as data (what matching reads). */
+type Binding = Omit<RuntimeBinding, 'handle'>;
 import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { triggerPasses } from '../../scripts/broker-standin/filters.ts';
 import type { TriggerFilter } from '../../scripts/broker-standin/filters.ts';

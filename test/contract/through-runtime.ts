@@ -41,7 +41,7 @@ export function runtimeEntry(
     env: {},
   };
   const d: Dispatcher = {
-    def: { ...def, handle: async () => undefined },
+    def: { ...def, bindings: def.bindings.map((b) => ({ ...b, handle: async () => undefined })) },
     deps: undefined,
     ctx,
     validators,

@@ -36,7 +36,7 @@ import {
 import backupLabeler from '../index.ts';
 import { parseClosureRecord } from '../../vmgroup/closure-record.ts';
 import type { BackupExpanded } from '../../../schemas/generated/events/backup-expanded.ts';
-import { EXPANDED_SCHEMA } from '../bindings.ts';
+import { EXPANDED_SCHEMA } from '../handler.ts';
 import { createAll, labelerEnv, labelsOn, ours, quietLogger } from './support.ts';
 import type { LabelerEnv } from './support.ts';
 import { PRODUCT } from '../../product.ts';

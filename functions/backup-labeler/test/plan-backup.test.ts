@@ -21,7 +21,7 @@ import {
   vmg,
   vmMember,
 } from '../../vmgroup/test/builders.ts';
-import { EXPANDED_SCHEMA } from '../bindings.ts';
+import { EXPANDED_SCHEMA } from '../handler.ts';
 import type { LabelsOf } from '../plan-backup.ts';
 import {
   backupEventRecord,

@@ -55,12 +55,12 @@ describe('velero-vmgroup-functions command', function () {
       export default {
         name: 'slow',
         bindings: [{ type: 'dev.knative.apiserver.resource.add', kind: 'VirtualMachine',
-          dataSchema: 'https://vmgroup-backup.dev/schemas/objects/virtualmachine.schema.json' }],
-        deps: () => ({}),
-        handle: () => {
+          dataSchema: 'https://vmgroup-backup.dev/schemas/objects/virtualmachine.schema.json',
+          handle: () => {
           writeFileSync(${JSON.stringify(join(dir, 'started'))}, '1');
           return new Promise((resolve) => setTimeout(resolve, 500));
-        },
+        } }],
+        deps: () => ({}),
       };\n`,
     );
   });
@@ -73,14 +73,14 @@ describe('velero-vmgroup-functions command', function () {
       `export default {
         name: 'replying',
         bindings: [{ type: 'dev.knative.apiserver.resource.add', kind: 'VirtualMachine',
-          dataSchema: 'https://vmgroup-backup.dev/schemas/objects/virtualmachine.schema.json' }],
-        deps: () => ({}),
-        handle: async (event) => [{
+          dataSchema: 'https://vmgroup-backup.dev/schemas/objects/virtualmachine.schema.json',
+          handle: async (event) => [{
           type: 'dev.vmgroup-backup.bundle.replied',
           subject: event.subject,
           dataschema: 'https://vmgroup-backup.dev/schemas/cloudevents/apiserver-ref.schema.json',
           data: { kind: event.data.kind, name: event.data.metadata.name, apiVersion: event.data.apiVersion },
-        }],
+        }] }],
+        deps: () => ({}),
       };\n`,
     );
     const child = spawn(process.execPath, [BIN, 'serve', replying, '--port', '0'], {
@@ -136,11 +136,11 @@ describe('velero-vmgroup-functions command', function () {
       `export default {
         name: 'reader',
         bindings: [{ type: 'dev.knative.apiserver.resource.add', kind: 'VirtualMachine',
-          dataSchema: 'https://vmgroup-backup.dev/schemas/objects/virtualmachine.schema.json' }],
-        deps: (ctx) => ctx.kube,
-        handle: async (_event, kube) => {
+          dataSchema: 'https://vmgroup-backup.dev/schemas/objects/virtualmachine.schema.json',
+          handle: async (_event, kube) => {
           await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'x', name: 'y' });
-        },
+        } }],
+        deps: (ctx) => ctx.kube,
       };\n`,
     );
     const child = spawn(
@@ -169,9 +169,9 @@ describe('velero-vmgroup-functions command', function () {
       `export default {
         name: 'careless',
         bindings: [{ type: 'dev.knative.apiserver.resource.add', kind: 'VirtualMachine',
-          dataSchema: 'https://vmgroup-backup.dev/schemas/objects/virtualmachine.schema.json' }],
+          dataSchema: 'https://vmgroup-backup.dev/schemas/objects/virtualmachine.schema.json',
+          handle: async () => { Promise.reject(new Error('forgotten')); } }],
         deps: () => ({}),
-        handle: async () => { Promise.reject(new Error('forgotten')); },
       };\n`,
     );
     const child = spawn(process.execPath, [BIN, 'serve', careless, '--port', '0'], {

@@ -15,7 +15,9 @@ import {
   RESOURCE_MODIFIER_CONFIGMAP,
 } from '../../vmgroup/names.ts';
 import { asKube, vm, vmg, vmMember } from '../../vmgroup/test/builders.ts';
-import { handle, type FixerDeps } from '../handler.ts';
+import type { FixerDeps } from '../handler.ts';
+import restoreFixer from '../index.ts';
+import { deliver } from '../../runtime/events/match.ts';
 import { FIXER_RULES } from '../rbac.ts';
 import { veleroLabelValue } from '../../velero/restore-lookup.ts';
 import { kubeAs } from '../../../test/harness/identity.ts';
@@ -80,7 +82,7 @@ describe('restore fixer (control plane)', function () {
       ),
     );
 
-    await handle(apiServerEvent('add', created), deps);
+    await deliver(restoreFixer, apiServerEvent('add', created), deps);
     const after = await kube.get({
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
@@ -99,7 +101,7 @@ describe('restore fixer (control plane)', function () {
     );
 
     // A stale event copy (old resourceVersion) re-reads and writes nothing more.
-    await handle(apiServerEvent('update', created), deps);
+    await deliver(restoreFixer, apiServerEvent('update', created), deps);
     const again = await kube.get({
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
@@ -131,8 +133,8 @@ describe('restore fixer (control plane)', function () {
       ...deps,
       kube: new Proxy(deps.kube, { get: (t, p) => (calls++, Reflect.get(t, p)) }),
     };
-    await handle(apiServerEvent('add', v), counting);
-    await handle(apiServerEvent('add', g), counting);
+    await deliver(restoreFixer, apiServerEvent('add', v), counting);
+    await deliver(restoreFixer, apiServerEvent('add', g), counting);
     assert.equal(calls, 0);
     assert.deepEqual(await eventsFor('r-ok'), []);
   });
@@ -144,7 +146,7 @@ describe('restore fixer (control plane)', function () {
       namespaceMapping: { apps: 'apps-restored' },
       labelSelector: { matchLabels: { 'member.vmgroup-backup.dev/app': 'VirtualMachineGroup' } },
     });
-    await handle(apiServerEvent('add', r), deps);
+    await deliver(restoreFixer, apiServerEvent('add', r), deps);
     const [e] = await eventsFor('r-bare');
     assert.equal(e?.type, 'Warning');
     assert.equal(e?.reason, REASON_RESTORE_MODIFIER_MISSING);
@@ -157,7 +159,7 @@ describe('restore fixer (control plane)', function () {
       e!.message,
     );
     // Seen again (Restore updates): the same Event, counted, not another one.
-    await handle(apiServerEvent('update', r), deps);
+    await deliver(restoreFixer, apiServerEvent('update', r), deps);
     const events = await eventsFor('r-bare');
     assert.equal(events.length, 1);
     assert.equal(events[0]?.count, 2);
@@ -165,7 +167,7 @@ describe('restore fixer (control plane)', function () {
 
   it('stays quiet about a plain namespace Restore until a VM comes back unstripped', async () => {
     const r = await newRestore('r-plain', { backupName: 'b7', includedNamespaces: ['web'] });
-    await handle(apiServerEvent('add', r), deps);
+    await deliver(restoreFixer, apiServerEvent('add', r), deps);
     assert.deepEqual(await eventsFor('r-plain'), []);
   });
 
@@ -179,7 +181,7 @@ describe('restore fixer (control plane)', function () {
       asKube(vm('web', { groupName: 'app', powerState: 'Suspended' })),
       item,
     );
-    await handle(apiServerEvent('add', v1), deps);
+    await deliver(restoreFixer, apiServerEvent('add', v1), deps);
     const strip = (await eventsFor('r-dirty')).find(
       (e) => e.reason === REASON_RESTORE_STRIP_INCOMPLETE,
     );
@@ -224,7 +226,7 @@ describe('restore fixer (control plane)', function () {
     );
     await veleroCreate(kube, asKube(vm('web-1', { groupName: 'app' })), item);
     const r = await newRestore('r-ended', { backupName: 'b4' }, 'PartiallyFailed');
-    await handle(apiServerEvent('update', r), deps);
+    await deliver(restoreFixer, apiServerEvent('update', r), deps);
     const missing = (await eventsFor('r-ended')).find(
       (e) => e.reason === REASON_RESTORE_MEMBERS_MISSING,
     );
@@ -249,7 +251,7 @@ describe('restore fixer (control plane)', function () {
       namespace: ns,
       modifier: false,
     });
-    await handle(apiServerEvent('add', v), deps);
+    await deliver(restoreFixer, apiServerEvent('add', v), deps);
     assert.deepEqual(
       (await eventsFor(name)).map((e) => e.reason),
       [REASON_RESTORE_STRIP_INCOMPLETE],
@@ -263,7 +265,7 @@ describe('restore fixer (control plane)', function () {
       resourceModifier: { kind: 'configmap', name: RESOURCE_MODIFIER_CONFIGMAP },
     });
     await veleroCreate(kube, dirtyPvc('lost'), { restore: 'r-tick', backup: 'b5', namespace: ns });
-    await handle(pingEvent(), deps);
+    await deliver(restoreFixer, pingEvent(), deps);
     const after = await kube.get({
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',

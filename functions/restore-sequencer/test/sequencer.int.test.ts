@@ -38,7 +38,9 @@ import {
   veleroCreate,
   type VeleroRestoreItem,
 } from '../../velero/test/velero-create.ts';
-import { handle, VMOP, type SequencerDeps } from '../handler.ts';
+import { VMOP, type SequencerDeps } from '../handler.ts';
+import restoreSequencer from '../index.ts';
+import { deliver } from '../../runtime/events/match.ts';
 import { SEQUENCER_RULES } from '../rbac.ts';
 
 interface CoreEvent extends KubeObject {
@@ -153,7 +155,7 @@ describe('restore sequencer (control plane)', function () {
       },
       createOnly: (obj: KubeObject) => veleroCreate(admin, obj, item),
       deliver: async (event: InboundEvent): Promise<OutboundEvent | undefined> => {
-        const replies = (await handle(event, deps)) ?? [];
+        const replies = (await deliver(restoreSequencer, event, deps)) ?? [];
         assert.ok(replies.length <= 1);
         for (const r of replies)
           assert.equal(

@@ -4,6 +4,7 @@
 
 import type { IncomingHttpHeaders } from 'node:http';
 import type {
+  Binding,
   FunctionDefinition,
   InboundEvent,
   Logger,
@@ -102,7 +103,7 @@ async function decide(d: Dispatcher, headers: IncomingHttpHeaders, body: Buffer)
     }
     event = { ...envelope, data: parsed.data() };
     checkSchema(d.validators, match.binding.dataSchema, event.data, 'data');
-    const replies = (await invoke(d, event)) ?? [];
+    const replies = (await invoke(d, match.binding, event)) ?? [];
     d.recent.add(event.source, event.id);
     const first = replies[0];
     if (first === undefined) return { status: 204, headers: {}, outcome: 'handled', type, event };
@@ -164,10 +165,10 @@ function toInbound(attrs: Record<string, unknown>): InboundEvent {
   };
 }
 
-async function invoke(d: Dispatcher, event: InboundEvent) {
+async function invoke(d: Dispatcher, binding: Binding, event: InboundEvent) {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await d.def.handle(event, d.deps);
+      return await binding.handle(event, d.deps);
     } catch (err) {
       if (!(err instanceof ConflictError) || attempt >= d.conflictRetries) throw err;
     }

@@ -159,13 +159,13 @@ describe('CloudEvents HTTP binding conformance (through the server)', () => {
         type: 'com.example.someevent',
         kind: 'Backup',
         dataSchema: schemaId('objects/pingsource-event'),
+        handle(event) {
+          seen.push(event);
+          return Promise.resolve();
+        },
       },
     ],
     deps: () => null,
-    handle(event) {
-      seen.push(event);
-      return Promise.resolve();
-    },
   };
   before(async () => {
     server = await startTestServer(def);

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import type { FunctionDefinition, OutboundEvent } from '../function.ts';
+import type { FunctionDefinition, InboundEvent, OutboundEvent } from '../function.ts';
 import type { Kube } from '../kube/kube-api.ts';
 import { ConflictError, UnprocessableError } from '../errors.ts';
 import { schemaId } from '../schema/schema-files.ts';
@@ -26,6 +26,44 @@ interface Deps {
 }
 
 /** What the handler does is chosen by the Backup's name, so each test picks its row. */
+async function contractHandler(event: InboundEvent, deps: Deps): Promise<OutboundEvent[] | void> {
+  const name = (event.data as { metadata?: { name?: string } } | null)?.metadata?.name ?? '';
+  deps.calls.push(name);
+  const reply = (data: unknown): OutboundEvent[] => [
+    {
+      type: 'dev.vmgroup-backup.contract.replied',
+      subject: event.subject,
+      dataschema: REPLY_SCHEMA,
+      data,
+    },
+  ];
+  switch (name) {
+    case 'reply':
+      return reply({ kind: 'Backup', name, apiVersion: 'velero.io/v1', namespace: 'velero' });
+    case 'bad-reply':
+      return reply({ kind: 'Backup' });
+    case 'kube':
+      await deps.kube.get({
+        apiVersion: 'velero.io/v1',
+        kind: 'Backup',
+        namespace: 'velero',
+        name,
+      });
+      return;
+    case 'unprocessable':
+      throw new UnprocessableError('the backup selects no namespace');
+    case 'conflict':
+      throw new ConflictError('the object changed');
+    case 'crash':
+      throw new Error('boom at /srv/handler.ts:12 password=hunter2');
+    case 'slow':
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      return;
+    default:
+      return;
+  }
+}
+
 const contractFunction: FunctionDefinition<Deps> = {
   name: 'contract-test',
   bindings: [
@@ -34,48 +72,16 @@ const contractFunction: FunctionDefinition<Deps> = {
       kind: 'Backup',
       apiVersionPrefix: 'velero.io/',
       dataSchema: schemaId('objects/backup'),
+      handle: contractHandler,
     },
-    { type: 'dev.knative.apiserver.ref.update', dataSchema: REPLY_SCHEMA },
-    { type: 'dev.knative.sources.ping', dataSchema: schemaId('objects/pingsource-event') },
+    { type: 'dev.knative.apiserver.ref.update', dataSchema: REPLY_SCHEMA, handle: contractHandler },
+    {
+      type: 'dev.knative.sources.ping',
+      dataSchema: schemaId('objects/pingsource-event'),
+      handle: contractHandler,
+    },
   ],
   deps: (ctx) => ({ kube: ctx.kube, calls: [] }),
-  async handle(event, deps) {
-    const name = (event.data as { metadata?: { name?: string } } | null)?.metadata?.name ?? '';
-    deps.calls.push(name);
-    const reply = (data: unknown): OutboundEvent[] => [
-      {
-        type: 'dev.vmgroup-backup.contract.replied',
-        subject: event.subject,
-        dataschema: REPLY_SCHEMA,
-        data,
-      },
-    ];
-    switch (name) {
-      case 'reply':
-        return reply({ kind: 'Backup', name, apiVersion: 'velero.io/v1', namespace: 'velero' });
-      case 'bad-reply':
-        return reply({ kind: 'Backup' });
-      case 'kube':
-        await deps.kube.get({
-          apiVersion: 'velero.io/v1',
-          kind: 'Backup',
-          namespace: 'velero',
-          name,
-        });
-        return;
-      case 'unprocessable':
-        throw new UnprocessableError('the backup selects no namespace');
-      case 'conflict':
-        throw new ConflictError('the object changed');
-      case 'crash':
-        throw new Error('boom at /srv/handler.ts:12 password=hunter2');
-      case 'slow':
-        await new Promise((resolve) => setTimeout(resolve, 400));
-        return;
-      default:
-        return;
-    }
-  },
 };
 
 const backupAdd = (name: string) => apiServerEvent('add', veleroBackup(name));

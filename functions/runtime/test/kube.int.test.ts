@@ -235,19 +235,19 @@ describe('Kube adapter on a real API server', function () {
           type: 'dev.knative.apiserver.resource.add',
           kind: 'Backup',
           dataSchema: schemaId('objects/backup'),
+          // Always writes with a resourceVersion that is no longer current.
+          handle: async (_event, k) => {
+            await k.patch(
+              { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'occ' },
+              {
+                type: 'merge',
+                body: { metadata: { resourceVersion: '1', labels: { stale: 'write' } } },
+              },
+            );
+          },
         },
       ],
       deps: (ctx) => ctx.kube,
-      // Always writes with a resourceVersion that is no longer current.
-      handle: async (_event, k) => {
-        await k.patch(
-          { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'occ' },
-          {
-            type: 'merge',
-            body: { metadata: { resourceVersion: '1', labels: { stale: 'write' } } },
-          },
-        );
-      },
     };
     const server = await startTestServer(def, { kube });
     try {

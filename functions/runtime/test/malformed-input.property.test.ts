@@ -22,11 +22,15 @@ const strictFunction: FunctionDefinition<null> = {
       type: 'dev.knative.apiserver.resource.add',
       kind: 'Backup',
       dataSchema: schemaId('objects/backup'),
+      handle: async () => undefined,
     },
-    { type: 'dev.knative.apiserver.resource.update', dataSchema: schemaId('objects/backup') },
+    {
+      type: 'dev.knative.apiserver.resource.update',
+      dataSchema: schemaId('objects/backup'),
+      handle: async () => undefined,
+    },
   ],
   deps: () => null,
-  handle: async () => undefined,
 };
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 150);

@@ -1,7 +1,7 @@
 // The runtime's pure pieces: binding match, dedupe cache, CloudEvent HTTP parsing, size parsing.
 
 import assert from 'node:assert/strict';
-import type { Binding } from '../function.ts';
+import type { EventMatch } from '../function.ts';
 import { matchBinding } from '../events/match.ts';
 import { RecentEvents } from '../events/dedupe.ts';
 import { parseEvent } from '../http/http-event.ts';
@@ -20,7 +20,7 @@ import {
 import { veleroBackup } from '../../../test/support/objects.ts';
 
 describe('matchBinding', () => {
-  const bindings: Binding[] = [
+  const bindings: Array<EventMatch & { dataSchema: string }> = [
     {
       type: 'dev.knative.apiserver.resource.add',
       kind: 'VirtualMachine',
