@@ -43,6 +43,8 @@ import type { Managed, StartOptions } from './proc.ts';
 export const SYSTEM_NAMESPACE = 'knative-eventing';
 /** The dispatcher's HTTP port, a constant in pkg/reconciler/inmemorychannel/dispatcher. */
 const DISPATCHER_PORT = 8080;
+/** A documentation address (RFC 5737 TEST-NET-1) as the "pod IP" of each loopback process. */
+const STAND_IN_POD_IP = '192.0.2.10';
 export const KNATIVE_BINARIES = [
   'knative-admission',
   'knative-broker-controllers',
@@ -55,6 +57,11 @@ export interface KnativeBroker extends Broker {
   /** HTTP_PROXY for programs that must reach cluster names (the receive adapters). */
   proxyUrl: string;
   processes: Managed[];
+  /**
+   * Serves a Knative Service of a test's own from a loopback port: ready at its cluster-local
+   * name, routed there by the proxy (what Serving would do for a Service the test creates).
+   */
+  addService(service: KubeObject, port: number): Promise<void>;
 }
 
 interface Binaries {
@@ -148,7 +155,9 @@ async function registerPod(
         labels: { 'kubernetes.io/service-name': name },
       },
       addressType: 'IPv4',
-      endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
+      // The API server refuses loopback endpoint addresses; nothing dials this one (the proxy
+      // routes by name), the reconcilers only read that a ready endpoint exists.
+      endpoints: [{ addresses: [STAND_IN_POD_IP], conditions: { ready: true } }],
       ports: [{ name: 'http', port, protocol: 'TCP' }],
     },
   ];
@@ -484,6 +493,10 @@ export async function startKnativeBroker(o: KnativeBrokerOptions): Promise<Knati
       url,
       proxyUrl: proxy.url,
       processes,
+      async addService(service, port) {
+        proxy.register(service.metadata.name, service.metadata.namespace!, { port });
+        await markServiceReady(plane, service);
+      },
       events: recorder.events,
       deliveries: recorder.deliveries,
       deadLetters: recorder.deadLetters,
