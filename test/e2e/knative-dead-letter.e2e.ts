@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { brokerKind, startStack } from './stack/stack.ts';
 import type { Stack } from './stack/stack.ts';
 import { withKnativeDefaults } from './stack/knative-broker.ts';

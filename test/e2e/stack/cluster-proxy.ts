@@ -7,7 +7,7 @@
 // Every exchange is reported whole, so the tests see what crossed the Broker's hops.
 import { createServer, request } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { Kube, KubeObject } from '../../../functions/runtime/kube-api.ts';
+import type { Kube, KubeObject } from '../../../functions/runtime/kube/kube-api.ts';
 
 interface ServiceSpec {
   type?: string;

@@ -32,7 +32,7 @@ import type { Broker, Delivery } from '../../../scripts/broker-standin/broker.ts
 import { binaryHeaders, parseHttpEvent } from '../../../scripts/broker-standin/wire.ts';
 import type { BrokerEvent } from '../../../scripts/broker-standin/wire.ts';
 import type { ControlPlane } from '../../harness/index.ts';
-import type { Kube, KubeObject } from '../../../functions/runtime/kube-api.ts';
+import type { Kube, KubeObject } from '../../../functions/runtime/kube/kube-api.ts';
 import { serviceOfHost, startClusterProxy } from './cluster-proxy.ts';
 import type { ClusterProxy, Exchange } from './cluster-proxy.ts';
 import { startInNetns } from './netns.ts';
