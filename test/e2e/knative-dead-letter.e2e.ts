@@ -58,7 +58,9 @@ describe('end to end: Knative’s real Broker retries and dead-letters a failing
         spec: { template: { spec: { containers: [{ image: 'e2e/always-503' }] } } },
       };
       await s.plane.applyYaml(stringify(service));
-      await broker.addService(service, (failing.address() as { port: number }).port);
+      await broker.addService(service, (failing.address() as { port: number }).port, [
+        'e2e-always-503',
+      ]);
       const [trigger] = await withKnativeDefaults([
         {
           apiVersion: 'eventing.knative.dev/v1',

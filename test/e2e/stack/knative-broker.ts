@@ -61,7 +61,7 @@ export interface KnativeBroker extends Broker {
    * Serves a Knative Service of a test's own from a loopback port: ready at its cluster-local
    * name, routed there by the proxy (what Serving would do for a Service the test creates).
    */
-  addService(service: KubeObject, port: number): Promise<void>;
+  addService(service: KubeObject, port: number, triggers: readonly string[]): Promise<void>;
 }
 
 interface Binaries {
@@ -246,12 +246,13 @@ class Recorder {
   private attempts: Array<{ id: string; service: string; status: number; at: number }> = [];
   private dead: Array<{ id: string; dest: string; code: number }> = [];
 
-  private readonly subscriberOf: ReadonlyMap<string, string>;
+  /** Trigger name → the Knative Service it delivers to. */
+  readonly subscriberOf: Map<string, string>;
   private readonly deadLetterService: string;
   private readonly log: (line: string) => void;
 
   constructor(
-    subscriberOf: ReadonlyMap<string, string>,
+    subscriberOf: Map<string, string>,
     deadLetterService: string,
     log: (line: string) => void,
   ) {
@@ -493,8 +494,9 @@ export async function startKnativeBroker(o: KnativeBrokerOptions): Promise<Knati
       url,
       proxyUrl: proxy.url,
       processes,
-      async addService(service, port) {
+      async addService(service, port, triggerNames) {
         proxy.register(service.metadata.name, service.metadata.namespace!, { port });
+        for (const t of triggerNames) recorder.subscriberOf.set(t, service.metadata.name);
         await markServiceReady(plane, service);
       },
       events: recorder.events,
