@@ -1,8 +1,9 @@
 // Knative's own retries and dead letter, for real (VVF_E2E_BROKER=knative only; the stand-in's
 // delivery policy has its own tests in test/broker-standin). A Trigger with exactly the config's
 // delivery (patches/trigger-delivery.yaml: 9 retries, exponential from PT0.5S, the dead-letter
-// Service) sends one group's event to a subscriber that answers 503 every time: Knative's broker
-// filter must try it 1 + 9 times, about four minutes, then hand it to the config's dead-letter sink.
+// Service) sends one group's event to a subscriber that answers 503 every time: Knative must try
+// it 1 + 9 times, about four minutes (the channel dispatcher retries the broker filter, which
+// makes one attempt each time), then hand it to the config's dead-letter sink.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';

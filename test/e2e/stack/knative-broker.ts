@@ -235,21 +235,25 @@ const TRIGGER_PATH = /^\/triggers\/([^/]+)\/([^/]+)\/[^/]+$/;
 /**
  * Turns what crossed the proxy into the stand-in's record (events accepted by the ingress,
  * deliveries per Trigger, dead letters), so the suite asserts the same things on either Broker.
- * A Trigger's delivery is the filter's answer to the dispatcher: the filter retries the
- * subscriber and hands the event to the dead-letter sink before it answers.
+ * In the MT channel-based Broker a Trigger's `delivery` is its Subscription's: the dispatcher
+ * posts the event to the filter's Trigger path, the filter makes one attempt at the subscriber and
+ * answers with its status, the dispatcher retries the filter with the Trigger's backoff and in
+ * the end posts the event to the dead-letter sink (`knativeerrordest` = the Trigger's path).
+ * So one filter exchange for a matching event is one attempt; the filter answers 2xx without
+ * calling anyone for an event the Trigger's filter drops.
  */
 class Recorder {
   readonly events: BrokerEvent[] = [];
   readonly deliveries: Delivery[] = [];
   readonly deadLetters: Delivery[] = [];
   readonly activity = new Activity();
-  private attempts: Array<{ id: string; service: string; status: number; at: number }> = [];
-  private dead: Array<{ id: string; dest: string; code: number }> = [];
-
   /** Trigger name → the Knative Service it delivers to. */
   readonly subscriberOf: Map<string, string>;
   private readonly deadLetterService: string;
   private readonly log: (line: string) => void;
+  private subscriberCalls: Array<{ id: string; service: string; at: number }> = [];
+  /** Attempts so far per event id and Trigger, until delivered or dead-lettered. */
+  private pending = new Map<string, { attempts: number; status: number; startedAt: number }>();
 
   constructor(
     subscriberOf: Map<string, string>,
@@ -273,47 +277,68 @@ class Recorder {
     if (!event || !id || !svc) return;
     if (svc[1] === SYSTEM_NAMESPACE && svc[0] === 'broker-ingress') {
       if (x.status >= 200 && x.status < 300) this.events.push(event);
-      return;
-    }
-    if (svc[1] === SYSTEM_NAMESPACE && svc[0] === 'broker-filter') return this.filtered(x, event);
-    if (svc[0] === this.deadLetterService) {
-      const dest = event.attributes['knativeerrordest'] ?? '';
-      this.dead.push({ id, dest, code: Number(event.attributes['knativeerrorcode'] ?? -1) });
-      return;
-    }
-    this.attempts.push({ id, service: svc[0], status: x.status, at: x.startedAt });
+    } else if (svc[1] === SYSTEM_NAMESPACE && svc[0] === 'broker-filter') {
+      this.attempted(x, event, id);
+    } else if (svc[0] === this.deadLetterService) {
+      this.deadLettered(x, event, id);
+    } else this.subscriberCalls.push({ id, service: svc[0], at: x.startedAt });
   }
 
-  /** The filter answered for one Trigger: what it did with the subscriber, if the event matched. */
-  private filtered(x: Exchange, event: BrokerEvent): void {
+  private attempted(x: Exchange, event: BrokerEvent, id: string): void {
     const trigger = TRIGGER_PATH.exec(x.path)?.[2];
     const service = trigger ? this.subscriberOf.get(trigger) : undefined;
-    const id = event.attributes['id'];
     if (!trigger || !service) return;
-    const tries = this.attempts.filter(
-      (a) => a.id === id && a.service === service && a.at >= x.startedAt,
+    const called = this.subscriberCalls.some(
+      (c) => c.id === id && c.service === service && c.at >= x.startedAt,
     );
-    if (tries.length === 0) return; // the Trigger's filter did not match
-    const dead = this.dead.find(
-      (d) => d.id === id && serviceOfHost(new URL(d.dest, 'http://x').hostname)?.[0] === service,
-    );
-    const d: Delivery = {
+    const key = `${id} ${trigger}`;
+    const accepted = x.status >= 200 && x.status < 300;
+    if (!called && accepted && !this.pending.has(key)) return; // the Trigger's filter dropped it
+    const so = this.pending.get(key) ?? { attempts: 0, status: -1, startedAt: x.startedAt };
+    so.attempts++;
+    so.status = x.status;
+    this.pending.set(key, so);
+    if (!accepted) return; // the dispatcher retries, or dead-letters it
+    this.pending.delete(key);
+    this.deliveries.push({
       event,
       trigger,
       subscriber: service,
-      attempts: tries.length,
-      status: tries.at(-1)!.status,
-      outcome: dead ? 'dead-letter' : 'delivered',
-      startedAt: x.startedAt,
+      attempts: so.attempts,
+      status: so.status,
+      outcome: 'delivered',
+      startedAt: so.startedAt,
+      doneAt: x.doneAt,
+    });
+  }
+
+  private deadLettered(x: Exchange, event: BrokerEvent, id: string): void {
+    // knativeerrordest is the subscriber's URL as the filter reported it back to the dispatcher.
+    const dest = new URL(event.attributes['knativeerrordest'] ?? '/', 'http://unknown');
+    const service = serviceOfHost(dest.hostname)?.[0];
+    const trigger =
+      [...this.pending.keys()]
+        .filter((k) => k.startsWith(`${id} `))
+        .map((k) => k.slice(id.length + 1))
+        .find((t) => this.subscriberOf.get(t) === service) ?? `(${dest.href})`;
+    const key = `${id} ${trigger}`;
+    const so = this.pending.get(key) ?? { attempts: 0, status: -1, startedAt: x.startedAt };
+    this.pending.delete(key);
+    const d: Delivery = {
+      event,
+      trigger,
+      subscriber: this.subscriberOf.get(trigger) ?? dest.host,
+      attempts: so.attempts,
+      status: Number(event.attributes['knativeerrorcode'] ?? so.status),
+      outcome: 'dead-letter',
+      startedAt: so.startedAt,
       doneAt: x.doneAt,
     };
     this.deliveries.push(d);
-    if (dead) {
-      this.deadLetters.push(d);
-      this.log(
-        `knative broker: dead letter after ${d.attempts} attempt(s), status ${d.status}: ${event.attributes['type']} → ${trigger}`,
-      );
-    }
+    this.deadLetters.push(d);
+    this.log(
+      `knative broker: dead letter after ${d.attempts} attempt(s), status ${d.status}: ${event.attributes['type']} → ${trigger}`,
+    );
   }
 }
 
