@@ -109,6 +109,11 @@ describe('backup-guard: the vSphere plugin’s blocked list, on the control plan
           kind: 'VirtualMachine',
           resource: 'virtualmachines.vmoperator.vmware.com',
         },
+        {
+          entry: 'virtualmachineservices.vmoperator.vmware.com',
+          kind: 'VirtualMachineService',
+          resource: 'virtualmachineservices.vmoperator.vmware.com',
+        },
       ]);
       assert.deepEqual(data.findings, []);
       const [w] = await warnings(b);
@@ -140,10 +145,13 @@ describe('backup-guard: the vSphere plugin’s blocked list, on the control plan
       assert.deepEqual(await warnings(b), []);
     });
 
-    it('once the entry is removed, the next group backup is accepted silently', async () => {
+    it('once the entries are removed, the next group backup is accepted silently', async () => {
       await admin.patch(cmRef(), {
         type: 'json',
-        body: [{ op: 'remove', path: '/data/virtualmachines.vmoperator.vmware.com' }],
+        body: [
+          { op: 'remove', path: '/data/virtualmachines.vmoperator.vmware.com' },
+          { op: 'remove', path: '/data/virtualmachineservices.vmoperator.vmware.com' },
+        ],
       });
       const b = await groupBackup();
       assert.equal((await deliver(b)).status, 204);

@@ -42,15 +42,18 @@ describe('vSphere plugin blocked list (pure)', () => {
       want: string[];
     }> = [
       {
-        name: 'the default list blocks the VMs',
+        name: 'the default list blocks the VMs and their VirtualMachineServices (closure kinds)',
         data: DEFAULT,
-        want: ['virtualmachines.vmoperator.vmware.com'],
+        want: [
+          'virtualmachines.vmoperator.vmware.com',
+          'virtualmachineservices.vmoperator.vmware.com',
+        ],
       },
       { name: 'no ConfigMap (plugin not installed)', data: undefined, want: [] },
       {
         name: 'entry set to false',
         data: { ...DEFAULT, 'virtualmachines.vmoperator.vmware.com': 'false' },
-        want: [],
+        want: ['virtualmachineservices.vmoperator.vmware.com'],
       },
       {
         name: 'Go ParseBool spellings: T and 1 block, yes does not',
@@ -74,7 +77,10 @@ describe('vSphere plugin blocked list (pure)', () => {
         name: 'snapshotVolumes true still blocks',
         spec: { snapshotVolumes: true },
         data: DEFAULT,
-        want: ['virtualmachines.vmoperator.vmware.com'],
+        want: [
+          'virtualmachines.vmoperator.vmware.com',
+          'virtualmachineservices.vmoperator.vmware.com',
+        ],
       },
       {
         name: 'a Backup that does not select groups is not this warning',
@@ -86,7 +92,7 @@ describe('vSphere plugin blocked list (pure)', () => {
         name: 'a kind the Backup excludes anyway is not blocked by the plugin',
         spec: { excludedResources: ['virtualmachines.vmoperator.vmware.com'] },
         data: DEFAULT,
-        want: [],
+        want: ['virtualmachineservices.vmoperator.vmware.com'],
       },
       {
         name: 'core closure kinds too',
