@@ -144,8 +144,11 @@ function replyOf(
 const label = (e: BrokerEvent, route: Route): string =>
   `${e.attributes['type']} ${e.attributes['kind'] ?? ''}/${e.attributes['name'] ?? ''} → ${route.trigger}`;
 
-/** What is in flight and when anything last happened, for idle() and settled(). */
-class Activity {
+/**
+ * What is in flight and when anything last happened, for idle() and settled(). Exported for the
+ * real Broker's recorder (test/e2e/stack/knative-broker.ts), which counts proxied exchanges.
+ */
+export class Activity {
   private inFlight = 0;
   private last = Date.now();
   private waiters: Array<() => void> = [];
@@ -154,17 +157,23 @@ class Activity {
     this.last = Date.now();
   }
 
-  track(work: Promise<void>): void {
+  begin(): void {
     this.inFlight++;
     this.touch();
-    void work.finally(() => {
-      this.inFlight--;
-      this.touch();
-      if (this.inFlight > 0) return;
-      const waiters = this.waiters;
-      this.waiters = [];
-      for (const w of waiters) w();
-    });
+  }
+
+  end(): void {
+    this.inFlight--;
+    this.touch();
+    if (this.inFlight > 0) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  track(work: Promise<void>): void {
+    this.begin();
+    void work.finally(() => this.end());
   }
 
   idle(): Promise<void> {

@@ -1,6 +1,8 @@
 // The whole end-to-end stack on loopback: the test control plane plus kube-controller-manager,
 // an S3 store, the real Velero server with the AWS plugin, the functions as shipped, a Broker
-// stand-in and the real ApiServerSource adapters, wired from the rendered production overlay.
+// and the real ApiServerSource adapters, wired from the rendered production overlay. The Broker is
+// the stand-in (scripts/broker-standin) unless VVF_E2E_BROKER=knative selects Knative Eventing's
+// real multi-tenant channel-based Broker (knative-broker.ts).
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,18 +26,31 @@ import { routesOf } from '../../../scripts/broker-standin/routes.ts';
 import { startObjectStore } from './object-store.ts';
 import type { ObjectStore } from './object-store.ts';
 import { eventually, logTail, stopAll } from './proc.ts';
-import type { Managed } from './proc.ts';
+import type { Managed, StartOptions } from './proc.ts';
 import { startVelero } from './velero.ts';
+import { KNATIVE_BINARIES, startKnativeBroker, withKnativeDefaults } from './knative-broker.ts';
 import type { Velero } from './velero.ts';
 
 export const OVERLAY = 'overlays/production';
+
+export type BrokerKind = 'standin' | 'knative';
+
+/** Which Broker carries the events: VVF_E2E_BROKER, the stand-in by default. */
+export function brokerKind(env: NodeJS.ProcessEnv = process.env): BrokerKind {
+  const kind = env['VVF_E2E_BROKER'] ?? 'standin';
+  if (kind !== 'standin' && kind !== 'knative')
+    throw new Error(`VVF_E2E_BROKER=${kind}: use standin (default) or knative`);
+  return kind;
+}
 
 export interface Stack {
   plane: ControlPlane;
   admin: Kube;
   dir: string;
   config: KubeObject[];
+  /** The stand-in or, with VVF_E2E_BROKER=knative, Knative's real Broker seen through its hops. */
   broker: Broker;
+  brokerKind: BrokerKind;
   velero: Velero;
   store: ObjectStore;
   functions: RunningFunction[];
@@ -73,7 +88,14 @@ export async function startStack(log: (line: string) => void): Promise<Stack> {
     log(`e2e: ${name} (${(timings[name] / 1000).toFixed(1)}s)`);
     t = Date.now();
   };
-  const bins = await ensureBinaries([...BINARIES], { log });
+  const kind = brokerKind();
+  log(
+    `e2e: Broker: ${kind === 'knative' ? "Knative Eventing's MT channel-based Broker" : 'the stand-in'}`,
+  );
+  const bins = await ensureBinaries(
+    [...BINARIES, ...(kind === 'knative' ? KNATIVE_BINARIES : [])],
+    { log },
+  );
   await ensureBundle(log);
   step('binaries and bundle ready');
   const plane = await testCluster();
@@ -109,7 +131,8 @@ export async function startStack(log: (line: string) => void): Promise<Stack> {
 
     // kubectl apply -k config/overlays/production: Velero's namespace first (the config puts Roles
     // and the resource-modifier ConfigMap there), then everything the API server can hold.
-    const config = await render(OVERLAY);
+    const rendered = await render(OVERLAY);
+    const config = kind === 'knative' ? await withKnativeDefaults(rendered) : rendered;
     await plane.applyYaml('apiVersion: v1\nkind: Namespace\nmetadata: { name: velero }\n');
     const namespaces = config.filter((o) => o.kind === 'Namespace');
     const rest = config.filter((o) => o.kind !== 'Namespace');
@@ -136,11 +159,29 @@ export async function startStack(log: (line: string) => void): Promise<Stack> {
     processes.push(...functions.map((f) => f.process));
     step('functions');
 
-    broker = await startBroker({
-      routes: routesOf(config),
-      subscribers: new Map(functions.map((f) => [f.service, f.url])),
-      log,
-    });
+    let adapterOptions: StartOptions = options;
+    if (kind === 'knative') {
+      const real = await startKnativeBroker({
+        plane,
+        admin,
+        bins,
+        config,
+        functions,
+        dir,
+        options,
+        log,
+      });
+      broker = real;
+      processes.push(...real.processes);
+      // The adapters post to the Broker's cluster address, through the same loopback proxy.
+      adapterOptions = { ...options, env: { HTTP_PROXY: real.proxyUrl } };
+      step('Knative Broker and Triggers Ready');
+    } else
+      broker = await startBroker({
+        routes: routesOf(config),
+        subscribers: new Map(functions.map((f) => [f.service, f.url])),
+        log,
+      });
     const sources = config.filter((o) => o.kind === 'ApiServerSource');
     const adapters = await startAdapters(
       bins['apiserver_receive_adapter']!,
@@ -149,7 +190,7 @@ export async function startStack(log: (line: string) => void): Promise<Stack> {
       sources,
       broker.url,
       dir,
-      options,
+      adapterOptions,
     );
     processes.push(...adapters.map((a) => a.process));
     await canary(plane, admin, broker);
@@ -160,6 +201,7 @@ export async function startStack(log: (line: string) => void): Promise<Stack> {
       dir,
       config,
       broker,
+      brokerKind: kind,
       velero,
       store,
       functions,
