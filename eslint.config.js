@@ -1,12 +1,15 @@
 // One lint config for the whole tree; function size is capped so handlers stay small.
 import tseslint from 'typescript-eslint';
 
-// The walls (CONTRIBUTING.md): a function imports only the runtime and the domains (vmgroup,
-// velero), never another function, tests included; the runtime imports no function and no Velero
-// domain code. Shared test support lives in test/harness or in a domain's test/ folder.
+// The walls (CONTRIBUTING.md), tests included: a function imports only the runtime and the
+// domains (vmgroup, velero), never another function; a domain imports no function and not the
+// CLI; the runtime imports no function, no domain, not the CLI and not main's wiring (main passes
+// in what it needs: event source, type prefix, labels). Shared test support lives in test/harness
+// or in a domain's test/ folder.
 const FUNCTIONS = [
   'backup-guard',
   'backup-labeler',
+  'backup-verifier',
   'datamover-progress',
   'restore-fixer',
   'restore-sequencer',
@@ -25,11 +28,18 @@ const walls = [
       'a function imports only functions/runtime and the domains (functions/vmgroup, functions/velero)',
     ),
   })),
+  ...['vmgroup', 'velero'].map((domain) => ({
+    files: [`functions/${domain}/**`],
+    rules: forbid(
+      [...FUNCTIONS, 'cli', 'registry.ts'],
+      'a domain imports no function and not the CLI',
+    ),
+  })),
   {
     files: ['functions/runtime/**'],
     rules: forbid(
-      [...FUNCTIONS, 'velero', 'cli'],
-      'functions/runtime imports no function, no Velero domain and not the CLI',
+      [...FUNCTIONS, 'vmgroup', 'velero', 'cli', 'registry.ts', 'product.ts'],
+      'functions/runtime imports no function, no domain (vmgroup, velero), not the CLI and not main wiring: main passes what it needs',
     ),
   },
 ];

@@ -7,8 +7,8 @@
 //     the seed plugin's approach (one GET per member VM per group per backup).
 //  3. Reads grow with namespaces × kinds: the same tick over 1 and over 10 namespaces.
 
-import type { KubeObject } from '../functions/runtime/kube-api.ts';
-import { startServer } from '../functions/runtime/server.ts';
+import type { KubeObject } from '../functions/runtime/kube/kube-api.ts';
+import { startServer } from '../functions/runtime/http/server.ts';
 import backupLabeler from '../functions/backup-labeler/index.ts';
 import { groupFixture } from '../functions/vmgroup/test/builders.ts';
 import { memberLabelKey } from '../functions/vmgroup/names.ts';
@@ -18,6 +18,7 @@ import { startControlPlane } from '../test/harness/index.ts';
 import type { TestCluster } from '../test/harness/index.ts';
 import { apiServerEvent, pingEvent, postEvent } from '../test/support/cloudevents.ts';
 import type { BenchResult } from './run.ts';
+import { PRODUCT } from '../functions/product.ts';
 
 const SMALL_RUNS = Number(process.env.BENCH_LABELER_RUNS ?? 15);
 const ONLY = process.env.BENCH_LABELER_ONLY; // 'small' | 'big' while tuning
@@ -253,6 +254,7 @@ export default async function labelerBench(): Promise<BenchResult> {
       const server = await startServer(backupLabeler as never, {
         port: 0,
         host: '127.0.0.1',
+        product: PRODUCT,
         ctx: {
           kube: env.kube,
           logger: quietLogger,

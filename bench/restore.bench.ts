@@ -20,15 +20,16 @@ import {
 } from '../functions/velero/test/velero-create.ts';
 import restoreSequencer from '../functions/restore-sequencer/index.ts';
 import { SEQUENCER_RULES } from '../functions/restore-sequencer/rbac.ts';
-import { createKube } from '../functions/runtime/kube.ts';
-import type { Kube, KubeObject } from '../functions/runtime/kube-api.ts';
-import { createLogger } from '../functions/runtime/logger.ts';
-import { startServer } from '../functions/runtime/server.ts';
+import { createKube } from '../functions/runtime/kube/kube.ts';
+import type { Kube, KubeObject } from '../functions/runtime/kube/kube-api.ts';
+import { createLogger } from '../functions/runtime/process/logger.ts';
+import { startServer } from '../functions/runtime/http/server.ts';
 import { RESOURCE_MODIFIER_CONFIGMAP } from '../functions/vmgroup/names.ts';
 import { asKube, vm, vmg, vmMember } from '../functions/vmgroup/test/builders.ts';
 import { startControlPlane, type TestCluster } from '../test/harness/index.ts';
 import { apiServerEvent, postEvent } from '../test/support/cloudevents.ts';
 import type { BenchResult } from './run.ts';
+import { PRODUCT } from '../functions/product.ts';
 
 const RUNS = Number(process.env.BENCH_RESTORE_RUNS ?? 15);
 const PVC_RUNS = Number(process.env.BENCH_RESTORE_PVC_RUNS ?? 40);
@@ -133,12 +134,14 @@ export default async function bench(): Promise<BenchResult> {
     const sequencer = await startServer(restoreSequencer as never, {
       port: 0,
       host: '127.0.0.1',
+      product: PRODUCT,
       ctx: ctx(await kubeAs(plane, 'restore-sequencer', SEQUENCER_RULES)),
     });
     servers.push(sequencer);
     const fixer = await startServer(restoreFixer as never, {
       port: 0,
       host: '127.0.0.1',
+      product: PRODUCT,
       ctx: ctx(await kubeAs(plane, 'restore-fixer', FIXER_RULES)),
     });
     servers.push(fixer);

@@ -4,6 +4,7 @@
 
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { benchFlags, benchNames } from './flags.ts';
 
 export interface BenchResult {
   title: string;
@@ -13,7 +14,12 @@ export interface BenchResult {
 export type Bench = () => Promise<BenchResult>;
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
-const wanted = process.argv.slice(2);
+const wanted = benchNames();
+const flags = benchFlags();
+if (flags.quick && flags.full) {
+  console.error('bench: --quick and --full together make no sense');
+  process.exit(1);
+}
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => wanted.length === 0 || wanted.includes(f.replace(/\.bench\.ts$/, '')))

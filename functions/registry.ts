@@ -13,6 +13,7 @@ export type FunctionModule = { default: FunctionDefinition<unknown> };
 export const functions: Readonly<Record<string, () => Promise<FunctionModule>>> = {
   'backup-guard': () => import('./backup-guard/index.ts'),
   'backup-labeler': () => import('./backup-labeler/index.ts'),
+  'backup-verifier': () => import('./backup-verifier/index.ts'),
   'datamover-progress': () => import('./datamover-progress/index.ts'),
   'restore-fixer': () => import('./restore-fixer/index.ts'),
   'restore-sequencer': () => import('./restore-sequencer/index.ts'),

@@ -1,7 +1,7 @@
 // Bundles the command (and with it the runtime and every function) into dist/ with esbuild. This
 // bundle is what `bin/velero-vmgroup-functions.js`, the container image and `npm run bench` run.
 // What makes it start fast lives here, not in a bench-only path:
-//  - functions/runtime/schema-source.ts is swapped for ajv standalone validators generated from
+//  - functions/runtime/schema/schema-source.ts is swapped for ajv standalone validators generated from
 //    schemas/ now, so the process neither compiles schemas nor loads ajv's compiler at start;
 //  - each command and each function is its own lazily loaded chunk (code splitting).
 
@@ -9,8 +9,8 @@ import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } f
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { readSchemaFiles } from '../functions/runtime/schema-files.ts';
-import { standaloneValidatorsModule } from '../functions/runtime/schema-compiler.ts';
+import { readSchemaFiles } from '../functions/runtime/schema/schema-files.ts';
+import { standaloneValidatorsModule } from '../functions/runtime/schema/schema-compiler.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

@@ -6,13 +6,14 @@
 //   4. stand in for Knative: watch what the ApiServerSources watch and deliver the same CloudEvents
 //      through the Triggers (retries, replies back into the Broker: scripts/broker-standin/);
 //   5. create a namespace with two groups (one nested), show the labels and the backup command;
+//      then verify the backup (the verifier reads the item list Velero would have written);
 //   6. restore it the way Velero does (resource modifiers, item order) and show the power-on order.
 // Ends with a summary and checks; exit 0 when every check holds. --keep leaves it all running.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { functionNames } from '../functions/registry.ts';
-import { createKube } from '../functions/runtime/kube.ts';
-import type { Kube, KubeObject } from '../functions/runtime/kube-api.ts';
+import { createKube } from '../functions/runtime/kube/kube.ts';
+import type { Kube, KubeObject } from '../functions/runtime/kube/kube-api.ts';
 import {
   ANNOTATION_CAPTURED_NETWORK,
   ANNOTATION_LABELLED_SECRETS,
@@ -48,6 +49,7 @@ import { say, table } from './demo/say.ts';
 import { startSources, toCloudEvent } from './demo/source.ts';
 import type { RunningSources, WatchedChange } from './demo/source.ts';
 import { watchProductEvents } from './demo/product-events.ts';
+import { showVerification } from './demo/verify.ts';
 import type { ProductEvent } from './demo/product-events.ts';
 
 const HELP = `Usage: npm run demo [-- --keep]
@@ -101,6 +103,15 @@ async function main(argv: string[]): Promise<number> {
   try {
     await phaseBackup(run);
     const backupSnapshot = await backedUpObjects(run);
+    run.checks.push(
+      await showVerification(run.admin, {
+        backup: `${NAMESPACE}-backup`,
+        veleroNs: VELERO_NS,
+        namespace: NAMESPACE,
+        objects: backupSnapshot,
+      }),
+    );
+    await run.broker.settled();
     const powerOns = await phaseRestore(run, backupSnapshot);
     exit = summary(run, powerOns);
   } finally {

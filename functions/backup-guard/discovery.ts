@@ -5,7 +5,7 @@
 // (ClusterRole system:discovery).
 
 import type { Clock, Logger } from '../runtime/function.ts';
-import type { Kube } from '../runtime/kube-api.ts';
+import type { Kube } from '../runtime/kube/kube-api.ts';
 import { TransientError } from '../runtime/errors.ts';
 import type { Resolve } from '../velero/resource-filter.ts';
 import { byNameOnly } from '../velero/resource-filter.ts';

@@ -6,13 +6,16 @@
 
 import { createHash } from 'node:crypto';
 import type { Clock, InboundEvent, Logger, OutboundEvent } from '../runtime/function.ts';
-import type { Kube, KubeObject } from '../runtime/kube-api.ts';
+import type { Kube, KubeObject } from '../runtime/kube/kube-api.ts';
 import {
   ANNOTATION_GUARD_REPORTED,
   EVENT_TYPE_GUARD_RESTRICTED,
   REASON_GUARD_RESTRICTED,
   VELERO_EXCLUDE_LABEL,
+  VSPHERE_PLUGIN_BLOCKED_LIST,
 } from '../vmgroup/names.ts';
+import type { PluginBlock } from './plugin-blocklist.ts';
+import { pluginBlocks, pluginBlocksText } from './plugin-blocklist.ts';
 import type { GuardDecision, GuardKind, RestoreSource, UnlabelledObject } from './plan.ts';
 import { decide, summarize } from './plan.ts';
 import type { Resolve } from '../velero/resource-filter.ts';
@@ -49,6 +52,19 @@ interface Inputs {
   resolve: Resolve;
   /** Plugin-internal objects of one kind without their exclude label (listed once per kind). */
   unlabelled(kind: PluginKind): Promise<Unlabelled[]>;
+  /** velero-plugin-for-vsphere's blocked list; undefined when that ConfigMap does not exist. */
+  pluginBlockList: Record<string, string> | undefined;
+}
+
+/** The vSphere plugin's blocked-resources ConfigMap in Velero's namespace, when it is installed. */
+async function pluginBlockList(deps: GuardDeps): Promise<Record<string, string> | undefined> {
+  const cm = await deps.kube.get<KubeObject & { data?: Record<string, string> }>({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    namespace: deps.veleroNamespace,
+    name: VSPHERE_PLUGIN_BLOCKED_LIST,
+  });
+  return cm ? (cm.data ?? {}) : undefined;
 }
 
 /**
@@ -111,12 +127,17 @@ async function listUnlabelled(deps: GuardDeps, p: PluginKind): Promise<Unlabelle
 }
 
 async function readInputs(deps: GuardDeps): Promise<Inputs> {
-  const [data, resolve] = await Promise.all([restrictedData(deps), deps.resolver()]);
+  const [data, resolve, blockList] = await Promise.all([
+    restrictedData(deps),
+    deps.resolver(),
+    pluginBlockList(deps),
+  ]);
   const restricted = parseRestrictedList(data);
   const lists = new Map<string, Promise<Unlabelled[]>>();
   return {
     restricted,
     resolve,
+    pluginBlockList: blockList,
     unlabelled(p) {
       let list = lists.get(p.resource);
       if (!list) {
@@ -129,8 +150,14 @@ async function readInputs(deps: GuardDeps): Promise<Inputs> {
 }
 
 /** Stable across deliveries and replicas: the same findings always give the same value. */
-export function findingsHash(d: GuardDecision): string {
-  const basis = JSON.stringify([d.findings, d.unlabelledInternal, d.avoidWith]);
+export function findingsHash(d: GuardDecision, blocked: readonly PluginBlock[] = []): string {
+  // The plugin's blocks join the basis only when present, so earlier reports keep their hash.
+  const basis = JSON.stringify([
+    d.findings,
+    d.unlabelledInternal,
+    d.avoidWith,
+    ...(blocked.length > 0 ? [blocked] : []),
+  ]);
   return createHash('sha256').update(basis).digest('hex').slice(0, 16);
 }
 
@@ -212,11 +239,22 @@ async function judge(
       internal.push(...(await inputs.unlabelled(p)));
   }
   const decision = decide(spec, kind, entries, internal, source, inputs.resolve);
-  if (decision.findings.length === 0 && decision.unlabelledInternal.length === 0) return undefined;
+  const blocked =
+    kind === 'Backup'
+      ? pluginBlocks(spec, decision.selection, inputs.pluginBlockList, inputs.resolve)
+      : [];
+  if (
+    decision.findings.length === 0 &&
+    decision.unlabelledInternal.length === 0 &&
+    blocked.length === 0
+  )
+    return undefined;
 
-  const hash = findingsHash(decision);
+  const hash = findingsHash(decision, blocked);
   if (live.metadata.annotations?.[ANNOTATION_GUARD_REPORTED] === hash) return undefined;
-  const message = summarize(kind, decision);
+  const message = [pluginBlocksText(blocked, ref.namespace), summarize(kind, decision)]
+    .filter((m) => m !== '')
+    .join('. ');
   await deps.kube.recordEvent(live, {
     type: 'Warning',
     reason: REASON_GUARD_RESTRICTED,
@@ -247,6 +285,7 @@ async function judge(
     unlabelledInternal: decision.unlabelledInternal,
     avoidWith: decision.avoidWith,
     ...(problems.length > 0 ? { configProblems: problems } : {}),
+    ...(blocked.length > 0 ? { pluginBlocked: blocked } : {}),
     message,
   };
   return {

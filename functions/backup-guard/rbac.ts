@@ -3,8 +3,8 @@
 // exactly these rules). It never reads Secrets; the only ConfigMap it may read is its restricted
 // list, by name.
 
-import type { PolicyRule, ScopedRules } from '../runtime/policy-rule.ts';
-import { GUARD_CONFIGMAP } from '../vmgroup/names.ts';
+import type { PolicyRule, ScopedRules } from '../runtime/kube/policy-rule.ts';
+import { GUARD_CONFIGMAP, VSPHERE_PLUGIN_BLOCKED_LIST } from '../vmgroup/names.ts';
 import { PLUGIN_INTERNAL } from './restricted-list.ts';
 
 /** One list rule per API group of the vSphere plugin's internal kinds (the handler lists them all). */
@@ -33,6 +33,13 @@ export const GUARD_RULES: ScopedRules = {
       verbs: ['get', 'list', 'patch'],
     },
     { apiGroups: [''], resources: ['events'], verbs: ['create', 'get', 'patch'] },
+    // velero-plugin-for-vsphere's blocked list, only that one ConfigMap (it holds resource names).
+    {
+      apiGroups: [''],
+      resources: ['configmaps'],
+      resourceNames: [VSPHERE_PLUGIN_BLOCKED_LIST],
+      verbs: ['get'],
+    },
   ],
   // The optional restricted list, only that one ConfigMap.
   product: [

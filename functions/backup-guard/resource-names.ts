@@ -7,7 +7,7 @@
 // among the preferred, backuppable resources), as a pure function of the item and a discovery
 // table (what `Kube.apiResources()` returns).
 
-import type { ApiGroupResources } from '../runtime/kube-api.ts';
+import type { ApiGroupResources } from '../runtime/kube/kube-api.ts';
 import type { Resolve, ResolvedResource } from '../velero/resource-filter.ts';
 
 interface Entry {

@@ -3,7 +3,7 @@
 // tick catches what ApiServerSource never sent or dropped, and re-judges in-flight objects after
 // the restricted list or the API's resources changed).
 
-import type { KubeObject } from '../runtime/kube-api.ts';
+import type { KubeObject } from '../runtime/kube/kube-api.ts';
 import type { FilterSpec } from '../velero/resource-filter.ts';
 import { byNameOnly, includesResource } from '../velero/resource-filter.ts';
 import { PLUGIN_INTERNAL } from './restricted-list.ts';

@@ -3,7 +3,7 @@
 // included), Velero Backups appearing (add, update), and the PingSource tick that resyncs all.
 
 import type { Binding } from '../runtime/function.ts';
-import { schemaId } from '../runtime/schema-files.ts';
+import { schemaId } from '../runtime/schema/schema-files.ts';
 
 export const VM_SCHEMA = schemaId('objects/virtualmachine');
 export const VMG_SCHEMA = schemaId('objects/virtualmachinegroup');

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { VirtualMachine } from '../../schemas/generated/objects/virtualmachine.ts';
 import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtualmachinegroup.ts';
+import { appRefsOf } from '../vmgroup/app-objects.ts';
 import { bootstrapRefs, volumeClaims } from '../vmgroup/bootstrap-refs.ts';
 import {
   capturedNetwork,
@@ -34,7 +35,7 @@ export function ourLabels(labels: Record<string, string> | undefined): Array<[st
     .sort(([a], [b]) => (a < b ? -1 : 1));
 }
 
-function inputs(obj: Labelled): unknown {
+function inputs(obj: Labelled, labels: Record<string, string> | undefined): unknown {
   const groupName = obj.spec?.groupName ?? '';
   if (obj.kind === KIND_VMG) {
     const members = ((obj as VirtualMachineGroup).spec?.bootOrder ?? []).map((b) =>
@@ -47,13 +48,18 @@ function inputs(obj: Labelled): unknown {
     groupName,
     refs: bootstrapRefs(vm).map((r) => `${r.name}${r.configMapFallback ? '?' : ''}`),
     claims: volumeClaims(vm).map((c) => c.claimName),
+    // Application objects (issue 16): services select by the VM's own labels; the named ones.
+    selectable: Object.entries(labels ?? {})
+      .filter(([k]) => !isMemberLabelKey(k) && k !== SEED_GROUP_LABEL)
+      .sort(([a], [b]) => (a < b ? -1 : 1)),
+    named: appRefsOf(vm, []).map((r) => `${r.kind}/${r.name}`),
   };
 }
 
 /** The hash of the decision inputs and the labels `labels` (what the object carries or will carry). */
 export function fingerprint(obj: Labelled, labels: Record<string, string> | undefined): string {
   return createHash('sha256')
-    .update(JSON.stringify([inputs(obj), ourLabels(labels)]))
+    .update(JSON.stringify([inputs(obj, labels), ourLabels(labels)]))
     .digest('hex')
     .slice(0, 16);
 }

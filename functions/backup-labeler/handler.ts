@@ -5,12 +5,15 @@
 // matter beyond latency.
 
 import type { InboundEvent, Logger, OutboundEvent } from '../runtime/function.ts';
-import type { KubeObject } from '../runtime/kube-api.ts';
+import type { KubeObject } from '../runtime/kube/kube-api.ts';
 import type { VeleroBackup } from '../../schemas/generated/objects/backup.ts';
 import type { VirtualMachine } from '../../schemas/generated/objects/virtualmachine.ts';
 import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtualmachinegroup.ts';
 import type { Closure, ObjectKey } from '../vmgroup/closure.ts';
+import { formatClosureRecord } from '../vmgroup/closure-record.ts';
+import type { RecordedGroup } from '../vmgroup/closure-record.ts';
 import {
+  ANNOTATION_BACKUP_CLOSURE,
   ANNOTATION_LABELLED_SECRETS,
   EVENT_TYPE_BACKUP_EXPANDED,
   KIND_VM,
@@ -191,6 +194,33 @@ function labelsLookup(
   return (ns, key) => byNs.get(ns)?.get(`${key.kind}/${key.name}`) ?? {};
 }
 
+/**
+ * What was labelled for this Backup, for the backup verifier once Velero is done: a merge patch of
+ * our one key, so Velero's concurrent status writes are neither lost nor a conflict. A Backup
+ * deleted meanwhile needs no record.
+ */
+async function recordClosure(
+  deps: LabelerDeps,
+  backup: VeleroBackup,
+  recorded: RecordedGroup[],
+): Promise<void> {
+  const ref = {
+    apiVersion: 'velero.io/v1',
+    kind: 'Backup',
+    namespace: backup.metadata.namespace ?? '',
+    name: backup.metadata.name,
+  };
+  const body = {
+    metadata: { annotations: { [ANNOTATION_BACKUP_CLOSURE]: formatClosureRecord(recorded) } },
+  };
+  try {
+    await deps.kube.patch(ref, { type: 'merge', body });
+  } catch (err) {
+    if ((err as { status?: unknown }).status !== 404) throw err;
+    deps.logger.debug({ backup: ref.name }, 'Backup gone before its closure was recorded');
+  }
+}
+
 async function onBackup(event: InboundEvent, deps: LabelerDeps): Promise<OutboundEvent[] | void> {
   const backup = event.data as VeleroBackup;
   const verb = event.type.endsWith('.add') ? 'add' : 'update';
@@ -236,6 +266,7 @@ async function onBackup(event: InboundEvent, deps: LabelerDeps): Promise<Outboun
   const absent = new Map(results.map((r) => [r.namespace, r.absentSecrets]));
   const cov = coverage(backup, closures, labelsLookup(results), absent);
   const data = expandedData(backup, cov, totals.labelsChanged, totals.writes);
+  await recordClosure(deps, backup, cov.recorded);
   await deps.kube.recordEvent(backup as unknown as KubeObject, backupEventRecord(data));
   deps.logger.info(
     { backup: backup.metadata.name, groups: cov.groups.length, ...totals },

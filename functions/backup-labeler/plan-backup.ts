@@ -5,9 +5,10 @@
 
 import type { VeleroBackup } from '../../schemas/generated/objects/backup.ts';
 import type { BackupExpanded } from '../../schemas/generated/events/backup-expanded.ts';
-import type { EventRecord } from '../runtime/kube-api.ts';
+import type { EventRecord } from '../runtime/kube/kube-api.ts';
 import type { Closure, ClosureKind, ObjectKey } from '../vmgroup/closure.ts';
 import { CLOSURE_RESOURCE, keyString } from '../vmgroup/closure.ts';
+import type { RecordedGroup } from '../vmgroup/closure-record.ts';
 import {
   REASON_BACKUP_EXPANDED,
   REASON_BACKUP_INCOMPLETE,
@@ -73,6 +74,9 @@ function counts(keys: Iterable<ObjectKey>): Counts {
     secrets: 0,
     configMaps: 0,
     persistentVolumeClaims: 0,
+    virtualMachineServices: 0,
+    virtualMachineSetResourcePolicies: 0,
+    encryptionClasses: 0,
   };
   const field: Record<ClosureKind, keyof Counts> = {
     VirtualMachineGroup: 'virtualMachineGroups',
@@ -80,6 +84,9 @@ function counts(keys: Iterable<ObjectKey>): Counts {
     Secret: 'secrets',
     ConfigMap: 'configMaps',
     PersistentVolumeClaim: 'persistentVolumeClaims',
+    VirtualMachineService: 'virtualMachineServices',
+    VirtualMachineSetResourcePolicy: 'virtualMachineSetResourcePolicies',
+    EncryptionClass: 'encryptionClasses',
   };
   for (const k of keys) c[field[k.kind]]++;
   return c;
@@ -94,9 +101,10 @@ export function coverage(
   closures: ReadonlyMap<string, ReadonlyMap<string, Closure>>,
   labelsOf: LabelsOf,
   absentSecrets: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
-): { groups: GroupReport[]; totals: Counts } {
+): { groups: GroupReport[]; totals: Counts; recorded: RecordedGroup[] } {
   const s = spec(backup);
   const groups: GroupReport[] = [];
+  const recorded: RecordedGroup[] = [];
   const taken = new Map<string, ObjectKey>();
   for (const [ns, byGroup] of [...closures].sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (!namespaceIncluded(s, ns)) continue;
@@ -112,6 +120,7 @@ export function coverage(
       }
       if (kept.length === 0) continue;
       for (const k of kept) taken.set(`${ns}/${keyString(k)}`, k);
+      recorded.push({ namespace: ns, name: c.group, objects: present, cut });
       // VM Operator falls back to a same-named ConfigMap when the Secret is absent; the closure
       // holds that ConfigMap too, so such a Secret is not missing.
       const fallback = new Set(c.objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.name));
@@ -131,10 +140,33 @@ export function coverage(
         missing,
         cycles: c.cycles,
         problems: c.problems,
+        fidelity: fidelityOfKept(c, kept),
       });
     }
   }
-  return { groups, totals: counts(taken.values()) };
+  return { groups, totals: counts(taken.values()), recorded };
+}
+
+/**
+ * What a restore of this Backup brings back: only the VMs it takes, with only the PVCs and
+ * bootstrap objects it takes; a claim it cuts is data that does not come back.
+ */
+function fidelityOfKept(c: Closure, kept: readonly ObjectKey[]): GroupReport['fidelity'] {
+  const ids = new Set(kept.map(keyString));
+  return c.fidelity
+    .filter((f) => ids.has(`VirtualMachine/${f.vm}`))
+    .map((f) => {
+      const cutPvcs = f.comesBack.pvcs.filter((p) => !ids.has(`PersistentVolumeClaim/${p}`));
+      return {
+        ...f,
+        comesBack: {
+          spec: true,
+          pvcs: f.comesBack.pvcs.filter((p) => ids.has(`PersistentVolumeClaim/${p}`)),
+          bootstrap: f.comesBack.bootstrap.filter((b) => ids.has(b)),
+        },
+        doesNot: { ...f.doesNot, missingPvcs: [...f.doesNot.missingPvcs, ...cutPvcs] },
+      };
+    });
 }
 
 /** A Secret the closure names that a patch found absent, attributed to the first VM referencing it. */
@@ -170,6 +202,31 @@ export function expandedData(
 
 const MAX_MESSAGE = 1000;
 
+function appCounts(t: Counts): string {
+  const parts = [
+    [t.virtualMachineServices, 'VirtualMachineService(s)'],
+    [t.virtualMachineSetResourcePolicies, 'VirtualMachineSetResourcePolicy(s)'],
+    [t.encryptionClasses, 'EncryptionClass(es)'],
+  ] as const;
+  const some = parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
+  return some.length > 0 ? `, ${some.join(', ')}` : '';
+}
+
+/** One sentence for the Event; the per-VM detail is in the reply CloudEvent's `fidelity`. */
+function fidelitySummary(data: BackupExpanded): string {
+  // A VM of a nested group is in its parent's closure too: count it once.
+  const byVm = new Map(
+    data.groups.flatMap((g) => g.fidelity.map((f) => [`${g.namespace}/${f.vm}`, f])),
+  );
+  const vms = [...byVm.values()];
+  const images = [...new Set(vms.map((f) => f.targetMustProvide.image).filter(Boolean))];
+  const lost = vms.filter((f) => f.doesNot.nonPvcVolumes.length > 0).map((f) => f.vm);
+  const head = `Velero restores ${vms.length} VM(s) as new VMs deployed from their images (boot disk state is not restored; only PVC data returns); the target must provide ${images.length > 0 ? images.join(', ') : 'no named image'} and each VM's class and storage class`;
+  return lost.length > 0
+    ? `${head}; volumes not on a PVC are lost for ${[...new Set(lost)].join(', ')}`
+    : head;
+}
+
 function problemsOf(g: GroupReport): string[] {
   const out: string[] = [];
   const where = `${g.namespace}/${g.name}`;
@@ -194,8 +251,10 @@ export function backupEventRecord(data: BackupExpanded): EventRecord {
   const head =
     data.groups.length === 0
       ? 'covers no VirtualMachineGroup'
-      : `covers ${data.groups.length} VirtualMachineGroup(s) (${names.join(', ')}): ${t.virtualMachines} VirtualMachine(s), ${t.secrets} Secret(s), ${t.configMaps} ConfigMap(s), ${t.persistentVolumeClaims} PVC(s), ${t.virtualMachineGroups} group object(s); ${data.labelsChanged} label(s) changed`;
+      : `covers ${data.groups.length} VirtualMachineGroup(s) (${names.join(', ')}): ${t.virtualMachines} VirtualMachine(s), ${t.secrets} Secret(s), ${t.configMaps} ConfigMap(s), ${t.persistentVolumeClaims} PVC(s), ${t.virtualMachineGroups} group object(s)${appCounts(t)}; ${data.labelsChanged} label(s) changed`;
   let message = problems.length === 0 ? head : `${head}; problems: ${problems.join('; ')}`;
+  // Last, so truncation never hides a problem.
+  if (data.groups.length > 0) message = `${message}. On restore: ${fidelitySummary(data)}`;
   if (message.length > MAX_MESSAGE) message = `${message.slice(0, MAX_MESSAGE - 1)}…`;
   return {
     type: problems.length === 0 ? 'Normal' : 'Warning',

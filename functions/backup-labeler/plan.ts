@@ -3,7 +3,9 @@
 //
 // What is written, and only when it differs from what is there:
 //  - `member.vmgroup-backup.dev/<group>: <Kind>` on every object of each group's closure (groups,
-//    VMs, ConfigMaps, PVCs, Secrets); membership keys no closure wants are removed.
+//    VMs, ConfigMaps, PVCs, Secrets, and the application objects: VirtualMachineServices,
+//    VirtualMachineSetResourcePolicies, EncryptionClasses); membership keys no closure wants are
+//    removed (a service whose selector no longer matches, a policy no member names).
 //  - `vmgroup.vmoperator.vmware.com/name: <direct group>` on member VMs (removed from VMs in no group).
 //  - On groups: the Secret record (ANNOTATION_LABELLED_SECRETS), the label key when the name was
 //    truncated (ANNOTATION_MEMBER_LABEL_KEY), the captured power state.
@@ -14,7 +16,7 @@
 // that answers 404 tells the Secret is absent; reconcile.ts drops it from the record (see
 // recordValue) so it is probed again next time and reported missing meanwhile.
 
-import type { ObjectRef } from '../runtime/kube-api.ts';
+import type { ObjectRef } from '../runtime/kube/kube-api.ts';
 import type { VirtualMachine } from '../../schemas/generated/objects/virtualmachine.ts';
 import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtualmachinegroup.ts';
 import { bootstrapRefs } from '../vmgroup/bootstrap-refs.ts';
@@ -53,12 +55,37 @@ export interface LiveObject {
   };
 }
 
+/** A PVC as listed whole (its storage class goes into the restore-fidelity summary). */
+export interface LivePvc extends LiveObject {
+  spec?: { storageClassName?: string | null };
+}
+
+/** A VirtualMachineService as listed whole (its selector picks members). */
+export interface LiveService extends LiveObject {
+  spec?: { selector?: Record<string, string> | null } | null;
+}
+
 export interface LiveNamespace {
   namespace: string;
   groups: VirtualMachineGroup[];
   vms: VirtualMachine[];
   configMaps: LiveObject[];
-  pvcs: LiveObject[];
+  pvcs: LivePvc[];
+  /** Application objects (issue 16); absent = not listed (kind not served there). */
+  services?: LiveService[];
+  resourcePolicies?: LiveObject[];
+  encryptionClasses?: LiveObject[];
+}
+
+/** Every listable object of the namespace that can carry a membership label, groups and VMs last. */
+function labelledKinds(live: LiveNamespace): LiveObject[] {
+  return [
+    ...live.configMaps,
+    ...live.pvcs,
+    ...(live.services ?? []),
+    ...(live.resourcePolicies ?? []),
+    ...(live.encryptionClasses ?? []),
+  ];
 }
 
 /** `null` deletes the key (merge patch). */
@@ -124,12 +151,23 @@ export function recordValue(names: Iterable<string>): string {
 }
 
 function liveState(live: LiveNamespace): NamespaceState {
+  const names = (objects: readonly LiveObject[] | undefined): Set<string> =>
+    new Set((objects ?? []).map((o) => o.metadata.name));
+  const classes = new Map<string, string>();
+  for (const p of live.pvcs) {
+    const sc = p.spec?.storageClassName;
+    if (typeof sc === 'string' && sc !== '') classes.set(p.metadata.name, sc);
+  }
   return {
     namespace: live.namespace,
     groups: live.groups,
     vms: live.vms,
-    configMaps: new Set(live.configMaps.map((o) => o.metadata.name)),
-    pvcs: new Set(live.pvcs.map((o) => o.metadata.name)),
+    configMaps: names(live.configMaps),
+    pvcs: names(live.pvcs),
+    services: live.services ?? [],
+    resourcePolicies: names(live.resourcePolicies),
+    encryptionClasses: names(live.encryptionClasses),
+    pvcStorageClasses: classes,
   };
 }
 
@@ -309,7 +347,7 @@ function touchSecret(
 /** Keys on listable objects that belong to no group of the namespace: their group was deleted. */
 function orphanKeys(live: LiveNamespace, keys: Map<string, string>): Set<string> {
   const out = new Set<string>();
-  for (const o of [...live.groups, ...live.vms, ...live.configMaps, ...live.pvcs]) {
+  for (const o of [...live.groups, ...live.vms, ...labelledKinds(live)]) {
     for (const k of Object.keys(o.metadata.labels ?? {}))
       if (isMemberLabelKey(k) && !keys.has(k)) out.add(k);
   }
@@ -369,12 +407,8 @@ export function planNamespace(live: LiveNamespace, o: PlanOptions = {}): Plan {
     );
     if (w) objectWrites.push(w);
   }
-  for (const cm of live.configMaps) {
-    const w = plainWrite(cm, ns, labels.get(`ConfigMap/${cm.metadata.name}`));
-    if (w) objectWrites.push(w);
-  }
-  for (const p of live.pvcs) {
-    const w = plainWrite(p, ns, labels.get(`PersistentVolumeClaim/${p.metadata.name}`));
+  for (const o of labelledKinds(live)) {
+    const w = plainWrite(o, ns, labels.get(`${o.kind}/${o.metadata.name}`));
     if (w) objectWrites.push(w);
   }
   const groupCommits = live.groups.map((g) =>
@@ -450,8 +484,7 @@ export function labelsAfter(
   const all: LiveObject[] = [
     ...(live.groups as LiveObject[]),
     ...(live.vms as LiveObject[]),
-    ...live.configMaps,
-    ...live.pvcs,
+    ...labelledKinds(live),
   ];
   for (const o of all) {
     const id = `${o.kind}/${o.metadata.name}`;

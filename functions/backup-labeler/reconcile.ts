@@ -24,16 +24,18 @@
 // The loop is bounded (maxPasses); past it the handler fails with a ConflictError and the Broker
 // redelivers.
 
-import type { Kube } from '../runtime/kube-api.ts';
+import type { Kube } from '../runtime/kube/kube-api.ts';
 import type { Logger } from '../runtime/function.ts';
 import { ConflictError } from '../runtime/errors.ts';
 import type { VirtualMachine } from '../../schemas/generated/objects/virtualmachine.ts';
 import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtualmachinegroup.ts';
 import type { Closure } from '../vmgroup/closure.ts';
 import { KIND_VM, KIND_VMG } from '../vmgroup/names.ts';
+import { listAppObjects } from './app-lists.ts';
 import type {
   LiveNamespace,
   LiveObject,
+  LivePvc,
   MapChange,
   ObjectWrite,
   Plan,
@@ -96,23 +98,28 @@ async function listNamespace(
   prefetched: ReconcileOptions['prefetched'],
 ): Promise<{ live: LiveNamespace; reads: number }> {
   const { kube, vmopApiVersion } = deps;
-  // ConfigMaps and PVCs: only names, labels and resourceVersions are used (never a ConfigMap's data).
+  // ConfigMaps: only names, labels and resourceVersions are used (never a ConfigMap's data).
+  // PVCs whole: their storage class goes into the restore-fidelity report.
   const meta = { metadataOnly: true };
-  const lists = await Promise.all([
-    prefetched ? undefined : kube.list(vmopApiVersion, KIND_VMG, namespace),
-    prefetched ? undefined : kube.list(vmopApiVersion, KIND_VM, namespace),
-    prefetched?.configMaps ? undefined : kube.list('v1', 'ConfigMap', namespace, meta),
-    prefetched?.pvcs ? undefined : kube.list('v1', 'PersistentVolumeClaim', namespace, meta),
+  const [lists, apps] = await Promise.all([
+    Promise.all([
+      prefetched ? undefined : kube.list(vmopApiVersion, KIND_VMG, namespace),
+      prefetched ? undefined : kube.list(vmopApiVersion, KIND_VM, namespace),
+      prefetched?.configMaps ? undefined : kube.list('v1', 'ConfigMap', namespace, meta),
+      prefetched?.pvcs ? undefined : kube.list('v1', 'PersistentVolumeClaim', namespace),
+    ]),
+    listAppObjects(kube, namespace),
   ]);
   const [groups, vms, cms, pvcs] = lists;
   return {
-    reads: lists.filter((l) => l !== undefined).length,
+    reads: lists.filter((l) => l !== undefined).length + apps.reads,
     live: {
       namespace,
       groups: prefetched?.groups ?? (groups!.items as unknown as VirtualMachineGroup[]),
       vms: prefetched?.vms ?? (vms!.items as unknown as VirtualMachine[]),
       configMaps: prefetched?.configMaps ?? (cms!.items as LiveObject[]),
-      pvcs: prefetched?.pvcs ?? (pvcs!.items as LiveObject[]),
+      pvcs: prefetched?.pvcs ?? (pvcs!.items as LivePvc[]),
+      ...apps.live,
     },
   };
 }

@@ -7,7 +7,7 @@
 // Only then is a real merge patch sent. So a Backup whose Secrets are intact costs one probe per
 // Secret and no write, however often its event is delivered.
 
-import type { Kube } from '../runtime/kube-api.ts';
+import type { Kube } from '../runtime/kube/kube-api.ts';
 import type { Closure } from '../vmgroup/closure.ts';
 import { mergePatchBody } from './plan.ts';
 

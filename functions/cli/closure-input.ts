@@ -2,15 +2,26 @@
 // a GitOps repo, or stdin; multi-document YAML or JSON; `List` kinds flattened) or the live
 // cluster. Secrets are never read live (the product's rule); from manifests their presence is
 // known, so a missing Secret can be reported.
+//
+// API versions (issue 13 item 6). VM Operator serves VirtualMachine v1alpha1–v1alpha5 (v1alpha6
+// at main) and VirtualMachineGroup from v1alpha2. From v1alpha2 on, every field the product reads
+// (spec.groupName, spec.bootstrap, spec.volumes[].persistentVolumeClaim, spec.imageName/image,
+// className, storageClass, crypto, reserved, bootOrder) has one shape; later versions only add
+// fields (api/v1alpha2..v1alpha5/*_types.go at v1.10.0), so those objects are read as v1alpha5.
+// v1alpha1 VirtualMachines have another shape (spec.vmMetadata, spec.networkInterfaces, no
+// spec.groupName) and are refused. A refusal is per object: the rest of the run goes on and the
+// refusal is reported with the object, its file and why.
 
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { Kube, KubeObject } from '../runtime/kube-api.ts';
-import type { ValidatorSet } from '../runtime/validation.ts';
-import { violation } from '../runtime/validation.ts';
-import { schemaId } from '../runtime/schema-files.ts';
-import type { NamespaceState } from '../vmgroup/closure.ts';
+import type { Kube, KubeObject } from '../runtime/kube/kube-api.ts';
+import type { ValidatorSet } from '../runtime/schema/validation.ts';
+import { violation } from '../runtime/schema/validation.ts';
+import { schemaId } from '../runtime/schema/schema-files.ts';
+import type { ClosureKind, NamespaceState } from '../vmgroup/closure.ts';
+import { CLOSURE_KINDS, apiVersionOfKind } from '../vmgroup/closure.ts';
+import type { VmServiceLike } from '../vmgroup/app-objects.ts';
 import type { VirtualMachine } from '../../schemas/generated/objects/virtualmachine.ts';
 import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtualmachinegroup.ts';
 import { KIND_VM, KIND_VMG, VMOP_API_VERSION } from '../vmgroup/names.ts';
@@ -114,40 +125,143 @@ export function readManifestSources(paths: readonly string[], stdin: () => strin
   return out;
 }
 
+/** An object the command could not read, and why; it is left out, the run goes on. */
+export interface Refusal {
+  where: string;
+  apiVersion: string;
+  kind: string;
+  name: string;
+  reason: string;
+}
+
+export interface ManifestState {
+  state: NamespaceState;
+  refused: Refusal[];
+}
+
+const VMOP_GROUP = 'vmoperator.vmware.com';
+/** Versions whose fields the product reads have v1alpha5's shape (see the header). */
+const READABLE_VERSIONS = new Set(['v1alpha2', 'v1alpha3', 'v1alpha4', 'v1alpha5', 'v1alpha6']);
+/** Every VM Operator version up to v1alpha5 at v1.10.0, plus v1alpha6 at main. */
+const SERVICE_VERSIONS = new Set(['v1alpha1', ...READABLE_VERSIONS]);
+
+function versionOf(apiVersion: string): { group: string; version: string } {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0
+    ? { group: '', version: apiVersion }
+    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}
+
+/** Why a VirtualMachine or VirtualMachineGroup of this version cannot be read; undefined if it can. */
+export function unreadableVersion(kind: string, apiVersion: string): string | undefined {
+  const { version } = versionOf(apiVersion);
+  if (READABLE_VERSIONS.has(version)) return undefined;
+  if (version === 'v1alpha1' && kind === KIND_VM)
+    return 'v1alpha1 VirtualMachines have another shape (spec.vmMetadata instead of spec.bootstrap, spec.networkInterfaces, no spec.groupName), so it cannot be a group member; write it as v1alpha2 or later (VM Operator converts it: kubectl get virtualmachines.v1alpha5.vmoperator.vmware.com NAME -o yaml)';
+  if (version === 'v1alpha1' && kind === KIND_VMG)
+    return 'VM Operator serves VirtualMachineGroup from v1alpha2 on; there is no v1alpha1 VirtualMachineGroup';
+  return `${apiVersion} is not a version this command reads (v1alpha2 to v1alpha6)`;
+}
+
+function isStringMap(v: unknown): v is Record<string, string> {
+  return (
+    v !== null &&
+    typeof v === 'object' &&
+    !Array.isArray(v) &&
+    Object.values(v).every((x) => typeof x === 'string')
+  );
+}
+
+const APP_API_GROUP = new Map(CLOSURE_KINDS.map((k) => [k.kind as string, k.apiGroup]));
+
+/** The application kind of a manifest object (by Kind and API group), if it is one. */
+function appKindOf(object: KubeObject): ClosureKind | undefined {
+  const kind = object.kind;
+  if (
+    kind !== 'VirtualMachineService' &&
+    kind !== 'VirtualMachineSetResourcePolicy' &&
+    kind !== 'EncryptionClass'
+  )
+    return undefined;
+  return versionOf(object.apiVersion).group === APP_API_GROUP.get(kind) ? kind : undefined;
+}
+
 /**
  * The objects of `namespace`. Manifests without metadata.namespace count as in it (kustomize and
  * `kubectl apply -n` put them there). VM Operator objects are checked against their schemas so a
- * typo is reported with its file and document rather than silently dropping a member.
+ * typo is reported with its file and document rather than silently dropping a member; an object
+ * that cannot be read is refused alone (see Refusal).
  */
 export function stateFromDocs(
   docs: readonly SourceDoc[],
   namespace: string,
   validators: ValidatorSet,
-): NamespaceState {
+): ManifestState {
   const groups: VirtualMachineGroup[] = [];
   const vms: VirtualMachine[] = [];
   const configMaps = new Set<string>();
   const pvcs = new Set<string>();
   const secrets = new Set<string>();
+  const services: VmServiceLike[] = [];
+  const resourcePolicies = new Set<string>();
+  const encryptionClasses = new Set<string>();
+  const pvcStorageClasses = new Map<string, string>();
+  const refused: Refusal[] = [];
   for (const { where, object } of docs) {
     const ns = object.metadata.namespace;
     if (ns !== undefined && ns !== namespace) continue;
-    const vmop = object.apiVersion.startsWith('vmoperator.vmware.com/');
+    const refuse = (reason: string): void => {
+      refused.push({
+        where,
+        apiVersion: object.apiVersion,
+        kind: object.kind,
+        name: object.metadata.name,
+        reason,
+      });
+    };
+    const { group, version } = versionOf(object.apiVersion);
+    const vmop = group === VMOP_GROUP;
+    const app = appKindOf(object);
     if (vmop && (object.kind === KIND_VM || object.kind === KIND_VMG)) {
+      const why = unreadableVersion(object.kind, object.apiVersion);
+      if (why) {
+        refuse(why);
+        continue;
+      }
       const id = schemaId(
         object.kind === KIND_VM ? 'objects/virtualmachine' : 'objects/virtualmachinegroup',
       );
-      const v = violation(validators, id, object);
-      if (v)
-        throw new InputError(
-          `${where}: ${object.kind} ${object.metadata.name} is invalid: ${v.message}`,
-        );
+      // Read as v1alpha5: the fields the schema types have that shape in every readable version.
+      const v = violation(validators, id, { ...object, apiVersion: VMOP_API_VERSION });
+      if (v) {
+        refuse(`invalid: ${v.message}`);
+        continue;
+      }
       if (object.kind === KIND_VM) vms.push(object as unknown as VirtualMachine);
       else groups.push(object as unknown as VirtualMachineGroup);
+    } else if (app === 'VirtualMachineService') {
+      if (!SERVICE_VERSIONS.has(version)) {
+        refuse(`${object.apiVersion} is not a VirtualMachineService version VM Operator serves`);
+        continue;
+      }
+      const spec = object.spec as { selector?: unknown } | null | undefined;
+      const selector = spec?.selector;
+      if (selector !== undefined && selector !== null && !isStringMap(selector)) {
+        refuse('invalid: spec.selector must be a map of label keys to string values');
+        continue;
+      }
+      services.push(object as unknown as VmServiceLike);
+    } else if (app === 'VirtualMachineSetResourcePolicy') {
+      resourcePolicies.add(object.metadata.name);
+    } else if (app === 'EncryptionClass') {
+      encryptionClasses.add(object.metadata.name);
     } else if (object.apiVersion === 'v1') {
       if (object.kind === 'ConfigMap') configMaps.add(object.metadata.name);
-      else if (object.kind === 'PersistentVolumeClaim') pvcs.add(object.metadata.name);
-      else if (object.kind === 'Secret') secrets.add(object.metadata.name);
+      else if (object.kind === 'PersistentVolumeClaim') {
+        pvcs.add(object.metadata.name);
+        const sc = (object.spec as { storageClassName?: unknown } | undefined)?.storageClassName;
+        if (typeof sc === 'string' && sc !== '') pvcStorageClasses.set(object.metadata.name, sc);
+      } else if (object.kind === 'Secret') secrets.add(object.metadata.name);
     } else {
       const made = secretMadeBy(object);
       if (made) secrets.add(made);
@@ -155,7 +269,21 @@ export function stateFromDocs(
   }
   // Manifests with no Secret at all (kept out of Git, or `kubectl get` without secrets): their
   // presence is unknown, as live; they are listed as not checked instead of all missing.
-  return { namespace, groups, vms, configMaps, pvcs, ...(secrets.size > 0 ? { secrets } : {}) };
+  return {
+    state: {
+      namespace,
+      groups,
+      vms,
+      configMaps,
+      pvcs,
+      ...(secrets.size > 0 ? { secrets } : {}),
+      services,
+      resourcePolicies,
+      encryptionClasses,
+      pvcStorageClasses,
+    },
+    refused,
+  };
 }
 
 /**
@@ -177,23 +305,64 @@ function secretMadeBy(object: KubeObject): string | undefined {
   return undefined;
 }
 
+function isStatus(err: unknown, status: number): boolean {
+  return typeof err === 'object' && err !== null && (err as { status?: unknown }).status === status;
+}
+
+/** A list of a kind whose CRD may not be installed (encryption.vmware.com on a plain cluster). */
+async function listIfServed(
+  kube: Kube,
+  apiVersion: string,
+  kind: string,
+  namespace: string,
+): Promise<KubeObject[]> {
+  try {
+    return (await kube.list(apiVersion, kind, namespace)).items;
+  } catch (err) {
+    if (isStatus(err, 404)) return [];
+    throw err;
+  }
+}
+
 /** One list per kind in the namespace; Secrets are never listed (their presence stays unknown). */
 export async function stateFromCluster(
   kube: Kube,
   namespace: string,
   vmopApiVersion = VMOP_API_VERSION,
 ): Promise<NamespaceState> {
-  const [groups, vms, cms, pvcs] = await Promise.all([
+  const [groups, vms, cms, pvcs, services, policies, encryption] = await Promise.all([
     kube.list(vmopApiVersion, KIND_VMG, namespace),
     kube.list(vmopApiVersion, KIND_VM, namespace),
-    kube.list('v1', 'ConfigMap', namespace),
+    kube.list('v1', 'ConfigMap', namespace, { metadataOnly: true }),
     kube.list('v1', 'PersistentVolumeClaim', namespace),
+    listIfServed(
+      kube,
+      apiVersionOfKind('VirtualMachineService'),
+      'VirtualMachineService',
+      namespace,
+    ),
+    listIfServed(
+      kube,
+      apiVersionOfKind('VirtualMachineSetResourcePolicy'),
+      'VirtualMachineSetResourcePolicy',
+      namespace,
+    ),
+    listIfServed(kube, apiVersionOfKind('EncryptionClass'), 'EncryptionClass', namespace),
   ]);
+  const classes = new Map<string, string>();
+  for (const p of pvcs.items) {
+    const sc = (p.spec as { storageClassName?: unknown } | undefined)?.storageClassName;
+    if (typeof sc === 'string' && sc !== '') classes.set(p.metadata.name, sc);
+  }
   return {
     namespace,
     groups: groups.items as unknown as VirtualMachineGroup[],
     vms: vms.items as unknown as VirtualMachine[],
     configMaps: new Set(cms.items.map((o) => o.metadata.name)),
     pvcs: new Set(pvcs.items.map((o) => o.metadata.name)),
+    services: services as unknown as VmServiceLike[],
+    resourcePolicies: new Set(policies.map((o) => o.metadata.name)),
+    encryptionClasses: new Set(encryption.map((o) => o.metadata.name)),
+    pvcStorageClasses: classes,
   };
 }

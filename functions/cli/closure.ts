@@ -1,17 +1,19 @@
 // `velero-vmgroup-functions closure --group <ns>/<name> (--file <path|folder|-> | --live) [--json | --dot]`
-// Shows what a backup selecting the group's membership label will contain, before running it.
-// Exit codes: 0 printed (missing members are reported, not failures); 1 invalid input or group
-// absent; 2 usage error.
+// Shows what a backup selecting the group's membership label will contain, before running it,
+// and what a restore of each VM brings back.
+// Exit codes: 0 printed (missing members and objects that could not be read are reported, not
+// failures); 1 unreadable input (bad YAML, no such file) or group absent; 2 usage error.
 
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Kube } from '../runtime/kube-api.ts';
-import { loadValidators } from '../runtime/schema-source.ts';
+import type { Kube } from '../runtime/kube/kube-api.ts';
+import { loadValidators } from '../runtime/schema/schema-source.ts';
 import type { NamespaceState } from '../vmgroup/closure.ts';
+import type { Refusal } from './closure-input.ts';
 import { computeClosure } from '../vmgroup/closure.ts';
-import type { CommandIo } from '../runtime/command-io.ts';
+import type { CommandIo } from '../runtime/process/command-io.ts';
 import {
   InputError,
   readManifestSources,
@@ -23,8 +25,14 @@ import { renderDot, renderJson, renderTree } from './closure-render.ts';
 export const USAGE = `Usage: velero-vmgroup-functions closure --group <namespace>/<name> (--file <path|folder|-> ... | --live) [--json | --dot]
 
 Prints the objects a backup of the group will contain: the group, nested groups, member VMs,
-the Secrets/ConfigMaps their bootstrap refers to and their PVCs, plus missing references,
-cycles and membership problems.
+the Secrets/ConfigMaps their bootstrap refers to, their PVCs, the VirtualMachineServices whose
+selector matches them, the VirtualMachineSetResourcePolicy and EncryptionClass they name; plus
+missing references, cycles and membership problems; and per VM what a restore brings back, what
+it does not (the boot disk is redeployed from the image), and what the target must provide.
+
+VirtualMachine and VirtualMachineGroup manifests are read in vmoperator.vmware.com v1alpha2 to
+v1alpha6. An object that cannot be read (a v1alpha1 VirtualMachine, one that fails its schema)
+is reported on stderr and left out; the others are still read.
 
   --group NS/NAME   the VirtualMachineGroup
   --file PATH       manifests: a YAML/JSON file (multi-document), a folder (recursive) or - for stdin; repeatable
@@ -42,7 +50,7 @@ export interface ClosureCommandDeps {
 const defaultDeps: ClosureCommandDeps = {
   readStdin: () => readFileSync(0, 'utf8'),
   // Loaded only for --live so reading manifests never loads the Kubernetes client.
-  kubeFor: async (path) => (await import('../runtime/kube.ts')).createKube(path),
+  kubeFor: async (path) => (await import('../runtime/kube/kube.ts')).createKube(path),
 };
 
 interface Options {
@@ -92,10 +100,10 @@ async function loadState(
   o: Options,
   io: CommandIo,
   deps: ClosureCommandDeps,
-): Promise<NamespaceState> {
+): Promise<{ state: NamespaceState; refused: Refusal[] }> {
   if (o.live) {
     const path = io.env.KUBECONFIG?.split(':')[0] || join(homedir(), '.kube', 'config');
-    return stateFromCluster(await deps.kubeFor(path), o.namespace);
+    return { state: await stateFromCluster(await deps.kubeFor(path), o.namespace), refused: [] };
   }
   const docs = readManifestSources(o.files, deps.readStdin);
   return stateFromDocs(docs, o.namespace, await loadValidators());
@@ -116,8 +124,9 @@ export async function run(
     return 2;
   }
   let state: NamespaceState;
+  let refused: Refusal[];
   try {
-    state = await loadState(o, io, deps);
+    ({ state, refused } = await loadState(o, io, deps));
   } catch (err) {
     if (err instanceof InputError) {
       io.err(`closure: ${err.message}`);
@@ -125,6 +134,8 @@ export async function run(
     }
     throw err;
   }
+  for (const x of refused)
+    io.err(`closure: ${x.where}: ${x.kind} ${x.name} (${x.apiVersion}) not read: ${x.reason}`);
   const closure = computeClosure(state, o.name);
   if (!closure) {
     const where = o.live ? 'in the cluster' : `in ${o.files.join(', ')}`;
@@ -133,10 +144,10 @@ export async function run(
   }
   io.out(
     o.format === 'json'
-      ? renderJson(closure)
+      ? renderJson(closure, refused)
       : o.format === 'dot'
         ? renderDot(closure)
-        : renderTree(closure),
+        : renderTree(closure, refused),
   );
   return 0;
 }

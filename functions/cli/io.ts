@@ -1,6 +1,6 @@
 // The real process behind a command's CommandIo (the interface lives in the runtime, which the
 // CLI builds on).
-import type { CommandIo } from '../runtime/command-io.ts';
+import type { CommandIo } from '../runtime/process/command-io.ts';
 
 export function processIo(): CommandIo {
   return {

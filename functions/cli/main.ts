@@ -2,7 +2,7 @@
 // when used, so `serve` never pays for another command's imports. To add a command, add one row
 // to `commands` (keep it sorted) and a module exporting `run(argv, io)`.
 
-import type { CommandIo } from '../runtime/command-io.ts';
+import type { CommandIo } from '../runtime/process/command-io.ts';
 import { processIo } from './io.ts';
 
 export interface Command {

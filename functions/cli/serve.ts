@@ -4,9 +4,10 @@
 import { parseArgs } from 'node:util';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { CommandIo } from '../runtime/command-io.ts';
+import type { CommandIo } from '../runtime/process/command-io.ts';
 import type { FunctionDefinition } from '../runtime/function.ts';
 import { functionNames, loadFunction } from '../registry.ts';
+import { PRODUCT } from '../product.ts';
 
 export const SERVE_HELP = `Usage: velero-vmgroup-functions serve <function> [options]
 
@@ -55,14 +56,14 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     io.err(`serve needs exactly one function\n\n${help()}`);
     return 2;
   }
-  const { serve } = await import('../runtime/main.ts');
+  const { serve } = await import('../runtime/process/main.ts');
   const config = {
     port: values.port ?? io.env.PORT,
     kubeconfig: values.kubeconfig ?? io.env.KUBECONFIG,
     maxBody: values['max-body'] ?? io.env.MAX_BODY_SIZE,
     logLevel: values['log-level'] ?? io.env.LOG_LEVEL,
   };
-  return serve(() => resolveFunction(fn), config, io);
+  return serve(() => resolveFunction(fn), PRODUCT, config, io);
 }
 
 function help(): string {

@@ -4,7 +4,7 @@
 // reply with data-landed or data-failed.
 
 import type { Clock, InboundEvent, Logger, OutboundEvent } from '../runtime/function.ts';
-import type { Kube, KubeObject } from '../runtime/kube-api.ts';
+import type { Kube, KubeObject } from '../runtime/kube/kube-api.ts';
 import {
   ANNOTATION_DATA_PROGRESS,
   EVENT_TYPE_DATA_FAILED,

@@ -14,7 +14,7 @@
 // `velero.io/backup-name` label holds a truncated name when the Backup's is over 63 characters, so
 // the owner reference is preferred.
 
-import type { KubeObject } from '../runtime/kube-api.ts';
+import type { KubeObject } from '../runtime/kube/kube-api.ts';
 import { VELERO_BACKUP_NAME_LABEL } from '../vmgroup/names.ts';
 import type { ItemKind, UploadItem } from './progress.ts';
 

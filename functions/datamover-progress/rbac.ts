@@ -2,7 +2,7 @@
 // config's roles must equal it, scope included; the integration tests run the handler under
 // exactly these rules).
 
-import type { ScopedRules } from '../runtime/policy-rule.ts';
+import type { ScopedRules } from '../runtime/kube/policy-rule.ts';
 
 export const DATAMOVER_RULES: ScopedRules = {
   // The Backup (get; data-progress patch; list for the resync tick), its uploads, and the report

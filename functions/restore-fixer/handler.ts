@@ -3,7 +3,7 @@
 // run, say so on the Restore. A correctly stripped VM or group costs no API call at all.
 
 import type { InboundEvent, Logger, OutboundEvent } from '../runtime/function.ts';
-import type { Kube, KubeObject, ObjectRef } from '../runtime/kube-api.ts';
+import type { Kube, KubeObject, ObjectRef } from '../runtime/kube/kube-api.ts';
 import { ConflictError } from '../runtime/errors.ts';
 import { members } from '../vmgroup/boot-order.ts';
 import { VELERO_RESTORE_NAME_LABEL } from '../vmgroup/names.ts';

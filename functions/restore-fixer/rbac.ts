@@ -1,7 +1,7 @@
 // The restore fixer's least privilege, as plain data (the deploy config's ClusterRole must equal
 // it; the integration tests run the handler under exactly these rules). It never touches Secrets.
 
-import type { PolicyRule } from '../runtime/policy-rule.ts';
+import type { PolicyRule } from '../runtime/kube/policy-rule.ts';
 
 export const FIXER_RULES: readonly PolicyRule[] = [
   // Verifying the strip: restored VMs and groups, listed by restore label (per namespace, and

@@ -1,11 +1,12 @@
 // Pure: what the fixer tells the user on the Restore when the declarative strip did not happen —
 // which objects were or will be rejected and why, and the exact command that restores correctly.
 
-import type { EventRecord, KubeObject } from '../runtime/kube-api.ts';
+import type { EventRecord, KubeObject } from '../runtime/kube/kube-api.ts';
 import {
   MEMBER_LABEL_PREFIX,
   SEED_GROUP_LABEL,
   RESOURCE_MODIFIER_CONFIGMAP,
+  RESOURCE_MODIFIER_VARIANTS,
   REASON_RESTORE_MEMBERS_MISSING,
   REASON_RESTORE_MODIFIER_MISSING,
   REASON_RESTORE_STRIP_INCOMPLETE,
@@ -38,12 +39,16 @@ export const MAX_MESSAGE = 2048;
 
 export const TERMINAL_PHASES = ['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation'];
 
+const OUR_MODIFIERS: ReadonlySet<string> = new Set([
+  RESOURCE_MODIFIER_CONFIGMAP,
+  ...Object.values(RESOURCE_MODIFIER_VARIANTS),
+]);
+
+/** The Restore names the product's modifier ConfigMap or one of its shipped variants. */
 export function usesOurModifier(restore: RestoreLike): boolean {
   const ref = restore.spec?.resourceModifier;
   return (
-    !!ref &&
-    ref.name === RESOURCE_MODIFIER_CONFIGMAP &&
-    (ref.kind ?? '').toLowerCase() === 'configmap'
+    !!ref && OUR_MODIFIERS.has(ref.name ?? '') && (ref.kind ?? '').toLowerCase() === 'configmap'
   );
 }
 

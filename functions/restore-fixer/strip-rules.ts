@@ -40,6 +40,7 @@ const VM = 'VirtualMachine';
 const VMG = 'VirtualMachineGroup';
 const PVC = 'PersistentVolumeClaim';
 const PRIVILEGED_ONLY = 'only privileged users may set it';
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
 export const STRIP_RULES: readonly StripRule[] = [
   // VirtualMachine: rejected at create for non-privileged users.
@@ -150,10 +151,10 @@ export const STRIP_RULES: readonly StripRule[] = [
   {
     kind: VM,
     where: 'label',
-    key: 'topology.kubernetes.io/zone',
+    key: ZONE_LABEL,
     effect: 'rejected',
     by: 'modifier',
-    why: "the zone must exist on the target (validateAvailabilityZone); VM Operator's own backup drops it (trimBackupFields). To keep a pinned zone, use the zone-pinning variant of the modifier",
+    why: "the zone must exist on the target (validateAvailabilityZone); VM Operator's own backup drops it (trimBackupFields). To keep a pinned zone, restore with the keep-zone variant of the modifier (config/base/velero-resource-modifiers/variants/)",
   },
   {
     kind: VM,
@@ -314,6 +315,19 @@ export const STRIP_RULES: readonly StripRule[] = [
     why: "the old CNS volume's protection",
   },
 ];
+
+/**
+ * What each variant of the modifier (config/base/velero-resource-modifiers/variants/) keeps on
+ * purpose, so the fixer does not report it. `image-by-name` keeps everything the default strips
+ * (it strips one more field, spec.image).
+ */
+const KEPT: Readonly<Record<string, (r: StripRule) => boolean>> = {
+  'keep-zone': (r) => r.kind === 'VirtualMachine' && r.where === 'label' && r.key === ZONE_LABEL,
+};
+
+export function keptByVariant(rule: StripRule, variant: string | undefined): boolean {
+  return variant !== undefined && Object.hasOwn(KEPT, variant) && KEPT[variant]!(rule);
+}
 
 export function rulesFor(kind: string): StripRule[] {
   return STRIP_RULES.filter((r) => r.kind === kind);

@@ -1,9 +1,13 @@
 // Pure: what a restored object still carries that the declarative strip should have removed,
 // and the post-create patch the fixer applies. No Kubernetes calls here.
 
-import type { KubeObject, Patch } from '../runtime/kube-api.ts';
-import { ANNOTATION_RESTORE_STRIPPED, RESTORE_STRIP_VERSION } from '../vmgroup/names.ts';
-import { rulesFor, type StripRule } from './strip-rules.ts';
+import type { KubeObject, Patch } from '../runtime/kube/kube-api.ts';
+import {
+  ANNOTATION_RESTORE_STRIPPED,
+  ANNOTATION_RESTORE_VARIANT,
+  RESTORE_STRIP_VERSION,
+} from '../vmgroup/names.ts';
+import { keptByVariant, rulesFor, type StripRule } from './strip-rules.ts';
 
 export interface Finding {
   rule: StripRule;
@@ -74,7 +78,9 @@ function matchRule(obj: KubeObject, rule: StripRule): string[] {
 
 export function verify(obj: KubeObject): Verification {
   const findings: Finding[] = [];
-  for (const rule of rulesFor(obj.kind)) {
+  // A variant of the modifier keeps some keys on purpose (the zone label of `keep-zone`).
+  const variant = obj.metadata.annotations?.[ANNOTATION_RESTORE_VARIANT];
+  for (const rule of rulesFor(obj.kind).filter((r) => !keptByVariant(r, variant))) {
     for (const what of matchRule(obj, rule)) findings.push({ rule, what });
   }
   // Not a key to strip but a value the webhook refuses at create; the modifier's hold replaces it.

@@ -13,7 +13,7 @@
 
 import type { Clock, InboundEvent, Logger, OutboundEvent } from '../runtime/function.ts';
 import { ConflictError } from '../runtime/errors.ts';
-import type { Kube, KubeObject, ObjectRef } from '../runtime/kube-api.ts';
+import type { Kube, KubeObject, ObjectRef } from '../runtime/kube/kube-api.ts';
 import { KIND_VM, KIND_VMG, type MemberRef } from '../vmgroup/boot-order.ts';
 import {
   ANNOTATION_RESTORE_PROGRESS,

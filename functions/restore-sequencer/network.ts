@@ -4,7 +4,7 @@
 // filled in, only where the restored spec leaves them empty, and never for DHCP interfaces
 // (static addresses and DHCP are mutually exclusive in `validateNetworkInterfaceSpec`).
 
-import type { Patch } from '../runtime/kube-api.ts';
+import type { Patch } from '../runtime/kube/kube-api.ts';
 import { parseCapturedNetwork } from '../vmgroup/captured-state.ts';
 import { ANNOTATION_CAPTURED_NETWORK } from '../vmgroup/names.ts';
 import type { Vm } from './tree.ts';

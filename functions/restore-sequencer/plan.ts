@@ -3,7 +3,7 @@
 // calls decide() again. Progress is an annotation on the top group, keyed by restore name, so a
 // new restore of the same backup starts a fresh sequence and any replica can continue it.
 
-import type { Patch } from '../runtime/kube-api.ts';
+import type { Patch } from '../runtime/kube/kube-api.ts';
 import { KIND_VM, KIND_VMG, type MemberRef } from '../vmgroup/boot-order.ts';
 import { ANNOTATION_RESTORE_PROGRESS } from '../vmgroup/names.ts';
 import { networkPatch } from './network.ts';

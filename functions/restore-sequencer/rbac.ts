@@ -1,7 +1,7 @@
 // The restore sequencer's least privilege, as plain data (the deploy config's ClusterRole must
 // equal it; the integration tests run the handler under exactly these rules).
 
-import type { PolicyRule } from '../runtime/policy-rule.ts';
+import type { PolicyRule } from '../runtime/kube/policy-rule.ts';
 
 export const SEQUENCER_RULES: readonly PolicyRule[] = [
   // Reading restored trees (per namespace; cluster-wide by restore label on a Restore or a tick),

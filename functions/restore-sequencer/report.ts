@@ -1,7 +1,7 @@
 // Pure: what a decision tells the user — Kubernetes Events on the Restore and reply CloudEvents.
 
 import type { OutboundEvent } from '../runtime/function.ts';
-import type { EventRecord } from '../runtime/kube-api.ts';
+import type { EventRecord } from '../runtime/kube/kube-api.ts';
 import type { RestoreGroupReady } from '../../schemas/generated/events/restore-group-ready.ts';
 import type { RestoreGroupReleased } from '../../schemas/generated/events/restore-group-released.ts';
 import type { RestoreSequenceDue } from '../../schemas/generated/events/restore-sequence-due.ts';

@@ -2,7 +2,7 @@
 // A function is plain data (its bindings) plus one handler that gets a narrow `deps` object;
 // the runtime owns HTTP, CloudEvent parsing, schema validation, metrics, logging and replies.
 
-import type { Kube } from './kube-api.ts';
+import type { Kube } from './kube/kube-api.ts';
 
 /** A CloudEvent as a handler sees it: envelope attributes plus validated `data`. */
 export interface InboundEvent<T = unknown> {
@@ -40,6 +40,19 @@ export interface Binding {
   apiVersionPrefix?: string;
   /** `$id` of the schema that `data` must satisfy. */
   dataSchema: string;
+}
+
+/**
+ * What the runtime must know about the product it serves. The runtime imports no domain, so main
+ * passes this in (functions/product.ts assembles it from the vmgroup domain).
+ */
+export interface ProductIdentity {
+  /** CloudEvent `source` of every reply. */
+  eventSource: string;
+  /** Every reply's `type` starts with this. */
+  eventTypePrefix: string;
+  /** Labels on every object the runtime itself creates (recorded Events). */
+  ownLabels: Readonly<Record<string, string>>;
 }
 
 export interface Clock {

@@ -33,6 +33,8 @@ export function classifySelection(spec: FilterSpec): Selection {
   return alternatives.every(requiresMembership) ? 'membership' : 'other';
 }
 
+const KNOWN_OPERATORS = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
+
 /** meta/v1 LabelSelector semantics for checking live objects against a Backup's selection. */
 export function selectorMatches(selector: LabelSelector, labels: Record<string, string>): boolean {
   for (const [k, v] of Object.entries(selector.matchLabels ?? {}))
@@ -45,6 +47,8 @@ export function selectorMatches(selector: LabelSelector, labels: Record<string, 
     if (e.operator === 'DoesNotExist' && has) return false;
     if (e.operator === 'In' && !(has && values.includes(value as string))) return false;
     if (e.operator === 'NotIn' && has && values.includes(value as string)) return false;
+    // Any other operator makes the selector invalid: Velero's conversion fails, nothing is selected.
+    if (!KNOWN_OPERATORS.has(e.operator)) return false;
   }
   return true;
 }

@@ -4,7 +4,7 @@
 // is found by listing Restores and comparing their labelled form.
 
 import { createHash } from 'node:crypto';
-import type { Kube, KubeObject } from '../runtime/kube-api.ts';
+import type { Kube, KubeObject } from '../runtime/kube/kube-api.ts';
 
 const MAX = 63;
 

@@ -6,7 +6,8 @@
 
 import { gunzipSync } from 'node:zlib';
 import type { ClosureKind, ObjectKey } from './closure.ts';
-import { CLOSURE_RESOURCE, KIND_ORDER } from './closure.ts';
+import { CLOSURE_API_GROUP, CLOSURE_RESOURCE, KIND_ORDER } from './closure.ts';
+import type { CutReason } from './closure-record.ts';
 import { VELERO_EXCLUDE_LABEL } from './names.ts';
 
 /** `"<apiVersion>/<Kind>"` → `["ns/name", ...]`, as Velero writes it. */
@@ -34,13 +35,7 @@ export function parseResourceList(gzipped: Uint8Array): ResourceList {
 
 /** API group of each closure kind: the item list is matched on group and Kind, not version
  * (Velero records the version discovery preferred, which may differ from the one we read). */
-const API_GROUP: Record<ClosureKind, string> = {
-  VirtualMachineGroup: 'vmoperator.vmware.com',
-  VirtualMachine: 'vmoperator.vmware.com',
-  Secret: '',
-  ConfigMap: '',
-  PersistentVolumeClaim: '',
-};
+const API_GROUP: Record<ClosureKind, string> = CLOSURE_API_GROUP;
 
 function itemKey(group: string, kind: string, namespace: string, name: string): string {
   return `${group}|${kind}|${namespace}/${name}`;
@@ -90,6 +85,8 @@ export interface GroupVerification {
 export interface Evidence {
   /** The Backup's own filters (includes/excludes, selectors) cut it, and which. */
   filterCut?: (namespace: string, key: ObjectKey) => 'resourceFilter' | 'labelSelector' | undefined;
+  /** What the labeler judged cut when it expanded the Backup (closure-record.ts), from live labels then. */
+  cutAtBackup?: (namespace: string, key: ObjectKey) => CutReason | undefined;
   /** The object's labels when they can be read (Secrets cannot: the product never reads them). */
   labelsOf?: (namespace: string, key: ObjectKey) => Record<string, string> | undefined;
   /** Resource names a plugin's blocked list holds (e.g. velero-plugin-for-vsphere's ConfigMap). */
@@ -100,7 +97,7 @@ export interface Evidence {
 
 function causeOf(namespace: string, key: ObjectKey, ev: Evidence): MissingCause {
   if (ev.itemErrors?.has(`${namespace}/${key.name}`)) return 'itemError';
-  const filtered = ev.filterCut?.(namespace, key);
+  const filtered = ev.filterCut?.(namespace, key) ?? ev.cutAtBackup?.(namespace, key);
   if (filtered) return filtered;
   if (ev.labelsOf?.(namespace, key)?.[VELERO_EXCLUDE_LABEL] === 'true') return 'excludeLabel';
   if (ev.blockedResources?.has(CLOSURE_RESOURCE[key.kind])) return 'blockedKind';

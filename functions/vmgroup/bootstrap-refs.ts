@@ -3,8 +3,12 @@
 //  - cloudInit wins over sysprep, sysprep over linuxPrep (an else-if chain: only the first
 //    present one counts);
 //  - inside cloudInit and sysprep the structured form wins over the raw one;
-//  - vAppConfig is looked at in addition; `properties` wins over `rawProperties` when present
-//    (even if empty — Go checks the slice for nil, and JSON `[]` decodes to a non-nil slice);
+//  - vAppConfig is looked at in addition. Here we hold more than upstream's backup list: it reads
+//    `properties` when the slice is non-nil (JSON `[]` decodes to a non-nil slice) and only
+//    otherwise `rawProperties`, but the boot path (vmprovider_vm_utils.go
+//    GetVirtualMachineBootstrap) reads `rawProperties` whenever it is non-empty, and the webhook
+//    lets `properties: []` stand beside it (it refuses only both non-empty). A restored VM needs
+//    what its boot path reads, so both are referenced (issue 13 item 4);
 //  - raw references (rawCloudConfig, rawSysprep, rawProperties) fall back to a same-named
 //    ConfigMap when no Secret exists; structured references name Secrets only;
 //  - cloudInit write_files[].content names a Secret only when it decodes as {name, key}.
@@ -91,11 +95,10 @@ export function bootstrapRefs(vm: Pick<VirtualMachine, 'spec'>): BootstrapRef[] 
   }
   const vapp = b.vAppConfig;
   if (vapp) {
-    if (vapp.properties) {
-      vapp.properties.forEach((p, i) =>
-        push(p.value?.from, `vAppConfig.properties[${i}].value.from`),
-      );
-    } else if (vapp.rawProperties) {
+    (vapp.properties ?? []).forEach((p, i) =>
+      push(p.value?.from, `vAppConfig.properties[${i}].value.from`),
+    );
+    if (vapp.rawProperties) {
       out.push({
         name: vapp.rawProperties,
         path: 'vAppConfig.rawProperties',

@@ -14,32 +14,116 @@
 // `notListed` and left out (VM Operator never links it).
 // Nested groups are walked depth-first; a group met again on the current path is a cycle:
 // reported once, never walked twice. Everything in a nested group's closure is in the parent's.
+// Each member VM also brings the application objects it links (app-objects.ts: the
+// VirtualMachineServices selecting it, its VirtualMachineSetResourcePolicy and EncryptionClass)
+// and gets a restore-fidelity summary (what a Velero restore brings back of it).
 
 import type { VirtualMachine } from '../../schemas/generated/objects/virtualmachine.ts';
 import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtualmachinegroup.ts';
+import type { AppKind, Fidelity, VmServiceLike } from './app-objects.ts';
+import { appRefsOf, restoreFidelity } from './app-objects.ts';
 import { bootstrapRefs, volumeClaims } from './bootstrap-refs.ts';
 import { KIND_VM, KIND_VMG, memberLabelKey } from './names.ts';
 
 export type ClosureKind =
-  'VirtualMachineGroup' | 'VirtualMachine' | 'Secret' | 'ConfigMap' | 'PersistentVolumeClaim';
+  | 'VirtualMachineGroup'
+  | 'VirtualMachine'
+  | 'Secret'
+  | 'ConfigMap'
+  | 'PersistentVolumeClaim'
+  | AppKind;
 
-/** Sort order of kinds in every output (groups first, as a restore needs them). */
-export const KIND_ORDER: readonly ClosureKind[] = [
-  'VirtualMachineGroup',
-  'VirtualMachine',
-  'Secret',
-  'ConfigMap',
-  'PersistentVolumeClaim',
+/** What every consumer needs to know of a closure kind (labeler, guard, verifier, CLI). */
+export interface ClosureKindInfo {
+  kind: ClosureKind;
+  /** API group ('' for core): item lists and RBAC rules match on it. */
+  apiGroup: string;
+  /** The version the labeler lists and patches it in (core kinds: v1). */
+  apiVersion: string;
+  /** Plural resource name, as RBAC rules spell it. */
+  plural: string;
+}
+
+/**
+ * Every kind a group's closure can hold, in the sort order of every output (groups first, as a
+ * restore needs them; the application objects after the kinds of issue 1, so old outputs keep
+ * their order). The backup guard allows exactly these when their group comes along.
+ */
+export const CLOSURE_KINDS: readonly ClosureKindInfo[] = [
+  {
+    kind: 'VirtualMachineGroup',
+    apiGroup: 'vmoperator.vmware.com',
+    apiVersion: 'vmoperator.vmware.com/v1alpha5',
+    plural: 'virtualmachinegroups',
+  },
+  {
+    kind: 'VirtualMachine',
+    apiGroup: 'vmoperator.vmware.com',
+    apiVersion: 'vmoperator.vmware.com/v1alpha5',
+    plural: 'virtualmachines',
+  },
+  { kind: 'Secret', apiGroup: '', apiVersion: 'v1', plural: 'secrets' },
+  { kind: 'ConfigMap', apiGroup: '', apiVersion: 'v1', plural: 'configmaps' },
+  {
+    kind: 'PersistentVolumeClaim',
+    apiGroup: '',
+    apiVersion: 'v1',
+    plural: 'persistentvolumeclaims',
+  },
+  // VM Operator v1.10.0 serves these up to v1alpha5 (its storage version; no v1alpha6 there).
+  {
+    kind: 'VirtualMachineService',
+    apiGroup: 'vmoperator.vmware.com',
+    apiVersion: 'vmoperator.vmware.com/v1alpha5',
+    plural: 'virtualmachineservices',
+  },
+  {
+    kind: 'VirtualMachineSetResourcePolicy',
+    apiGroup: 'vmoperator.vmware.com',
+    apiVersion: 'vmoperator.vmware.com/v1alpha5',
+    plural: 'virtualmachinesetresourcepolicies',
+  },
+  // config/crd/external-crds/encryption.vmware.com_encryptionclasses.yaml: v1alpha1 only.
+  {
+    kind: 'EncryptionClass',
+    apiGroup: 'encryption.vmware.com',
+    apiVersion: 'encryption.vmware.com/v1alpha1',
+    plural: 'encryptionclasses',
+  },
 ];
 
+/** The version the product lists and patches `kind` in. */
+export function apiVersionOfKind(kind: ClosureKind): string {
+  const info = CLOSURE_KINDS.find((k) => k.kind === kind);
+  if (!info) throw new Error(`${kind} is not a closure kind`);
+  return info.apiVersion;
+}
+
+/** Sort order of kinds in every output. */
+export const KIND_ORDER: readonly ClosureKind[] = CLOSURE_KINDS.map((k) => k.kind);
+
+const resourceName = (k: ClosureKindInfo): string =>
+  k.apiGroup ? `${k.plural}.${k.apiGroup}` : k.plural;
+
 /** Each kind's resource name as Velero's filters and a plugin's blocked list spell it. */
-export const CLOSURE_RESOURCE: Record<ClosureKind, string> = {
-  VirtualMachineGroup: 'virtualmachinegroups.vmoperator.vmware.com',
-  VirtualMachine: 'virtualmachines.vmoperator.vmware.com',
-  Secret: 'secrets',
-  ConfigMap: 'configmaps',
-  PersistentVolumeClaim: 'persistentvolumeclaims',
-};
+export const CLOSURE_RESOURCE = Object.fromEntries(
+  CLOSURE_KINDS.map((k) => [k.kind, resourceName(k)]),
+) as Record<ClosureKind, string>;
+
+/** Every closure kind's resource name (`secrets`, `virtualmachineservices.vmoperator.vmware.com`, ...). */
+export const CLOSURE_RESOURCES: readonly string[] = CLOSURE_KINDS.map(resourceName);
+
+/** Each kind's API group ('' for core). */
+export const CLOSURE_API_GROUP = Object.fromEntries(
+  CLOSURE_KINDS.map((k) => [k.kind, k.apiGroup]),
+) as Record<ClosureKind, string>;
+
+/** The application kinds (issue 16), in output order. */
+export const APP_KINDS: readonly AppKind[] = [
+  'VirtualMachineService',
+  'VirtualMachineSetResourcePolicy',
+  'EncryptionClass',
+];
 
 export interface ObjectKey {
   kind: ClosureKind;
@@ -86,6 +170,8 @@ export interface Closure {
   /** Each cycle as group names, first name repeated at the end: [a, b, a]. */
   cycles: string[][];
   problems: ClosureProblem[];
+  /** Per member VM (sorted by name): what a Velero restore brings back of it. */
+  fidelity: Fidelity[];
 }
 
 /** What the closure is computed from: one namespace's objects. */
@@ -97,6 +183,12 @@ export interface NamespaceState {
   pvcs: ReadonlySet<string>;
   /** Secret names when known (manifests); undefined live, where Secrets are never read. */
   secrets?: ReadonlySet<string>;
+  /** VirtualMachineServices of the namespace (their selectors pick members). */
+  services?: readonly VmServiceLike[];
+  resourcePolicies?: ReadonlySet<string>;
+  encryptionClasses?: ReadonlySet<string>;
+  /** storageClassName per PVC, when the PVCs were read whole (for the fidelity summary). */
+  pvcStorageClasses?: ReadonlyMap<string, string>;
 }
 
 interface Index {
@@ -123,6 +215,7 @@ class Builder {
   readonly missing: MissingRef[] = [];
   readonly cycles: string[][] = [];
   readonly problems: ClosureProblem[] = [];
+  readonly fidelity: Fidelity[] = [];
   private readonly cycleKeys = new Set<string>();
 
   add(key: ObjectKey, role: string, extra?: { unverified?: boolean }): void {
@@ -220,14 +313,52 @@ function addVm(b: Builder, ix: Index, vm: VirtualMachine): void {
       b.missing.push({ ...secret, role, referencedBy: from });
     }
   }
+  const claims: string[] = [];
   for (const { claimName, volume } of volumeClaims(vm)) {
     const pvc: ObjectKey = { kind: 'PersistentVolumeClaim', name: claimName };
     const role = `volumes[${volume}]`;
     if (pvcs.has(claimName)) {
       b.add(pvc, role);
       b.edge(from, pvc, role);
+      if (!claims.includes(claimName)) claims.push(claimName);
     } else {
       b.missing.push({ ...pvc, role, referencedBy: from });
+    }
+  }
+  addAppObjects(b, ix, vm, from);
+  const bootstrap = [
+    ...new Set(
+      b.edges
+        .filter((e) => e.from.name === from.name && e.from.kind === from.kind)
+        .filter((e) => e.to.kind === 'Secret' || e.to.kind === 'ConfigMap')
+        .map((e) => keyString(e.to)),
+    ),
+  ];
+  b.fidelity.push(
+    restoreFidelity(vm, {
+      bootstrap,
+      pvcs: claims,
+      ...(ix.state.pvcStorageClasses ? { pvcStorageClasses: ix.state.pvcStorageClasses } : {}),
+    }),
+  );
+}
+
+/** Services selecting the VM are found, not named: they cannot be missing. The named ones can. */
+function addAppObjects(b: Builder, ix: Index, vm: VirtualMachine, from: ObjectKey): void {
+  const { resourcePolicies, encryptionClasses, services } = ix.state;
+  for (const ref of appRefsOf(vm, services ?? [])) {
+    const to: ObjectKey = { kind: ref.kind, name: ref.name };
+    const known =
+      ref.kind === 'VirtualMachineService'
+        ? true
+        : ref.kind === 'VirtualMachineSetResourcePolicy'
+          ? (resourcePolicies?.has(ref.name) ?? false)
+          : (encryptionClasses?.has(ref.name) ?? false);
+    if (known) {
+      b.add(to, ref.role);
+      b.edge(from, to, ref.role);
+    } else {
+      b.missing.push({ ...to, role: ref.role, referencedBy: from });
     }
   }
 }
@@ -341,6 +472,7 @@ export function computeClosure(
     missing: b.missing,
     cycles: b.cycles,
     problems: b.problems,
+    fidelity: b.fidelity.sort((x, y) => (x.vm < y.vm ? -1 : x.vm > y.vm ? 1 : 0)),
   };
 }
 

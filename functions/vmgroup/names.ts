@@ -83,11 +83,46 @@ export const EVENT_TYPE_BACKUP_EXPANDED = `${EVENT_TYPE_PREFIX}backup.expanded`;
 /** Kubernetes Event reasons on a Backup. */
 export const REASON_BACKUP_EXPANDED = 'VMGroupBackupExpanded';
 export const REASON_BACKUP_INCOMPLETE = 'VMGroupBackupIncomplete';
+/**
+ * On a Backup, written by the labeler when it expands it: JSON of each group's closure as labelled
+ * for that Backup and what the Backup's filters cut (backup-verification.ts `ClosureRecord`). The
+ * Backup is the one durable place both the labeler and the verifier reach; Events expire.
+ */
+export const ANNOTATION_BACKUP_CLOSURE = `${PREFIX}backup-closure`;
+
+// --- backup verifier ---
+
+/**
+ * On a Backup: the verifier's claim while it reads the item list (`{"state":"verifying",...}`),
+ * then its result (`verified` | `incomplete` per group). Present = never verified again.
+ */
+export const ANNOTATION_BACKUP_VERIFICATION = `${PREFIX}backup-verification`;
+/** Reply CloudEvent of the verifier. */
+export const EVENT_TYPE_BACKUP_VERIFIED = `${EVENT_TYPE_PREFIX}backup.verified`;
+/** Normal Event on a Backup holding a group's whole closure (incomplete: REASON_BACKUP_INCOMPLETE). */
+export const REASON_BACKUP_VERIFIED = 'VMGroupBackupVerified';
+
+/** velero-plugin-for-vsphere's blocked-resources ConfigMap, in Velero's namespace (its pkg/constants). */
+export const VSPHERE_PLUGIN_BLOCKED_LIST = 'velero-vsphere-plugin-blocked-resources-list';
 
 // --- restore (resource modifier, restore fixer, restore sequencer) ---
 
 /** The Velero resource-modifier ConfigMap (config/base/velero-resource-modifiers/), in Velero's namespace. */
 export const RESOURCE_MODIFIER_CONFIGMAP = 'vmgroup-backup-restore-modifiers';
+/**
+ * Optional variants of that ConfigMap (config/base/velero-resource-modifiers/variants/), each the
+ * same rule set with one documented difference: `keep-zone` keeps the
+ * `topology.kubernetes.io/zone` label (zones pinned on purpose, same zones on the target);
+ * `image-by-name` drops `spec.image` so VM Operator resolves `spec.imageName` (an image's display
+ * name) on the target Supervisor, where the `vmi-<hash>` names differ.
+ */
+export const RESOURCE_MODIFIER_VARIANTS = {
+  'keep-zone': `${RESOURCE_MODIFIER_CONFIGMAP}-keep-zone`,
+  'image-by-name': `${RESOURCE_MODIFIER_CONFIGMAP}-image-by-name`,
+} as const;
+export type ResourceModifierVariant = keyof typeof RESOURCE_MODIFIER_VARIANTS;
+/** Set by a variant of the modifier on what it processed: the variant's name (see above). */
+export const ANNOTATION_RESTORE_VARIANT = `${PREFIX}restore-variant`;
 /**
  * Set by the resource modifier on every VM, group and PVC it processed, value = the rule-set
  * version. Its absence on a restored object is how the fixer knows a Restore ran without it.

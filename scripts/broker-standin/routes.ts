@@ -6,7 +6,7 @@
 //
 // This file is the pure routing half: a Trigger reduced to a Route, routed with Knative's Trigger
 // filters (filters.ts: `filters` SubscriptionsAPI or `filter.attributes`).
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { isoDurationMs } from './delivery.ts';
 import { attributesFilter, triggerPasses, unsupportedFilter } from './filters.ts';
 import type { EventAttributes, TriggerFilter } from './filters.ts';

@@ -2,7 +2,7 @@
 // group `web` 3 s later) and `web` (web-1, then 2 s later web-2 and web-canary, which was
 // powered off on purpose). Their bootstrap Secret and ConfigMap and their PVCs belong to the
 // groups; a `jumpbox` VM with its own Secret and PVC does not, and must stay out of the backup.
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import {
   bootstraps,
   groupMember,

@@ -6,7 +6,7 @@
 // tests use (functions/velero/test/velero-create.ts). While it runs, every VM's power
 // state is watched, so the demo can tell when each one was powered on.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kube, KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { Kube, KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { RESOURCE_MODIFIER_CONFIGMAP } from '../../functions/vmgroup/names.ts';
 import { asRestored } from '../../functions/velero/test/velero-create.ts';
 import type { ControlPlane } from '../../test/harness/index.ts';

@@ -2,7 +2,7 @@
 // namespaces, same label selectors, as the source's own ServiceAccount) and publish every change
 // as the CloudEvent the receive adapter sends in Resource mode (test/support/cloudevents.ts).
 import { KubeConfig } from '@kubernetes/client-node';
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { apiServerEvent, guessPlural } from '../../test/support/cloudevents.ts';
 import type { Verb } from '../../test/support/cloudevents.ts';
 import { keepWatching } from './watch.ts';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InboundEvent } from '../../functions/runtime/function.ts';
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import * as names from '../../functions/vmgroup/names.ts';
 import { routeOf, routesFor } from '../../scripts/broker-standin/routes.ts';
 import {

@@ -1,7 +1,7 @@
 // The Broker stand-in's routing (scripts/broker-standin/routes.ts): Triggers as Routes, and the
 // Trigger attribute filter as Knative applies it.
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import {
   filterMatches,
   routeOf,

@@ -1,9 +1,9 @@
 // CloudEvents on the wire for the Broker stand-in (scripts/broker-standin/wire.ts): read as sources
 // and replies send them, written as a Broker delivers them, and read back by the functions' own
-// parser (functions/runtime/http-event.ts) exactly as the runtime's event shape went in.
+// parser (functions/runtime/http/http-event.ts) exactly as the runtime's event shape went in.
 import assert from 'node:assert/strict';
 import type { InboundEvent } from '../../functions/runtime/function.ts';
-import { parseEvent } from '../../functions/runtime/http-event.ts';
+import { parseEvent } from '../../functions/runtime/http/http-event.ts';
 import {
   binaryHeaders,
   encodeHeaderValue,

@@ -6,7 +6,7 @@
 // runs (defaulting, CRD structural-schema validation, built-in admission) except persisting.
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { key } from './render.ts';
 import { rawRequest } from '../harness/cluster-api.ts';
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { functionNames, loadFunction } from '../../functions/registry.ts';
 import * as names from '../../functions/vmgroup/names.ts';
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { checkRoutes, producedEvents } from './event-routes.ts';
 import { triggerSubscriber } from '../../scripts/broker-standin/routes.ts';
 import { REPO_ROOT } from './paths.ts';

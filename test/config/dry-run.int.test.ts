@@ -2,7 +2,7 @@
 // the real Knative Serving/Eventing, Velero and VM Operator CRDs installed: what `kubectl apply
 // -k config/overlays/<env> --server-side --dry-run=server` would say on a cluster.
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { testCluster } from '../harness/index.ts';
 import type { TestCluster } from '../harness/index.ts';
 import { ensureNamespaces, failures, getObject, serverSideApply } from './cluster-apply.ts';

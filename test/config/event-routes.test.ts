@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Binding } from '../../functions/runtime/function.ts';
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { checkRoutes, producedEvents, triggerSelects, PING_TYPE } from './event-routes.ts';
 
 const source = (

@@ -4,7 +4,7 @@
 // (pkg/adapter/apiserver/events), PingSource's one type; the Trigger filter is the shared Broker
 // stand-in's (scripts/broker-standin/routes.ts), the one the demo and the e2e stack route with.
 import type { Binding } from '../../functions/runtime/function.ts';
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { triggerPasses } from '../../scripts/broker-standin/filters.ts';
 import type { TriggerFilter } from '../../scripts/broker-standin/filters.ts';
 import { triggerFilter } from '../../scripts/broker-standin/routes.ts';

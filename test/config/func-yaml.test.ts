@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { functionNames } from '../../functions/registry.ts';
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { triggerAttributes, triggerSubscriber } from '../../scripts/broker-standin/routes.ts';
 import { REPO_ROOT } from './paths.ts';
 import { render } from './render.ts';

@@ -20,7 +20,7 @@ const rw = (group: string, resource: string, verbs: string[], namespace?: string
 const events = (namespace: string) => rw('', 'events', ['create', 'get', 'patch'], namespace);
 
 export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
-  // reconcile.ts lists groups, VMs, ConfigMaps, PVCs per namespace (and groups/VMs cluster-wide
+  // reconcile.ts lists groups, VMs, ConfigMaps, PVCs and the application objects (app-lists.ts) per namespace (and groups/VMs cluster-wide
   // for the tick) and patches labels/annotations onto them and onto Secrets; handler.ts records
   // the report Event next to the Backup.
   'backup-labeler': {
@@ -29,13 +29,25 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
       ...rw(VMOP, 'virtualmachines', ['list', 'patch'], USER),
       ...rw('', 'configmaps', ['list', 'patch'], USER),
       ...rw('', 'persistentvolumeclaims', ['list', 'patch'], USER),
+      ...rw(VMOP, 'virtualmachineservices', ['list', 'patch'], USER),
+      ...rw(VMOP, 'virtualmachinesetresourcepolicies', ['list', 'patch'], USER),
+      ...rw('encryption.vmware.com', 'encryptionclasses', ['list', 'patch'], USER),
       { verb: 'patch', group: '', resource: 'secrets', namespace: USER },
       ...events(VELERO_NS),
+      // The closure record on the Backup it expanded, for the backup verifier.
+      { verb: 'patch', group: 'velero.io', resource: 'backups', namespace: VELERO_NS },
     ],
     beyond: [
       { verb: 'get', group: '', resource: 'secrets', namespace: USER },
       { verb: 'list', group: '', resource: 'secrets' },
       { verb: 'delete', group: VMOP, resource: 'virtualmachines', namespace: USER },
+      { verb: 'update', group: VMOP, resource: 'virtualmachineservices', namespace: USER },
+      {
+        verb: 'get',
+        group: 'encryption.vmware.com',
+        resource: 'encryptionclasses',
+        namespace: USER,
+      },
       { verb: 'update', group: VMOP, resource: 'virtualmachinegroups', namespace: USER },
       {
         verb: 'patch',
@@ -45,7 +57,8 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
         namespace: USER,
       },
       { verb: 'create', group: '', resource: 'events', namespace: USER },
-      { verb: 'patch', group: 'velero.io', resource: 'backups', namespace: VELERO_NS },
+      { verb: 'get', group: 'velero.io', resource: 'backups', namespace: VELERO_NS },
+      { verb: 'patch', group: 'velero.io', resource: 'restores', namespace: VELERO_NS },
     ],
   },
   // handler.ts: get + guard-reported patch on the Backup/Restore (list for the resync tick), the restricted-list ConfigMap by
@@ -61,6 +74,13 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
         resource: 'configmaps',
         namespace: PRODUCT_NS,
         name: 'vmgroup-backup-restricted-resources',
+      },
+      {
+        verb: 'get',
+        group: '',
+        resource: 'configmaps',
+        namespace: VELERO_NS,
+        name: 'velero-vsphere-plugin-blocked-resources-list',
       },
       ...[
         'backuprepositories',
@@ -80,6 +100,14 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
       { verb: 'delete', group: 'velero.io', resource: 'backups', namespace: VELERO_NS },
       { verb: 'get', group: 'velero.io', resource: 'backups', namespace: USER },
       { verb: 'get', group: '', resource: 'configmaps', namespace: PRODUCT_NS, name: 'another' },
+      { verb: 'get', group: '', resource: 'configmaps', namespace: VELERO_NS, name: 'another' },
+      {
+        verb: 'patch',
+        group: '',
+        resource: 'configmaps',
+        namespace: VELERO_NS,
+        name: 'velero-vsphere-plugin-blocked-resources-list',
+      },
       {
         verb: 'get',
         group: 'backupdriver.cnsdp.vmware.com',
@@ -87,6 +115,31 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
         namespace: USER,
       },
       { verb: 'create', group: '', resource: 'events', namespace: USER },
+    ],
+  },
+  // handler.ts + item-list.ts: the Backup (get; claim and result patch; list for the resync tick),
+  // its DownloadRequest (create, get until Velero answers, delete), the storage location's CA,
+  // Events on the Backup. Nothing outside Velero's namespace, no application object, no Secret.
+  'backup-verifier': {
+    needs: [
+      ...rw('velero.io', 'backups', ['get', 'list', 'patch'], VELERO_NS),
+      ...rw('velero.io', 'downloadrequests', ['create', 'get', 'delete'], VELERO_NS),
+      ...rw('velero.io', 'backupstoragelocations', ['get'], VELERO_NS),
+      ...events(VELERO_NS),
+    ],
+    beyond: [
+      { verb: 'update', group: 'velero.io', resource: 'downloadrequests', namespace: VELERO_NS },
+      { verb: 'list', group: 'velero.io', resource: 'downloadrequests', namespace: VELERO_NS },
+      { verb: 'delete', group: 'velero.io', resource: 'backups', namespace: VELERO_NS },
+      { verb: 'create', group: 'velero.io', resource: 'downloadrequests', namespace: USER },
+      {
+        verb: 'patch',
+        group: 'velero.io',
+        resource: 'backupstoragelocations',
+        namespace: VELERO_NS,
+      },
+      { verb: 'get', group: '', resource: 'secrets', namespace: VELERO_NS },
+      { verb: 'list', group: VMOP, resource: 'virtualmachines', namespace: USER },
     ],
   },
   // handler.ts: the Backup (get, data-progress patch; list for the resync tick), its DataUploads and Uploads (list) in
@@ -143,6 +196,13 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
     ],
     beyond: [
       { verb: 'delete', group: VMOP, resource: 'virtualmachines', namespace: USER },
+      { verb: 'update', group: VMOP, resource: 'virtualmachineservices', namespace: USER },
+      {
+        verb: 'get',
+        group: 'encryption.vmware.com',
+        resource: 'encryptionclasses',
+        namespace: USER,
+      },
       { verb: 'create', group: VMOP, resource: 'virtualmachines', namespace: USER },
       { verb: 'patch', group: '', resource: 'persistentvolumeclaims', namespace: USER },
       { verb: 'patch', group: 'velero.io', resource: 'restores', namespace: VELERO_NS },

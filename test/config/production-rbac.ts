@@ -1,7 +1,7 @@
 // The production overlay's ServiceAccounts and RBAC applied for real to a control plane, once per
 // run: what the RBAC config test checks and what the reliability suites run their functions as.
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import type { TestCluster } from '../harness/index.ts';
 import { ensureNamespaces, failures, serverSideApply } from './cluster-apply.ts';
 import { render } from './render.ts';
@@ -14,11 +14,14 @@ const RBAC_KINDS = new Set([
   'ClusterRoleBinding',
 ]);
 
-let applied: Promise<KubeObject[]> | undefined;
+// Once per control plane (a bench may start several in one process).
+const applied = new WeakMap<TestCluster, Promise<KubeObject[]>>();
 
 /** Renders config/overlays/production once, applies its RBAC objects, returns everything rendered. */
 export function productionRbac(cluster: TestCluster): Promise<KubeObject[]> {
-  applied ??= (async () => {
+  const known = applied.get(cluster);
+  if (known) return known;
+  const applying = (async () => {
     const objects = await render('overlays/production');
     const rbac = objects.filter((o) => RBAC_KINDS.has(o.kind));
     await ensureNamespaces(
@@ -31,5 +34,6 @@ export function productionRbac(cluster: TestCluster): Promise<KubeObject[]> {
     );
     return objects;
   })();
-  return applied;
+  applied.set(cluster, applying);
+  return applying;
 }

@@ -1,7 +1,7 @@
 // The rendered RBAC, applied for real to the test control plane and questioned there: every
 // identity can do what its component needs, and is refused one step beyond.
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { testCluster } from '../harness/index.ts';
 import type { TestCluster } from '../harness/index.ts';
 import { guessPlural } from '../support/cloudevents.ts';
@@ -11,7 +11,8 @@ import { FIXER_RULES } from '../../functions/restore-fixer/rbac.ts';
 import { SEQUENCER_RULES } from '../../functions/restore-sequencer/rbac.ts';
 import { GUARD_RULES } from '../../functions/backup-guard/rbac.ts';
 import { DATAMOVER_RULES } from '../../functions/datamover-progress/rbac.ts';
-import type { RuleScope, ScopedRules } from '../../functions/runtime/policy-rule.ts';
+import { VERIFIER_RULES } from '../../functions/backup-verifier/rbac.ts';
+import type { RuleScope, ScopedRules } from '../../functions/runtime/kube/policy-rule.ts';
 import { describeAccess, kubeConfigFromFile, selfCan, subjectCan } from './access.ts';
 import { FUNCTION_ACCESS, PRODUCT_NS, VELERO_NS } from './function-access.ts';
 import type { Access } from './access.ts';
@@ -142,6 +143,7 @@ describe('config: RBAC on the real API server', function () {
     };
     const SCOPED: Record<string, ScopedRules> = {
       'backup-guard': GUARD_RULES,
+      'backup-verifier': VERIFIER_RULES,
       'datamover-progress': DATAMOVER_RULES,
     };
     const tuples = (rules: ReadonlyArray<Rule>) =>

@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { ensureBinary } from '../../scripts/binaries/ensure.ts';
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { CONFIG_DIR } from './paths.ts';
 
 export { CONFIG_DIR, REPO_ROOT } from './paths.ts';

@@ -5,12 +5,14 @@
 import assert from 'node:assert/strict';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
-import type { Kube, KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { Kube, KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import {
   ANNOTATION_CAPTURED_NETWORK,
   ANNOTATION_RESTORE_STRIPPED,
   REASON_BACKUP_EXPANDED,
   REASON_BACKUP_INCOMPLETE,
+  REASON_BACKUP_VERIFIED,
+  EVENT_TYPE_BACKUP_VERIFIED,
   REASON_RESTORE_GROUP_RELEASED,
   REASON_RESTORE_GROUP_NOT_HELD,
   REASON_RESTORE_STRIP_INCOMPLETE,
@@ -33,6 +35,7 @@ import {
 } from './fixture.ts';
 import type { Expected } from './fixture.ts';
 import { startStack } from './stack/stack.ts';
+import type { BackupVerified } from '../../schemas/generated/events/backup-verified.ts';
 import type { Stack } from './stack/stack.ts';
 import { eventually } from './stack/proc.ts';
 import { VELERO_NAMESPACE } from './stack/velero.ts';
@@ -57,6 +60,41 @@ async function eventsAbout(kube: Kube, kind: string, name: string): Promise<Core
   const { items } = await kube.list<CoreEvent>('v1', 'Event', VELERO_NAMESPACE);
   return items.filter((e) => e.involvedObject?.kind === kind && e.involvedObject.name === name);
 }
+
+/** The verifier's Event about `group` on a Backup and its reply CloudEvent on the Broker. */
+async function verifierResult(
+  backup: string,
+  group: string,
+): Promise<{ event: CoreEvent; reply: BackupVerified }> {
+  const event = await eventually(`the verifier’s Event on ${backup}`, 2 * MINUTE, async () =>
+    (await eventsAbout(currentStack.admin, 'Backup', backup)).find(
+      (e) =>
+        [REASON_BACKUP_VERIFIED, REASON_BACKUP_INCOMPLETE].includes(e.reason ?? '') &&
+        new RegExp(`^backup \\S+ (holds|lacks) .* of group ${group}(:|$)`).test(e.message ?? ''),
+    ),
+  );
+  const reply = await eventually(`the verifier’s reply for ${backup}`, MINUTE, async () => {
+    const e = currentStack.broker.events.find(
+      (x) =>
+        x.attributes['type'] === EVENT_TYPE_BACKUP_VERIFIED &&
+        x.attributes['subject'] === `backups/${VELERO_NAMESPACE}/${backup}`,
+    );
+    return e ? (JSON.parse(e.body.toString('utf8')) as BackupVerified) : undefined;
+  });
+  // Nothing left behind: the DownloadRequest it created (`<backup>-<8 hex>`) is gone. (Velero's
+  // own CLI, `describe --details`, names its requests `<backup>-<uuid>` and leaves them to expire.)
+  const left = (await currentStack.admin.list('velero.io/v1', 'DownloadRequest', VELERO_NAMESPACE))
+    .items;
+  assert.deepEqual(
+    left
+      .filter((d) => new RegExp(`^${backup}-[0-9a-f]{8}$`).test(d.metadata.name))
+      .map((d) => d.metadata.name),
+    [],
+  );
+  return { event, reply };
+}
+
+let currentStack: Stack;
 
 async function deleteNamespace(kube: Kube, namespace: string): Promise<number> {
   const started = Date.now();
@@ -104,6 +142,7 @@ describe('end to end: Velero backs up and restores VM groups whole (real program
   before(async function () {
     this.timeout(75 * MINUTE); // a cold cache builds seven Go programs first
     stack = await startStack(log);
+    currentStack = stack;
     kube = stack.admin;
     Object.assign(timings, stack.timings);
   });
@@ -243,6 +282,27 @@ describe('end to end: Velero backs up and restores VM groups whole (real program
       ),
     );
     assert.equal(report.reason, REASON_BACKUP_EXPANDED, report.message);
+    // The backup verifier read the same item list through its own DownloadRequest and says so.
+    const verified = await verifierResult(backup, `${ns}/shop`);
+    assert.equal(verified.event.type, 'Normal', verified.event.message);
+    assert.equal(verified.event.reason, REASON_BACKUP_VERIFIED);
+    assert.match(
+      verified.event.message ?? '',
+      new RegExp(`holds all ${shopGroup().objects.length} objects of group ${ns}/shop`),
+    );
+    assert.equal(verified.reply.result, 'verified');
+    // `shop` and its nested group `web` (whose closure lies inside shop's), each whole.
+    assert.deepEqual(
+      verified.reply.groups.map((g) => [g.name, g.result]),
+      [
+        ['shop', 'verified'],
+        ['web', 'verified'],
+      ],
+    );
+    assert.deepEqual(
+      verified.reply.groups.find((g) => g.name === 'shop'),
+      { namespace: ns, name: 'shop', result: 'verified', found: whole.found, missing: [] },
+    );
     timings['backup'] = Date.now() - started;
   });
 
@@ -302,6 +362,18 @@ describe('end to end: Velero backs up and restores VM groups whole (real program
         verificationMessage(cut, v),
         new RegExp(`VirtualMachine web-2: labelled ${VELERO_EXCLUDE_LABEL}=true`),
       );
+      // The verifier, running as shipped, warns with the same finding, from the labeler's record.
+      const warned = await verifierResult(cut, `${ns}/shop`);
+      assert.equal(warned.event.type, 'Warning');
+      assert.equal(warned.event.reason, REASON_BACKUP_INCOMPLETE);
+      assert.match(
+        warned.event.message ?? '',
+        new RegExp(`group ${ns}/shop: VirtualMachine web-2: labelled ${VELERO_EXCLUDE_LABEL}=true`),
+      );
+      assert.equal(warned.reply.result, 'incomplete');
+      assert.deepEqual(warned.reply.groups.find((g) => g.name === 'shop')?.missing, v.missing);
+      // The nested group `web` lacks the same VM.
+      assert.deepEqual(warned.reply.groups.find((g) => g.name === 'web')?.missing, v.missing);
     } finally {
       await setExclude(null);
     }

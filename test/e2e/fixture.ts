@@ -2,7 +2,7 @@
 // and `web-2`, which was off at backup), and group `reports` next to it in the same namespace,
 // plus objects no group references. The VMs carry what VM Operator's webhook refuses from Velero
 // and the old infrastructure's identity, the PVC the old volume's health and CNS keys.
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import {
   bootstraps,
   configMap,

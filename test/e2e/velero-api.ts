@@ -3,7 +3,7 @@
 // --details` does exactly this: DownloadRequest BackupResourceList → presigned URL → gzipped JSON).
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import type { Kube, KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { Kube, KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import type { ResourceList } from '../../functions/vmgroup/backup-verification.ts';
 import { parseResourceList } from '../../functions/vmgroup/backup-verification.ts';
 import { eventually } from './stack/proc.ts';
@@ -78,9 +78,19 @@ async function download(
     });
     return dr?.status?.phase === 'Processed' ? dr.status.downloadURL : undefined;
   });
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
-  return Buffer.from(await res.arrayBuffer());
+  try {
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
+    return Buffer.from(await res.arrayBuffer());
+  } finally {
+    // As the verifier does: leave no DownloadRequest behind (the scenario checks it left none).
+    await kube.delete({
+      apiVersion: 'velero.io/v1',
+      kind: 'DownloadRequest',
+      namespace: VELERO_NAMESPACE,
+      name,
+    });
+  }
 }
 
 /** Kind → sorted names in `namespace` (API versions differ by what discovery prefers). */

@@ -2,9 +2,9 @@
 
 import { stringify } from 'yaml';
 import type { TestCluster } from './index.ts';
-import type { PolicyRule } from '../../functions/runtime/policy-rule.ts';
-import { createKube } from '../../functions/runtime/kube.ts';
-import type { Kube } from '../../functions/runtime/kube-api.ts';
+import type { PolicyRule } from '../../functions/runtime/kube/policy-rule.ts';
+import { createKube } from '../../functions/runtime/kube/kube.ts';
+import type { Kube } from '../../functions/runtime/kube/kube-api.ts';
 
 export async function kubeAs(
   cluster: TestCluster,

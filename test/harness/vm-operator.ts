@@ -88,6 +88,7 @@ const FEATURE_ENV: Record<string, string> = {
   FSS_WCP_WORKLOAD_DOMAIN_ISOLATION: 'false',
   // Capabilities then come from the Capabilities resource (the only source of VM groups).
   FSS_WCP_SUPERVISOR_ASYNC_UPGRADE: 'true',
+  FSS_WCP_VMSERVICE_INCREMENTAL_RESTORE: 'true',
   FSS_WCP_VMSERVICE_RESIZE: 'false',
   FSS_WCP_VMSERVICE_RESIZE_CPU_MEMORY: 'false',
   // Nobody but the admin identity is privileged: Velero's service account must pass as is.

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseYamlStream, render } from '../config/render.ts';
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { loadVersions } from '../../scripts/binaries/versions.ts';
 import { admit } from './knative-admission.ts';
 import type { Admission } from './knative-admission.ts';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ensureBinary } from '../../scripts/binaries/ensure.ts';
 import { findGo, moduleDir } from '../../scripts/binaries/go-toolchain.ts';
 import { loadVersions } from '../../scripts/binaries/versions.ts';
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 
 /** One object's verdict: refused when `errors` is set; skipped when no Knative webhook owns it. */
 export interface Admission {

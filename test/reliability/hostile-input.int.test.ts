@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import type { FunctionDefinition, RuntimeContext } from '../../functions/runtime/function.ts';
-import { createKube } from '../../functions/runtime/kube.ts';
-import { createLogger } from '../../functions/runtime/logger.ts';
-import { loadValidators } from '../../functions/runtime/schema-source.ts';
-import { startServer } from '../../functions/runtime/server.ts';
-import type { RunningServer } from '../../functions/runtime/server.ts';
+import { createKube } from '../../functions/runtime/kube/kube.ts';
+import { createLogger } from '../../functions/runtime/process/logger.ts';
+import { loadValidators } from '../../functions/runtime/schema/schema-source.ts';
+import { startServer } from '../../functions/runtime/http/server.ts';
+import type { RunningServer } from '../../functions/runtime/http/server.ts';
 import { functionNames, loadFunction } from '../../functions/registry.ts';
 import {
   MEMBER_LABEL_PREFIX,
@@ -35,6 +35,7 @@ import { functionKubeconfig } from './support/identity.ts';
 import { heapAfterGc as replicaHeapAfterGc, startInspectedReplica } from './support/inspector.ts';
 import type { Replica } from './support/replicas.ts';
 import { collectionPath, ok, restClient } from './support/rest.ts';
+import { PRODUCT } from '../../functions/product.ts';
 
 const TOTAL = 100_000;
 const SPAWNED_SAMPLE = 5_000;
@@ -164,7 +165,13 @@ describe('reliability: hostile input (control plane)', function () {
       };
       servers.push({
         name,
-        server: await startServer(def, { port: 0, host: '127.0.0.1', ctx, validators }),
+        server: await startServer(def, {
+          port: 0,
+          host: '127.0.0.1',
+          ctx,
+          validators,
+          product: PRODUCT,
+        }),
       });
     }
   });

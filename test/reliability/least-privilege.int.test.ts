@@ -6,7 +6,7 @@
 // shown by the other reliability tests, whose replicas run with them, and by test/config.)
 import assert from 'node:assert/strict';
 import { AuthorizationV1Api } from '@kubernetes/client-node';
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { functionNames } from '../../functions/registry.ts';
 import { testCluster } from '../harness/index.ts';
 import type { TestCluster } from '../harness/index.ts';

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { InboundEvent } from '../../functions/runtime/function.ts';
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
-import { createKube } from '../../functions/runtime/kube.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
+import { createKube } from '../../functions/runtime/kube/kube.ts';
 import {
   EVENT_TYPE_RESTORE_GROUP_READY,
   EVENT_TYPE_RESTORE_SEQUENCE_DUE,

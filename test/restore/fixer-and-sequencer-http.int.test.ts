@@ -10,14 +10,15 @@ import { FIXER_RULES } from '../../functions/restore-fixer/rbac.ts';
 import { dirtyPvc } from '../../functions/restore-fixer/test/dirty-objects.ts';
 import { kubeAs } from '../harness/identity.ts';
 import { restoreObject, veleroCreate } from '../../functions/velero/test/velero-create.ts';
-import { createKube } from '../../functions/runtime/kube.ts';
-import type { Kube, KubeObject } from '../../functions/runtime/kube-api.ts';
-import { createLogger } from '../../functions/runtime/logger.ts';
-import { startServer, type RunningServer } from '../../functions/runtime/server.ts';
+import { createKube } from '../../functions/runtime/kube/kube.ts';
+import type { Kube, KubeObject } from '../../functions/runtime/kube/kube-api.ts';
+import { createLogger } from '../../functions/runtime/process/logger.ts';
+import { startServer, type RunningServer } from '../../functions/runtime/http/server.ts';
 import { EVENT_SOURCE, RESOURCE_MODIFIER_CONFIGMAP } from '../../functions/vmgroup/names.ts';
 import { asKube, vm, vmg, vmMember } from '../../functions/vmgroup/test/builders.ts';
 import restoreSequencer from '../../functions/restore-sequencer/index.ts';
 import { SEQUENCER_RULES } from '../../functions/restore-sequencer/rbac.ts';
+import { PRODUCT } from '../../functions/product.ts';
 
 describe('restore functions over HTTP (control plane)', function () {
   this.timeout(120_000);
@@ -40,11 +41,13 @@ describe('restore functions over HTTP (control plane)', function () {
     fixer = await startServer(restoreFixer as never, {
       port: 0,
       host: '127.0.0.1',
+      product: PRODUCT,
       ctx: ctx(await kubeAs(cluster, 'restore-fixer', FIXER_RULES)),
     });
     sequencer = await startServer(restoreSequencer as never, {
       port: 0,
       host: '127.0.0.1',
+      product: PRODUCT,
       ctx: ctx(await kubeAs(cluster, 'restore-sequencer', SEQUENCER_RULES)),
     });
   });

@@ -7,8 +7,8 @@ import {
   defaultSchemasDir,
   readSchemaFiles,
   schemaId,
-} from '../../functions/runtime/schema-files.ts';
-import { compileValidators } from '../../functions/runtime/schema-compiler.ts';
+} from '../../functions/runtime/schema/schema-files.ts';
+import { compileValidators } from '../../functions/runtime/schema/schema-compiler.ts';
 
 describe('schemas/ conventions', () => {
   it('every *.schema.json has the $id, $schema and title the conventions require', () => {

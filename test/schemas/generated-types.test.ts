@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { defaultSchemasDir } from '../../functions/runtime/schema-files.ts';
+import { defaultSchemasDir } from '../../functions/runtime/schema/schema-files.ts';
 import { generateTypes, readGenerated } from '../../scripts/gen-types.ts';
 
 describe('schemas/generated', function () {

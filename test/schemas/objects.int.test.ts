@@ -3,10 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { testCluster } from '../harness/index.ts';
-import { createKube } from '../../functions/runtime/kube.ts';
-import type { KubeObject } from '../../functions/runtime/kube-api.ts';
-import { schemaId } from '../../functions/runtime/schema-files.ts';
-import { violation } from '../../functions/runtime/validation.ts';
+import { createKube } from '../../functions/runtime/kube/kube.ts';
+import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
+import { schemaId } from '../../functions/runtime/schema/schema-files.ts';
+import { violation } from '../../functions/runtime/schema/validation.ts';
 import { sharedValidators } from '../support/runtime.ts';
 import { veleroBackup, veleroRestore } from '../support/objects.ts';
 

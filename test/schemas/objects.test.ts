@@ -2,8 +2,8 @@
 // Real-API-server round trips live in objects.int.test.ts.
 
 import assert from 'node:assert/strict';
-import { schemaId } from '../../functions/runtime/schema-files.ts';
-import { violation } from '../../functions/runtime/validation.ts';
+import { schemaId } from '../../functions/runtime/schema/schema-files.ts';
+import { violation } from '../../functions/runtime/schema/validation.ts';
 import { sharedValidators } from '../support/runtime.ts';
 import { veleroBackup, veleroRestore, virtualMachine } from '../support/objects.ts';
 import { apiServerEvent, pingEvent } from '../support/cloudevents.ts';

@@ -4,14 +4,15 @@
 
 import { Writable } from 'node:stream';
 import type { FunctionDefinition, RuntimeContext } from '../../functions/runtime/function.ts';
-import type { Kube } from '../../functions/runtime/kube-api.ts';
-import { createKube } from '../../functions/runtime/kube.ts';
-import { createLogger } from '../../functions/runtime/logger.ts';
-import { createMetrics } from '../../functions/runtime/metrics.ts';
-import type { RunningServer, ServerOptions } from '../../functions/runtime/server.ts';
-import { startServer } from '../../functions/runtime/server.ts';
-import type { ValidatorSet } from '../../functions/runtime/validation.ts';
-import { loadValidators } from '../../functions/runtime/schema-source.ts';
+import type { Kube } from '../../functions/runtime/kube/kube-api.ts';
+import { createKube } from '../../functions/runtime/kube/kube.ts';
+import { createLogger } from '../../functions/runtime/process/logger.ts';
+import { createMetrics } from '../../functions/runtime/process/metrics.ts';
+import type { RunningServer, ServerOptions } from '../../functions/runtime/http/server.ts';
+import { startServer } from '../../functions/runtime/http/server.ts';
+import type { ValidatorSet } from '../../functions/runtime/schema/validation.ts';
+import { loadValidators } from '../../functions/runtime/schema/schema-source.ts';
+import { PRODUCT } from '../../functions/product.ts';
 
 let validators: Promise<ValidatorSet> | undefined;
 
@@ -60,6 +61,7 @@ export async function startTestServer<D>(
     validators: await sharedValidators(),
     metrics,
     ...options,
+    product: options.product ?? PRODUCT,
     ctx,
   });
   return { ...server, close: server.close, logs, ctx };

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import type { FunctionDefinition, InboundEvent } from '../../functions/runtime/function.ts';
-import { matchBinding } from '../../functions/runtime/match.ts';
-import { loadValidators } from '../../functions/runtime/schema-source.ts';
-import { violation } from '../../functions/runtime/validation.ts';
+import { matchBinding } from '../../functions/runtime/events/match.ts';
+import { loadValidators } from '../../functions/runtime/schema/schema-source.ts';
+import { violation } from '../../functions/runtime/schema/validation.ts';
 
 export interface Sample {
   file: string;

@@ -3,12 +3,13 @@
 import { stringify } from 'yaml';
 import type { TestCluster } from '../harness/index.ts';
 import type { FunctionDefinition } from '../../functions/runtime/function.ts';
-import type { Kube } from '../../functions/runtime/kube-api.ts';
-import { createKube } from '../../functions/runtime/kube.ts';
-import { createLogger } from '../../functions/runtime/logger.ts';
-import { startServer } from '../../functions/runtime/server.ts';
-import type { RunningServer } from '../../functions/runtime/server.ts';
-import type { RuleScope, ScopedRules } from '../../functions/runtime/policy-rule.ts';
+import type { Kube } from '../../functions/runtime/kube/kube-api.ts';
+import { createKube } from '../../functions/runtime/kube/kube.ts';
+import { createLogger } from '../../functions/runtime/process/logger.ts';
+import { startServer } from '../../functions/runtime/http/server.ts';
+import type { RunningServer } from '../../functions/runtime/http/server.ts';
+import type { RuleScope, ScopedRules } from '../../functions/runtime/kube/policy-rule.ts';
+import { PRODUCT } from '../../functions/product.ts';
 
 export interface ServedFunction {
   admin: Kube;
@@ -74,6 +75,7 @@ export async function serveAsServiceAccount(
   const server = await startServer(def, {
     port: 0,
     host: '127.0.0.1',
+    product: PRODUCT,
     ctx: {
       kube,
       clock: { now: () => new Date() },

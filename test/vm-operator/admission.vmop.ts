@@ -4,11 +4,12 @@
 // VM Operator refuses it, and admitted once the modifier in config/ has applied.
 import assert from 'node:assert/strict';
 import { rulesFor } from '../../functions/restore-fixer/strip-rules.ts';
+import { setPath } from '../../functions/restore-fixer/test/dirty-objects.ts';
 import type { StripRule } from '../../functions/restore-fixer/strip-rules.ts';
 import { kubeAs } from '../harness/identity.ts';
 import { asRestored } from '../../functions/velero/test/velero-create.ts';
-import type { Kube, KubeObject } from '../../functions/runtime/kube-api.ts';
-import { KubeApiError } from '../../functions/runtime/kube.ts';
+import type { Kube, KubeObject } from '../../functions/runtime/kube/kube-api.ts';
+import { KubeApiError } from '../../functions/runtime/kube/kube.ts';
 import { asKube, vm, vmg, vmMember } from '../../functions/vmgroup/test/builders.ts';
 import { STORAGE_CLASS, VM_CLASS } from '../harness/vm-operator.ts';
 import type { VmOperatorPlane } from '../harness/vm-operator.ts';
@@ -34,6 +35,7 @@ const SPEC_VALUES: Record<string, unknown> = {
   currentSnapshotName: 'before-upgrade',
   nextRestartTime: '2026-08-01T10:00:00Z',
   nextForcePowerStateSyncTime: '2026-08-01T10:00:00.123456789Z',
+  'bootOptions.bootOrder': [{ type: 'Disk', name: 'vm-disk' }],
 };
 
 /** Values as a running Supervisor leaves them (VM Operator validates their format). */
@@ -42,7 +44,11 @@ const ANNOTATION_VALUES: Record<string, string> = {
   'vmoperator.vmware.com.protected/last-updated-power-state-time': '2026-08-01T10:00:00.123456789Z',
 };
 /** An administrator pauses a VM with a value (the webhook compares values; "" reads as unset). */
-const LABEL_VALUES: Record<string, string> = { 'vmoperator.vmware.com/paused': 'true' };
+const LABEL_VALUES: Record<string, string> = {
+  'vmoperator.vmware.com/paused': 'true',
+  // A zone of the backed-up Supervisor that the target has not got.
+  'topology.kubernetes.io/zone': 'zone-of-the-backup-site',
+};
 
 /** A backed-up object carrying exactly one stripped key (nothing else VM Operator refuses). */
 function carrying(rule: StripRule, name: string, namespace: string): KubeObject {
@@ -65,8 +71,11 @@ function carrying(rule: StripRule, name: string, namespace: string): KubeObject 
   if (rule.where === 'label')
     meta.labels = { ...meta.labels, [rule.key]: LABEL_VALUES[rule.key] ?? '' };
   if (rule.where === 'spec')
-    (o as unknown as { spec: Record<string, unknown> }).spec[rule.key] =
-      SPEC_VALUES[rule.key] ?? 'old';
+    setPath(
+      (o as unknown as { spec: Record<string, unknown> }).spec,
+      rule.key,
+      SPEC_VALUES[rule.key] ?? 'old',
+    );
   return o;
 }
 
@@ -99,7 +108,7 @@ describe('VM Operator v1.10.0 admission of restored objects (real webhooks)', fu
   before(async function () {
     plane = await vmOperatorPlane();
     velero = await kubeAs(plane, 'velero', VELERO_RULES);
-    const { createKube } = await import('../../functions/runtime/kube.ts');
+    const { createKube } = await import('../../functions/runtime/kube/kube.ts');
     admin = createKube(plane.kubeconfigPath);
     ns = await plane.newNamespace('admission');
     await plane.prepareNamespace(ns);

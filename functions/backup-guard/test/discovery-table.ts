@@ -2,7 +2,7 @@
 // group, events.k8s.io (a second `events`), apps, VM Operator with its preferred v1alpha6 and an
 // older v1alpha5, Cluster API, Knative Serving (a second `services`), and a group that also serves
 // `machines`.
-import type { ApiGroupResources, ApiResourceInfo } from '../../runtime/kube-api.ts';
+import type { ApiGroupResources, ApiResourceInfo } from '../../runtime/kube/kube-api.ts';
 
 const ALL = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const res = (

@@ -6,16 +6,16 @@ import { testCluster } from '../../../test/harness/index.ts';
 import type { TestCluster } from '../../../test/harness/index.ts';
 import { rbacFromRules, serveAsServiceAccount } from '../../../test/support/serve-as-account.ts';
 import { apiServerEvent, pingEvent, postEvent } from '../../../test/support/cloudevents.ts';
-import type { RunningServer } from '../../runtime/server.ts';
-import type { Kube, KubeObject } from '../../runtime/kube-api.ts';
+import type { RunningServer } from '../../runtime/http/server.ts';
+import type { Kube, KubeObject } from '../../runtime/kube/kube-api.ts';
 import {
   ANNOTATION_GUARD_REPORTED,
   EVENT_TYPE_GUARD_RESTRICTED,
   GUARD_CONFIGMAP,
   REASON_GUARD_RESTRICTED,
 } from '../../vmgroup/names.ts';
-import { createKube } from '../../runtime/kube.ts';
-import { createLogger } from '../../runtime/logger.ts';
+import { createKube } from '../../runtime/kube/kube.ts';
+import { createLogger } from '../../runtime/process/logger.ts';
 import { DISCOVERY_TTL_MS, cachedResolver } from '../discovery.ts';
 import backupGuard from '../index.ts';
 import { GUARD_RULES } from '../rbac.ts';
@@ -37,7 +37,10 @@ describe('backup-guard on the control plane', function () {
       backupGuard as never,
       {
         rbac: rbacFromRules(GUARD_RULES),
-        env: ({ productNs }) => ({ GUARD_CONFIGMAP_NAMESPACE: productNs }),
+        env: ({ productNs, veleroNs }) => ({
+          GUARD_CONFIGMAP_NAMESPACE: productNs,
+          VELERO_NAMESPACE: veleroNs,
+        }),
       },
     ));
   });

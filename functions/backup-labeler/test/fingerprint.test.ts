@@ -57,12 +57,13 @@ describe('backup-labeler fingerprint: which update events can change anything', 
       false,
     ],
     [
+      // A VirtualMachineService may select by it (issue 16): the closure can change.
       'labelled VM, a user label added',
       () => {
         const v = labelled(base());
         return { ...v, metadata: { ...v.metadata, labels: { ...v.metadata.labels, team: 'x' } } };
       },
-      false,
+      true,
     ],
     [
       'labelled VM moved to another group',

@@ -2,12 +2,13 @@
 // ApiServerSource-shaped events, acting as a service account bound to exactly LABELER_RULES.
 
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../runtime/kube-api.ts';
-import { startServer } from '../../runtime/server.ts';
-import { loadValidators } from '../../runtime/schema-source.ts';
-import { violation } from '../../runtime/validation.ts';
+import type { KubeObject } from '../../runtime/kube/kube-api.ts';
+import { startServer } from '../../runtime/http/server.ts';
+import { loadValidators } from '../../runtime/schema/schema-source.ts';
+import { violation } from '../../runtime/schema/validation.ts';
 import { apiServerEvent, pingEvent, postEvent } from '../../../test/support/cloudevents.ts';
 import {
+  ANNOTATION_BACKUP_CLOSURE,
   ANNOTATION_CAPTURED_POWER_STATE,
   ANNOTATION_LABELLED_SECRETS,
   ANNOTATION_MEMBER_LABEL_KEY,
@@ -20,20 +21,25 @@ import {
   asKube,
   bootstraps,
   configMap,
+  encryptionClass,
   groupFixture,
   groupMember,
   pvc,
   pvcVolume,
+  resourcePolicy,
   secret,
   vm,
   vmg,
   vmMember,
+  vmService,
 } from '../../vmgroup/test/builders.ts';
 import backupLabeler from '../index.ts';
+import { parseClosureRecord } from '../../vmgroup/closure-record.ts';
 import type { BackupExpanded } from '../../../schemas/generated/events/backup-expanded.ts';
 import { EXPANDED_SCHEMA } from '../bindings.ts';
 import { createAll, labelerEnv, labelsOn, ours, quietLogger } from './support.ts';
 import type { LabelerEnv } from './support.ts';
+import { PRODUCT } from '../../product.ts';
 
 const V5 = 'vmoperator.vmware.com/v1alpha5';
 const key = memberLabelKey;
@@ -49,6 +55,7 @@ describe('backup-labeler on the control plane', function () {
     server = await startServer(backupLabeler as never, {
       port: 0,
       host: '127.0.0.1',
+      product: PRODUCT,
       ctx: {
         kube: env.kube,
         logger: quietLogger,
@@ -78,6 +85,58 @@ describe('backup-labeler on the control plane', function () {
     assert.ok(o, `${kind} ${name}`);
     return o;
   };
+
+  it('application objects: the selecting service, named policy and encryption class are labelled; a link that goes away is unlabelled', async () => {
+    const ns = await env.cluster.newNamespace('lab-apps');
+    const created = await createAll(env.admin, ns, [
+      asKube(vmg('shop', { bootOrder: [[vmMember('web')]] })),
+      asKube(
+        vm('web', {
+          groupName: 'shop',
+          labels: { app: 'shop' },
+          spec: {
+            reserved: { resourcePolicyName: 'shop-rp' },
+            crypto: { encryptionClassName: 'shop-ec' },
+          },
+        }),
+      ),
+      vmService('shop-lb', { app: 'shop' }),
+      vmService('other-lb', { app: 'other' }),
+      resourcePolicy('shop-rp'),
+      encryptionClass('shop-ec'),
+    ]);
+    await deliver('add', created.get('VirtualMachineGroup/shop')!);
+    const on = (apiVersion: string, kind: string, name: string) =>
+      labelsOn(env.admin, ns, apiVersion, kind, name);
+    assert.equal(
+      (await on(V5, 'VirtualMachineService', 'shop-lb'))[key('shop')],
+      'VirtualMachineService',
+    );
+    assert.equal((await on(V5, 'VirtualMachineService', 'other-lb'))[key('shop')], undefined);
+    assert.equal(
+      (await on(V5, 'VirtualMachineSetResourcePolicy', 'shop-rp'))[key('shop')],
+      'VirtualMachineSetResourcePolicy',
+    );
+    assert.equal(
+      (await on('encryption.vmware.com/v1alpha1', 'EncryptionClass', 'shop-ec'))[key('shop')],
+      'EncryptionClass',
+    );
+    // The VM's labels change so the service no longer selects it: the next event removes its label.
+    const web = await env.admin.patch(
+      { apiVersion: V5, kind: 'VirtualMachine', namespace: ns, name: 'web' },
+      { type: 'merge', body: { metadata: { labels: { app: 'moved' } }, spec: { crypto: null } } },
+    );
+    await deliver('update', web);
+    assert.equal((await on(V5, 'VirtualMachineService', 'shop-lb'))[key('shop')], undefined);
+    assert.equal(
+      (await on('encryption.vmware.com/v1alpha1', 'EncryptionClass', 'shop-ec'))[key('shop')],
+      undefined,
+    );
+    assert.equal(
+      (await on(V5, 'VirtualMachineSetResourcePolicy', 'shop-rp'))[key('shop')],
+      'VirtualMachineSetResourcePolicy',
+    );
+  });
 
   it('labels appear on the group, VMs (v1alpha5 and v1alpha6), Secrets and PVCs; a second delivery writes nothing', async () => {
     const ns = await env.cluster.newNamespace('lab-appear');
@@ -115,8 +174,8 @@ describe('backup-labeler on the control plane', function () {
     assert.equal(env.log.writes(), 13);
     assert.equal(
       env.log.count('list'),
-      6,
-      'one pass of four lists, then a check of groups and VMs',
+      9,
+      'one pass of seven lists (four kinds, three application kinds), then a check of groups and VMs',
     );
     // Secrets: patched, never read.
     assert.equal(
@@ -352,6 +411,9 @@ describe('backup-labeler on the control plane', function () {
       secrets: 2,
       configMaps: 0,
       persistentVolumeClaims: 4,
+      virtualMachineServices: 0,
+      virtualMachineSetResourcePolicies: 0,
+      encryptionClasses: 0,
     });
     assert.ok(data.labelsChanged >= 10);
     assert.deepEqual(data.groups[0]!.cycles, [['broken', 'broken']]);
@@ -369,6 +431,17 @@ describe('backup-labeler on the control plane', function () {
     assert.match(
       ev.message ?? '',
       /covers 2 VirtualMachineGroup\(s\) .*missing VirtualMachine ghost.*cycle broken → broken/,
+    );
+    // What was labelled for this Backup, recorded on it for the backup verifier.
+    const live = await env.admin.get({ ...backup, namespace: veleroNs, name: 'b1' });
+    const record = parseClosureRecord(live?.metadata.annotations?.[ANNOTATION_BACKUP_CLOSURE]);
+    assert.ok(record && 'record' in record, JSON.stringify(record));
+    assert.deepEqual(
+      record.record.groups.map((g) => [g.namespace, g.name, g.objects.length, g.cut.length]),
+      [
+        [ns, 'broken', 1, 0],
+        [ns, 'shop', 9, 0],
+      ],
     );
   });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { VeleroBackup } from '../../../schemas/generated/objects/backup.ts';
-import { loadValidators } from '../../runtime/schema-source.ts';
-import { violation } from '../../runtime/validation.ts';
+import { loadValidators } from '../../runtime/schema/schema-source.ts';
+import { violation } from '../../runtime/schema/validation.ts';
 import type { Closure } from '../../vmgroup/closure.ts';
 import { computeClosures } from '../../vmgroup/closure.ts';
 import {
@@ -126,6 +126,9 @@ describe('backup-labeler plan-backup', () => {
       secrets: 0,
       configMaps: 0,
       persistentVolumeClaims: 0,
+      virtualMachineServices: 0,
+      virtualMachineSetResourcePolicies: 0,
+      encryptionClasses: 0,
     });
   });
 
@@ -160,6 +163,9 @@ describe('backup-labeler plan-backup', () => {
       secrets: 2,
       configMaps: 0,
       persistentVolumeClaims: 4,
+      virtualMachineServices: 0,
+      virtualMachineSetResourcePolicies: 0,
+      encryptionClasses: 0,
     });
   });
 
@@ -187,6 +193,15 @@ describe('backup-labeler plan-backup', () => {
     assert.equal(
       cov.groups.some((g) => g.namespace === 'other'),
       false,
+    );
+    // The record for the verifier holds the whole closure, cut objects included, with their cuts.
+    const recorded = cov.recorded.find((g) => g.name === 'solo')!;
+    assert.deepEqual(recorded.cut, solo.cut);
+    for (const c of solo.cut)
+      assert.ok(recorded.objects.some((o) => o.kind === c.kind && o.name === c.name));
+    assert.equal(
+      recorded.objects.length,
+      Object.values(solo.counts).reduce((a, b) => a + b, 0) + solo.cut.length,
     );
   });
 
@@ -218,7 +233,14 @@ describe('backup-labeler plan-backup', () => {
     assert.equal(rec.reason, REASON_BACKUP_INCOMPLETE);
     assert.match(
       rec.message,
-      /^covers 1 VirtualMachineGroup\(s\) \(apps\/solo\): 2 VirtualMachine\(s\), 1 Secret\(s\), 0 ConfigMap\(s\), 4 PVC\(s\), 1 group object\(s\); 7 label\(s\) changed; problems: apps\/solo: missing Secret solo-vm-1-boot \(VirtualMachine solo-vm-1\)$/,
+      /^covers 1 VirtualMachineGroup\(s\) \(apps\/solo\): 2 VirtualMachine\(s\), 1 Secret\(s\), 0 ConfigMap\(s\), 4 PVC\(s\), 1 group object\(s\); 7 label\(s\) changed; problems: apps\/solo: missing Secret solo-vm-1-boot \(VirtualMachine solo-vm-1\)\. On restore: Velero restores 2 VM\(s\) as new VMs deployed from their images \(boot disk state is not restored; only PVC data returns\); the target must provide VirtualMachineImage\/vmi-0123456789abcdef0 and each VM's class and storage class$/,
+    );
+    assert.deepEqual(
+      data.groups[0]!.fidelity.map((f) => [f.vm, f.comesBack.pvcs, f.comesBack.bootstrap]),
+      [
+        ['solo-vm-0', ['solo-vm-0-disk-0', 'solo-vm-0-disk-1'], ['Secret/solo-vm-0-boot']],
+        ['solo-vm-1', ['solo-vm-1-disk-0', 'solo-vm-1-disk-1'], []],
+      ],
     );
     assert.equal(rec.dedupeKey, 'backup-expanded');
   });

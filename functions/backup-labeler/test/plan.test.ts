@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { KubeObject } from '../../runtime/kube-api.ts';
+import type { KubeObject } from '../../runtime/kube/kube-api.ts';
 import type { VirtualMachine } from '../../../schemas/generated/objects/virtualmachine.ts';
 import type { VirtualMachineGroup } from '../../../schemas/generated/objects/virtualmachinegroup.ts';
 import {

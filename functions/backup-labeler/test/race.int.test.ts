@@ -5,7 +5,7 @@
 // can read.
 
 import assert from 'node:assert/strict';
-import type { Kube } from '../../runtime/kube-api.ts';
+import type { Kube } from '../../runtime/kube/kube-api.ts';
 import { SEED_GROUP_LABEL, memberLabelKey } from '../../vmgroup/names.ts';
 import {
   asKube,

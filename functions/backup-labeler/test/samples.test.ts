@@ -1,7 +1,7 @@
 // Every sample is a real ApiServerSource/PingSource shape this function binds to, and its data
 // satisfies the binding's schema (the same validators the runtime uses).
 import assert from 'node:assert/strict';
-import { matchBinding } from '../../runtime/match.ts';
+import { matchBinding } from '../../runtime/events/match.ts';
 import { itMatchesBindings, readSamples } from '../../../test/support/samples.ts';
 import def from '../index.ts';
 

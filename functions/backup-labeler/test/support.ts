@@ -3,8 +3,8 @@
 // for arranging and checking (the admin may read Secrets; the function never does).
 
 import { stringify } from 'yaml';
-import type { Kube, KubeObject } from '../../runtime/kube-api.ts';
-import { createKube } from '../../runtime/kube.ts';
+import type { Kube, KubeObject } from '../../runtime/kube/kube-api.ts';
+import { createKube } from '../../runtime/kube/kube.ts';
 import type { Logger } from '../../runtime/function.ts';
 import { testCluster } from '../../../test/harness/index.ts';
 import type { TestCluster } from '../../../test/harness/index.ts';

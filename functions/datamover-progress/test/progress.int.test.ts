@@ -8,8 +8,8 @@ import { testCluster } from '../../../test/harness/index.ts';
 import type { TestCluster } from '../../../test/harness/index.ts';
 import { rbacFromRules, serveAsServiceAccount } from '../../../test/support/serve-as-account.ts';
 import { apiServerEvent, pingEvent, postEvent } from '../../../test/support/cloudevents.ts';
-import type { RunningServer } from '../../runtime/server.ts';
-import type { Kube, KubeObject } from '../../runtime/kube-api.ts';
+import type { RunningServer } from '../../runtime/http/server.ts';
+import type { Kube, KubeObject } from '../../runtime/kube/kube-api.ts';
 import {
   ANNOTATION_DATA_PROGRESS,
   EVENT_TYPE_DATA_FAILED,

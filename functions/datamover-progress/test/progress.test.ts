@@ -7,7 +7,7 @@ import {
   collectItems,
   parseSnapshotReference,
 } from '../link.ts';
-import type { KubeObject } from '../../runtime/kube-api.ts';
+import type { KubeObject } from '../../runtime/kube/kube-api.ts';
 
 const upload = (name: string, phase: string, extra: Partial<UploadItem> = {}): UploadItem => ({
   kind: 'Upload',

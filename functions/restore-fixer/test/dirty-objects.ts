@@ -2,7 +2,7 @@
 // status already stripped, but carrying everything in strip-rules.ts (as a VM backed up from a
 // running Supervisor does).
 
-import type { KubeObject } from '../../runtime/kube-api.ts';
+import type { KubeObject } from '../../runtime/kube/kube-api.ts';
 import { asKube, pvc, vm, vmg, vmMember, type VmOverrides } from '../../vmgroup/test/builders.ts';
 import { rulesFor } from '../strip-rules.ts';
 
@@ -20,7 +20,7 @@ const SPEC_VALUES: Record<string, unknown> = {
   'bootOptions.bootOrder': [{ type: 'Disk', name: 'boot-disk' }, { type: 'Network' }],
 };
 
-function setPath(spec: Record<string, unknown>, dotted: string, value: unknown): void {
+export function setPath(spec: Record<string, unknown>, dotted: string, value: unknown): void {
   const steps = dotted.split('.');
   let node = spec;
   for (const step of steps.slice(0, -1)) node = (node[step] ??= {}) as Record<string, unknown>;

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { testCluster, type TestCluster } from '../../../test/harness/index.ts';
 import { apiServerEvent, pingEvent } from '../../../test/support/cloudevents.ts';
-import { createKube } from '../../runtime/kube.ts';
-import { createLogger } from '../../runtime/logger.ts';
-import type { Kube, KubeObject } from '../../runtime/kube-api.ts';
+import { createKube } from '../../runtime/kube/kube.ts';
+import { createLogger } from '../../runtime/process/logger.ts';
+import type { Kube, KubeObject } from '../../runtime/kube/kube-api.ts';
 import {
   REASON_RESTORE_MEMBERS_MISSING,
   REASON_RESTORE_MODIFIER_MISSING,

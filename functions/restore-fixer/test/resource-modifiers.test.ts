@@ -1,9 +1,9 @@
 // The resource-modifier ConfigMap in config/: valid for Velero, and doing what strip-rules.ts says.
 
 import assert from 'node:assert/strict';
-import { loadValidators } from '../../runtime/schema-source.ts';
-import { schemaId } from '../../runtime/schema-files.ts';
-import { violation, type ValidatorSet } from '../../runtime/validation.ts';
+import { loadValidators } from '../../runtime/schema/schema-source.ts';
+import { schemaId } from '../../runtime/schema/schema-files.ts';
+import { violation, type ValidatorSet } from '../../runtime/schema/validation.ts';
 import {
   ANNOTATION_RESTORE_ORIGINAL_POWER_STATE,
   ANNOTATION_RESTORE_PROGRESS,

@@ -16,6 +16,7 @@ import { findGo, moduleDir, runGo } from '../../../scripts/binaries/go-toolchain
 import { pinnedModule } from '../../../scripts/binaries/versions.ts';
 import { asKube, vm } from '../../vmgroup/test/builders.ts';
 import { dirtyPvc, dirtyVm, dirtyVmg } from './dirty-objects.ts';
+import { VARIANT_PATHS } from './variant-paths.ts';
 import {
   applyModifiers,
   CONFIGMAP_PATH,
@@ -90,8 +91,10 @@ func TestVmgroupBackupConfigMap(t *testing.T) {
 const VMS = groupResourceOf('vmoperator.vmware.com/v1alpha5', 'virtualmachines');
 const VMGS = groupResourceOf('vmoperator.vmware.com/v1alpha5', 'virtualmachinegroups');
 
-function cases(): Array<{ name: string; gr: string; input: unknown; expected: unknown }> {
-  const doc = modifierDocument(readConfigMap());
+function cases(
+  configMap: URL,
+): Array<{ name: string; gr: string; input: unknown; expected: unknown }> {
+  const doc = modifierDocument(readConfigMap(configMap));
   const unset = asKube(vm('unset'));
   delete (unset.spec as Record<string, unknown>).powerState;
   const inputs: Array<[string, ReturnType<typeof asKube>, string]> = [
@@ -102,6 +105,14 @@ function cases(): Array<{ name: string; gr: string; input: unknown; expected: un
     ],
     ['vm powered off', dirtyVm('web-2', { powerState: 'PoweredOff' }), VMS],
     ['vm suspended', dirtyVm('web-3', { powerState: 'Suspended' }), VMS],
+    [
+      'vm in a zone, naming its image both ways',
+      dirtyVm('web-4', {
+        labels: { 'topology.kubernetes.io/zone': 'zone-a' },
+        spec: { image: { kind: 'VirtualMachineImage', name: 'vmi-0a1b2c' }, imageName: 'ubuntu' },
+      }),
+      VMS,
+    ],
     ['clean vm without a power state', unset, VMS],
     ['group powered on', dirtyVmg('app', ['web-1'], 'PoweredOn'), VMGS],
     ['group without a power state', dirtyVmg('app2', ['a']), VMGS],
@@ -128,7 +139,7 @@ describe('velero resource-modifier ConfigMap, applied by Velero itself', functio
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('loads, validates and produces exactly what the emulation produces', async () => {
+  it('loads, validates and produces exactly what the emulation produces (default and variants)', async () => {
     const env = process.env;
     const go = findGo(env);
     assert.ok(go, 'Go is needed (set GO or put go on PATH), as for the test binaries');
@@ -143,23 +154,22 @@ describe('velero resource-modifier ConfigMap, applied by Velero itself', functio
     chmodSync(join(mod, 'go.sum'), 0o644);
     chmodSync(join(mod, 'internal/resourcemodifiers'), 0o755);
     writeFileSync(join(mod, 'internal/resourcemodifiers/zz_vmgroup_backup_test.go'), GO_TEST);
-    writeFileSync(join(work, 'cases.json'), JSON.stringify(cases()));
-    const options = {
-      go,
-      cwd: mod,
-      env: {
-        ...env,
-        VMGROUP_CONFIGMAP: fileURLToPath(CONFIGMAP_PATH),
-        VMGROUP_CASES: join(work, 'cases.json'),
-      },
-    };
+    const options = { go, cwd: mod, env };
     // The same module adjustments the Velero binary build makes (scripts/binaries/versions.json).
     for (const req of recipe.extraRequires ?? [])
       await runGo(['mod', 'edit', '-require', req.replace(' ', '@')], options);
-    const out = await runGo(
-      ['test', '-count=1', '-run', 'TestVmgroupBackupConfigMap', './internal/resourcemodifiers/'],
-      options,
-    );
-    assert.match(out, /^ok\s/m);
+    // One run per ConfigMap; the test binary is built once and cached by Go.
+    for (const [i, configMap] of [CONFIGMAP_PATH, ...Object.values(VARIANT_PATHS)].entries()) {
+      const file = join(work, `cases-${i}.json`);
+      writeFileSync(file, JSON.stringify(cases(configMap)));
+      const out = await runGo(
+        ['test', '-count=1', '-run', 'TestVmgroupBackupConfigMap', './internal/resourcemodifiers/'],
+        {
+          ...options,
+          env: { ...env, VMGROUP_CONFIGMAP: fileURLToPath(configMap), VMGROUP_CASES: file },
+        },
+      );
+      assert.match(out, /^ok\s/m, fileURLToPath(configMap));
+    }
   });
 });

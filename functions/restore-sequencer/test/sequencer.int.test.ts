@@ -9,11 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { testCluster, type TestCluster } from '../../../test/harness/index.ts';
 import { apiServerEvent, pingEvent } from '../../../test/support/cloudevents.ts';
 import type { InboundEvent, OutboundEvent } from '../../runtime/function.ts';
-import { createKube } from '../../runtime/kube.ts';
-import type { Kube, KubeObject } from '../../runtime/kube-api.ts';
-import { createLogger } from '../../runtime/logger.ts';
-import { loadValidators } from '../../runtime/schema-source.ts';
-import { violation, type ValidatorSet } from '../../runtime/validation.ts';
+import { createKube } from '../../runtime/kube/kube.ts';
+import type { Kube, KubeObject } from '../../runtime/kube/kube-api.ts';
+import { createLogger } from '../../runtime/process/logger.ts';
+import { loadValidators } from '../../runtime/schema/schema-source.ts';
+import { violation, type ValidatorSet } from '../../runtime/schema/validation.ts';
 import {
   ANNOTATION_CAPTURED_NETWORK,
   ANNOTATION_RESTORE_PROGRESS,

@@ -6,9 +6,9 @@
 
 import assert from 'node:assert/strict';
 import type { FunctionDefinition, InboundEvent } from '../function.ts';
-import { HttpProblem } from '../problem.ts';
-import { parseEvent } from '../http-event.ts';
-import { schemaId } from '../schema-files.ts';
+import { HttpProblem } from '../http/problem.ts';
+import { parseEvent } from '../http/http-event.ts';
+import { schemaId } from '../schema/schema-files.ts';
 import type { TestServer } from '../../../test/support/runtime.ts';
 import { startTestServer } from '../../../test/support/runtime.ts';
 import { postRaw } from '../../../test/support/cloudevents.ts';

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import type { FunctionDefinition, OutboundEvent } from '../function.ts';
-import type { Kube } from '../kube-api.ts';
+import type { Kube } from '../kube/kube-api.ts';
 import { ConflictError, UnprocessableError } from '../errors.ts';
-import { schemaId } from '../schema-files.ts';
+import { schemaId } from '../schema/schema-files.ts';
 import type { TestServer } from '../../../test/support/runtime.ts';
 import { startTestServer } from '../../../test/support/runtime.ts';
 import {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inClusterAccess, kubeconfigAccess } from '../kube-config.ts';
+import { inClusterAccess, kubeconfigAccess } from '../kube/kube-config.ts';
 
 describe('cluster access', () => {
   let dir: string;

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { testCluster } from '../../../test/harness/index.ts';
 import type { TestCluster } from '../../../test/harness/index.ts';
-import { KubeApiError, createKube } from '../kube.ts';
-import type { Kube, KubeObject } from '../kube-api.ts';
+import { KubeApiError, createKube } from '../kube/kube.ts';
+import type { Kube, KubeObject } from '../kube/kube-api.ts';
 import { ConflictError, TransientError } from '../errors.ts';
-import { schemaId } from '../schema-files.ts';
+import { schemaId } from '../schema/schema-files.ts';
 import { startTestServer } from '../../../test/support/runtime.ts';
 import { apiServerEvent, postEvent } from '../../../test/support/cloudevents.ts';
 import { veleroBackup } from '../../../test/support/objects.ts';
@@ -27,9 +27,11 @@ describe('Kube adapter on a real API server', function () {
 
   before(async () => {
     cluster = await testCluster();
-    kube = createKube(cluster.kubeconfigPath, {
-      kubeCall: (verb, resource, outcome) => calls.push({ verb, resource, outcome }),
-    });
+    kube = createKube(
+      cluster.kubeconfigPath,
+      { kubeCall: (verb, resource, outcome) => calls.push({ verb, resource, outcome }) },
+      { eventLabels: { 'velero.io/exclude-from-backup': 'true' } },
+    );
     ns = await cluster.newNamespace('kube-adapter');
   });
 

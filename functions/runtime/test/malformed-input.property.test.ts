@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { FunctionDefinition } from '../function.ts';
-import { schemaId } from '../schema-files.ts';
+import { schemaId } from '../schema/schema-files.ts';
 import type { TestServer } from '../../../test/support/runtime.ts';
 import { startTestServer } from '../../../test/support/runtime.ts';
 import {

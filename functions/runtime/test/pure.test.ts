@@ -2,13 +2,13 @@
 
 import assert from 'node:assert/strict';
 import type { Binding } from '../function.ts';
-import { matchBinding } from '../match.ts';
-import { RecentEvents } from '../dedupe.ts';
-import { parseEvent } from '../http-event.ts';
-import { HttpProblem } from '../problem.ts';
-import { parsePort, parseSize } from '../main.ts';
-import { replyId } from '../reply.ts';
-import { eventName, newEvent, repeatPatch } from '../kube-events.ts';
+import { matchBinding } from '../events/match.ts';
+import { RecentEvents } from '../events/dedupe.ts';
+import { parseEvent } from '../http/http-event.ts';
+import { HttpProblem } from '../http/problem.ts';
+import { parsePort, parseSize } from '../process/main.ts';
+import { replyId } from '../events/reply.ts';
+import { eventName, newEvent, repeatPatch } from '../kube/kube-events.ts';
 import {
   apiServerEvent,
   guessPlural,
@@ -271,6 +271,7 @@ describe('Event records', () => {
     component: 'vmgroup-backup/backup-labeler',
     instance: 'pod-a',
     now: new Date('2026-11-21T10:00:00Z'),
+    labels: { 'velero.io/exclude-from-backup': 'true' },
   };
 
   it('a dedupeKey gives a stable name per (object uid, key); none gives a fresh one', () => {

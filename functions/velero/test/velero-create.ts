@@ -2,7 +2,7 @@
 // does (pkg/restore/restore.go): reset metadata, drop status, apply the resource modifiers (or
 // not), map the namespace, add the restore labels, create.
 
-import type { Kube, KubeObject } from '../../runtime/kube-api.ts';
+import type { Kube, KubeObject } from '../../runtime/kube/kube-api.ts';
 import { VELERO_BACKUP_NAME_LABEL, VELERO_RESTORE_NAME_LABEL } from '../../vmgroup/names.ts';
 import {
   applyModifiers,

@@ -46,19 +46,20 @@ describe('app objects: links from members', () => {
       { metadata: { name: 'lb' }, spec: { selector: { tier: 'web' } } },
       { metadata: { name: 'all' }, spec: { selector: { app: 'shop' } } },
       { metadata: { name: 'none' }, spec: {} },
+      { metadata: { name: 'nospec' } },
       { metadata: { name: 'other' }, spec: { selector: { app: 'other' } } },
     ];
     assert.deepEqual(appRefs([db, web], services), [
       {
         kind: 'VirtualMachineSetResourcePolicy',
         name: 'rp',
-        role: 'spec.reserved.resourcePolicyName',
+        role: 'reserved.resourcePolicyName',
         vm: 'db',
       },
-      { kind: 'EncryptionClass', name: 'ec', role: 'spec.crypto.encryptionClassName', vm: 'db' },
-      { kind: 'VirtualMachineService', name: 'all', role: 'spec.selector', vm: 'db' },
-      { kind: 'VirtualMachineService', name: 'lb', role: 'spec.selector', vm: 'web' },
-      { kind: 'VirtualMachineService', name: 'all', role: 'spec.selector', vm: 'web' },
+      { kind: 'EncryptionClass', name: 'ec', role: 'crypto.encryptionClassName', vm: 'db' },
+      { kind: 'VirtualMachineService', name: 'all', role: 'service.spec.selector', vm: 'db' },
+      { kind: 'VirtualMachineService', name: 'lb', role: 'service.spec.selector', vm: 'web' },
+      { kind: 'VirtualMachineService', name: 'all', role: 'service.spec.selector', vm: 'web' },
     ]);
   });
   it('ignores empty names and non-string fields', () => {
@@ -79,31 +80,54 @@ describe('restore fidelity', () => {
       crypto: { encryptionClassName: 'ec' },
       volumes: [
         { name: 'data', persistentVolumeClaim: { claimName: 'db-data' } },
+        { name: 'log', persistentVolumeClaim: { claimName: 'db-log' } },
+        { name: 'gone', persistentVolumeClaim: { claimName: 'db-gone' } },
         { name: 'scratch' },
       ],
     });
-    assert.deepEqual(restoreFidelity(vm, ['db-boot']), {
+    const f = restoreFidelity(vm, {
+      bootstrap: ['Secret/db-boot'],
+      pvcs: ['db-data', 'db-log'],
+      pvcStorageClasses: new Map([
+        ['db-data', 'silver'],
+        ['db-log', 'gold'],
+      ]),
+    });
+    assert.deepEqual(f, {
       vm: 'db',
-      comesBack: { spec: true, pvcs: ['db-data'], bootstrap: ['db-boot'] },
+      comesBack: { spec: true, pvcs: ['db-data', 'db-log'], bootstrap: ['Secret/db-boot'] },
       doesNot: {
         bootDisk:
           'boot disk state since deploy: redeployed from image ClusterVirtualMachineImage/vmi-0a1b',
+        redeployedFrom: 'ClusterVirtualMachineImage/vmi-0a1b',
         nonPvcVolumes: ['scratch'],
+        missingPvcs: ['db-gone'],
       },
       targetMustProvide: {
         image: 'ClusterVirtualMachineImage/vmi-0a1b',
         class: 'best-effort-small',
-        storageClass: 'gold',
+        storageClasses: ['gold', 'silver'],
         encryptionClass: 'ec',
       },
     });
   });
-  it('defaults the image kind and falls back to spec.imageName', () => {
-    const f = restoreFidelity(vmOf('w', { imageName: 'ubuntu-22.04' }), []);
+  const none = { bootstrap: [], pvcs: [] };
+  it('defaults the image kind and falls back to spec.imageName (v1alpha2 has no spec.image)', () => {
+    const f = restoreFidelity(vmOf('w', { imageName: 'ubuntu-22.04' }), none);
     assert.equal(f.targetMustProvide.image, 'VirtualMachineImage/ubuntu-22.04');
     assert.equal(f.targetMustProvide.class, '');
+    assert.deepEqual(f.targetMustProvide.storageClasses, []);
+  });
+  it('spec.image wins over spec.imageName', () => {
+    const f = restoreFidelity(
+      vmOf('w', { image: { kind: 'VirtualMachineImage', name: 'vmi-1' }, imageName: 'ubuntu' }),
+      none,
+    );
+    assert.equal(f.doesNot.redeployedFrom, 'VirtualMachineImage/vmi-1');
   });
   it('says when no image is named', () => {
-    assert.match(restoreFidelity(vmOf('x', {}), []).doesNot.bootDisk, /names no image/);
+    const f = restoreFidelity(vmOf('x', {}), none);
+    assert.match(f.doesNot.bootDisk, /names no image/);
+    assert.equal(f.doesNot.redeployedFrom, '');
   });
 });

@@ -2,10 +2,11 @@
 // schema-valid object with sensible defaults; pass overrides for what a test is about.
 // Kept general on purpose (any namespace, either API version, labels/annotations/status).
 
-import type { KubeObject } from '../../runtime/kube-api.ts';
+import type { KubeObject } from '../../runtime/kube/kube-api.ts';
 import type { VirtualMachine } from '../../../schemas/generated/objects/virtualmachine.ts';
 import type { VirtualMachineGroup } from '../../../schemas/generated/objects/virtualmachinegroup.ts';
 import type { NamespaceState } from '../closure.ts';
+import type { VmServiceLike } from '../app-objects.ts';
 
 export const TEST_NAMESPACE = 'apps';
 
@@ -195,6 +196,42 @@ export function pvc(name: string, o: MetaOverrides = {}): KubeObject {
   });
 }
 
+/** A VirtualMachineService fronting the VMs its selector matches (docs/concepts/services-networking/vm-service.md). */
+export function vmService(
+  name: string,
+  selector: Record<string, string> | undefined,
+  o: MetaOverrides = {},
+): KubeObject {
+  return {
+    apiVersion: 'vmoperator.vmware.com/v1alpha5',
+    kind: 'VirtualMachineService',
+    metadata: meta(name, o),
+    spec: {
+      type: 'LoadBalancer',
+      ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }],
+      ...(selector ? { selector } : {}),
+    },
+  };
+}
+
+export function resourcePolicy(name: string, o: MetaOverrides = {}): KubeObject {
+  return {
+    apiVersion: 'vmoperator.vmware.com/v1alpha5',
+    kind: 'VirtualMachineSetResourcePolicy',
+    metadata: meta(name, o),
+    spec: { resourcePool: { name }, folder: name },
+  };
+}
+
+export function encryptionClass(name: string, o: MetaOverrides = {}): KubeObject {
+  return {
+    apiVersion: 'encryption.vmware.com/v1alpha1',
+    kind: 'EncryptionClass',
+    metadata: meta(name, o),
+    spec: { keyProvider: 'local-kp' },
+  };
+}
+
 /** A namespace state from a mixed list of objects (Secrets known unless `secretsUnknown`). */
 export function stateOf(
   objects: readonly KubeObject[],
@@ -211,6 +248,15 @@ export function stateOf(
     configMaps: names('ConfigMap'),
     pvcs: names('PersistentVolumeClaim'),
     ...(o.secretsUnknown ? {} : { secrets: names('Secret') }),
+    services: objects.filter((x) => x.kind === 'VirtualMachineService') as VmServiceLike[],
+    resourcePolicies: names('VirtualMachineSetResourcePolicy'),
+    encryptionClasses: names('EncryptionClass'),
+    pvcStorageClasses: new Map(
+      objects
+        .filter((x) => x.kind === 'PersistentVolumeClaim')
+        .map((x) => [x.metadata.name, (x.spec as { storageClassName?: string })?.storageClassName])
+        .filter((e): e is [string, string] => typeof e[1] === 'string'),
+    ),
   };
 }
 

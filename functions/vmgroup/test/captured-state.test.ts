@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { loadValidators } from '../../runtime/schema-source.ts';
-import { violation } from '../../runtime/validation.ts';
-import { schemaId } from '../../runtime/schema-files.ts';
+import { loadValidators } from '../../runtime/schema/schema-source.ts';
+import { violation } from '../../runtime/schema/validation.ts';
+import { schemaId } from '../../runtime/schema/schema-files.ts';
 import {
   capturedNetwork,
   capturedPowerState,

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../runtime/kube-api.ts';
+import type { KubeObject } from '../../runtime/kube/kube-api.ts';
 import { computeClosure, computeClosures, type Closure } from '../closure.ts';
 import { MEMBER_LABEL_PREFIX, memberLabelKey } from '../names.ts';
 import {
   asKube,
   bootstraps,
   configMap,
+  encryptionClass,
+  resourcePolicy,
+  vmService,
+  TEST_NAMESPACE,
   groupFixture,
   groupMember,
   pvc,
@@ -177,15 +181,28 @@ describe('closure', () => {
         roles: ['bootstrap.cloudInit.cloudConfig.users[0].passwd'],
       },
       {
-        title: 'vAppConfig properties shadow rawProperties',
+        // VM Operator v1.10.0: the webhook (validateVAppConfig) refuses only properties and
+        // rawProperties both non-empty; GetVirtualMachineBootstrap then reads rawProperties,
+        // which GetAdditionalResourcesForBackup leaves out because properties is non-nil.
+        title: 'vAppConfig properties: [] with rawProperties: the boot path needs rawProperties',
+        bootstrap: { vAppConfig: { properties: [], rawProperties: 's1' } },
+        secrets: ['s1'],
+        roles: ['bootstrap.vAppConfig.rawProperties'],
+      },
+      {
+        title:
+          'vAppConfig properties and rawProperties: both (backup list reads one, boot the other)',
         bootstrap: {
           vAppConfig: {
             properties: [{ key: 'k', value: { from: { name: 's1', key: 'v' } } }],
-            rawProperties: 'ignored',
+            rawProperties: 's2',
           },
         },
-        secrets: ['s1'],
-        roles: ['bootstrap.vAppConfig.properties[0].value.from'],
+        secrets: ['s1', 's2'],
+        roles: [
+          'bootstrap.vAppConfig.properties[0].value.from',
+          'bootstrap.vAppConfig.rawProperties',
+        ],
       },
     ];
     for (const t of cases) {
@@ -540,5 +557,152 @@ describe('closure', () => {
     assert.equal(all.size, 100);
     assert.equal(all.get('g7')?.objects.length, 1 + 10 + 10 + 20);
     assert.ok(ms < 1000, `${ms} ms`);
+  });
+
+  describe('application objects (issue 16 part 2)', () => {
+    const shop = (): KubeObject[] => [
+      asKube(vmg('shop', { bootOrder: [[vmMember('db')], [vmMember('web')]] })),
+      asKube(
+        vm('db', {
+          groupName: 'shop',
+          labels: { app: 'shop', tier: 'db' },
+          spec: {
+            reserved: { resourcePolicyName: 'shop-policy' },
+            crypto: { encryptionClassName: 'shop-keys' },
+          },
+          volumes: [pvcVolume('db-data', 'data')],
+        }),
+      ),
+      asKube(vm('web', { groupName: 'shop', labels: { app: 'shop', tier: 'web' } })),
+      asKube(vm('other', { labels: { app: 'shop', tier: 'web' } })),
+      vmService('web-lb', { app: 'shop', tier: 'web' }),
+      vmService('all', { app: 'shop' }),
+      vmService('selectorless', undefined),
+      vmService('empty', {}),
+      vmService('elsewhere', { app: 'other' }),
+      resourcePolicy('shop-policy'),
+      encryptionClass('shop-keys'),
+      resourcePolicy('unrelated'),
+      pvc('db-data'),
+    ];
+
+    it('holds the services selecting members, the named policy and encryption class', () => {
+      const c = closureOf(shop(), 'shop');
+      assert.deepEqual(keys(c), [
+        'VirtualMachineGroup/shop',
+        'VirtualMachine/db',
+        'VirtualMachine/web',
+        'PersistentVolumeClaim/db-data',
+        'VirtualMachineService/all',
+        'VirtualMachineService/web-lb',
+        'VirtualMachineSetResourcePolicy/shop-policy',
+        'EncryptionClass/shop-keys',
+      ]);
+      assert.deepEqual(c.missing, []);
+      assert.deepEqual(
+        c.edges
+          .filter((e) => e.to.kind === 'VirtualMachineService')
+          .map((e) => `${e.from.name}->${e.to.name} ${e.role}`),
+        [
+          'db->all service.spec.selector',
+          'web->web-lb service.spec.selector',
+          'web->all service.spec.selector',
+        ],
+      );
+      assert.deepEqual(c.objects.find((o) => o.name === 'shop-policy')?.roles, [
+        'reserved.resourcePolicyName',
+      ]);
+    });
+
+    it('a named policy or encryption class that does not exist is missing', () => {
+      const objects = shop().filter(
+        (o) => o.kind !== 'VirtualMachineSetResourcePolicy' && o.kind !== 'EncryptionClass',
+      );
+      const c = closureOf(objects, 'shop');
+      assert.deepEqual(
+        c.missing.map((m) => [m.kind, m.name, m.role, m.referencedBy.name]),
+        [
+          ['VirtualMachineSetResourcePolicy', 'shop-policy', 'reserved.resourcePolicyName', 'db'],
+          ['EncryptionClass', 'shop-keys', 'crypto.encryptionClassName', 'db'],
+        ],
+      );
+    });
+
+    it('a service in another namespace never selects (VM Operator lists in its own namespace)', () => {
+      const objects = [...shop(), vmService('far', { app: 'shop' }, { namespace: 'prod' })];
+      // stateOf keeps only the given namespace's objects when a real reader builds it; here the
+      // reader's filter is what the CLI and labeler do, so check the state they build.
+      const c = computeClosure(
+        stateOf(objects.filter((o) => (o.metadata.namespace ?? TEST_NAMESPACE) === TEST_NAMESPACE)),
+        'shop',
+      );
+      assert.ok(!c?.objects.some((o) => o.name === 'far'));
+    });
+
+    it('a VM moved to another group takes its application objects with it', () => {
+      const objects = shop().map((o) =>
+        o.kind === 'VirtualMachine' && o.metadata.name === 'db'
+          ? { ...o, spec: { ...(o.spec as object), groupName: 'elsewhere' } }
+          : o,
+      );
+      const c = closureOf(objects, 'shop');
+      assert.ok(!c.objects.some((o) => o.name === 'shop-policy' || o.name === 'shop-keys'));
+      assert.deepEqual(
+        c.objects.filter((o) => o.kind === 'VirtualMachineService').map((o) => o.name),
+        ['all', 'web-lb'],
+      );
+    });
+
+    it("nested groups bring their members' application objects to the parent", () => {
+      const objects = [
+        asKube(vmg('top', { bootOrder: [[groupMember('shop')]] })),
+        ...shop().map((o) =>
+          o.kind === 'VirtualMachineGroup'
+            ? asKube(
+                vmg('shop', { groupName: 'top', bootOrder: [[vmMember('db')], [vmMember('web')]] }),
+              )
+            : o,
+        ),
+      ];
+      const all = computeClosures(stateOf(objects));
+      const top = keys(all.get('top'));
+      for (const k of ['VirtualMachineService/all', 'EncryptionClass/shop-keys'])
+        assert.ok(top.includes(k), k);
+    });
+
+    it('restore fidelity per member VM, sorted by name', () => {
+      const objects = [
+        ...shop().filter((o) => o.kind !== 'PersistentVolumeClaim'),
+        pvc('db-data'),
+        secret('web-boot'),
+      ].map((o) =>
+        o.kind === 'VirtualMachine' && o.metadata.name === 'web'
+          ? asKube(
+              vm('web', {
+                groupName: 'shop',
+                bootstrap: bootstraps.cloudInitRaw('web-boot'),
+                spec: { image: { kind: 'ClusterVirtualMachineImage', name: 'vmi-web' } },
+                volumes: [{ name: 'scratch' }],
+              }),
+            )
+          : o,
+      );
+      const c = closureOf(objects, 'shop');
+      assert.deepEqual(
+        c.fidelity.map((f) => f.vm),
+        ['db', 'web'],
+      );
+      const [db, web] = c.fidelity;
+      assert.deepEqual(db?.comesBack, { spec: true, pvcs: ['db-data'], bootstrap: [] });
+      assert.deepEqual(db?.targetMustProvide, {
+        image: 'VirtualMachineImage/vmi-0123456789abcdef0',
+        class: 'best-effort-small',
+        storageClasses: ['wcp-storage'],
+        encryptionClass: 'shop-keys',
+      });
+      assert.deepEqual(web?.comesBack.bootstrap, ['Secret/web-boot']);
+      assert.equal(web?.doesNot.redeployedFrom, 'ClusterVirtualMachineImage/vmi-web');
+      assert.deepEqual(web?.doesNot.nonPvcVolumes, ['scratch']);
+    });
   });
 });

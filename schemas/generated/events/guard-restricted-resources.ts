@@ -46,5 +46,16 @@ export interface GuardRestrictedResources {
    * Entries of the restricted-list ConfigMap that could not be read (they still restrict).
    */
   configProblems?: string[];
+  /**
+   * Closure kinds of the groups this Backup selects that velero-plugin-for-vsphere's ConfigMap velero-vsphere-plugin-blocked-resources-list (in Velero's namespace) blocks: remove each entry before the backup runs.
+   */
+  pluginBlocked?: {
+    /**
+     * the ConfigMap key, as the plugin spells it
+     */
+    entry: string;
+    kind: string;
+    resource: string;
+  }[];
   message: string;
 }

@@ -9,7 +9,10 @@ export interface LabelSelector {
   };
   matchExpressions?: {
     key: string;
-    operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+    /**
+     * In, NotIn, Exists or DoesNotExist. Velero's CRDs do not restrict it, so the API server stores any string; such a selector is invalid (metav1.LabelSelectorAsSelector fails) and selects nothing.
+     */
+    operator: string;
     values?: string[];
     [k: string]: unknown;
   }[];

@@ -21,6 +21,9 @@ export interface VirtualMachine {
     volumes?: {
       name: string;
       persistentVolumeClaim?: {
+        /**
+         * The API server stores an empty name (VM Operator's CRD and webhook allow it); such a volume names no PVC and the closure skips it.
+         */
         claimName: string;
         readOnly?: boolean;
         instanceVolumeClaim?: {

@@ -16,6 +16,9 @@ export interface VirtualMachineGroup {
     powerState?: 'PoweredOn' | 'PoweredOff' | 'Suspended' | '';
     bootOrder?: {
       members?: {
+        /**
+         * May be empty: VM Operator's CRD and webhook allow it. No object has that name, so such a member is only ever missing.
+         */
         name: string;
         /**
          * Defaults to VirtualMachine when omitted.

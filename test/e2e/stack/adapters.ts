@@ -6,7 +6,7 @@ import { freePort, startProcess } from './proc.ts';
 import type { Managed, StartOptions } from './proc.ts';
 import { adapterConfig } from './knative-model.ts';
 import type { ControlPlane } from '../../harness/index.ts';
-import type { Kube, KubeObject } from '../../../functions/runtime/kube-api.ts';
+import type { Kube, KubeObject } from '../../../functions/runtime/kube/kube-api.ts';
 
 export interface Adapter {
   source: string;

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort, startProcess, waitReady } from './proc.ts';
 import type { Managed, StartOptions } from './proc.ts';
 import type { ControlPlane } from '../../harness/index.ts';
-import type { KubeObject } from '../../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../../functions/runtime/kube/kube-api.ts';
 
 const BIN = fileURLToPath(new URL('../../../bin/velero-vmgroup-functions.js', import.meta.url));
 export const PRODUCT_IMAGE = /velero-vmgroup-functions/;

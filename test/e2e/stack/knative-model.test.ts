@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../../functions/runtime/kube/kube-api.ts';
 import { adapterConfig, guessResource, selectorString } from './knative-model.ts';
 
 const source = (spec: Record<string, unknown>): KubeObject => ({

@@ -3,7 +3,7 @@
 // scripts/binaries/versions.json), so the real receive adapter gets exactly the configuration a
 // cluster would give it. The Broker's routing by the config's Triggers and its delivery policy
 // live with the shared Broker stand-in (scripts/broker-standin/).
-import type { KubeObject } from '../../../functions/runtime/kube-api.ts';
+import type { KubeObject } from '../../../functions/runtime/kube/kube-api.ts';
 
 interface LabelSelector {
   matchLabels?: Record<string, string>;

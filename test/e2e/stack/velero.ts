@@ -9,8 +9,8 @@ import { promisify } from 'node:util';
 import { freePort, startProcess, waitReady } from './proc.ts';
 import type { Managed, StartOptions } from './proc.ts';
 import type { ControlPlane } from '../../harness/index.ts';
-import type { KubeObject } from '../../../functions/runtime/kube-api.ts';
-import { createKube } from '../../../functions/runtime/kube.ts';
+import type { KubeObject } from '../../../functions/runtime/kube/kube-api.ts';
+import { createKube } from '../../../functions/runtime/kube/kube.ts';
 import { pinnedModule } from '../../../scripts/binaries/versions.ts';
 
 const run = promisify(execFile);

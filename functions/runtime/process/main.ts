@@ -1,13 +1,13 @@
 // Starting a function process: configuration read once (by the CLI, passed in), the runtime
 // context built, the server started, SIGTERM/SIGINT drained. Nothing here runs at import time.
 
-import type { FunctionDefinition, RuntimeContext } from './function.ts';
+import type { FunctionDefinition, ProductIdentity, RuntimeContext } from '../function.ts';
 import type { CommandIo } from './command-io.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
-import { createKube, inClusterAccess, kubeconfigAccess } from './kube.ts';
-import { loadValidators, precompiled } from './schema-source.ts';
-import { DEFAULT_MAX_BODY_BYTES, startServer } from './server.ts';
+import { createKube, inClusterAccess, kubeconfigAccess } from '../kube/kube.ts';
+import { loadValidators, precompiled } from '../schema/schema-source.ts';
+import { DEFAULT_MAX_BODY_BYTES, startServer } from '../http/server.ts';
 
 export interface ServeConfig {
   port?: string;
@@ -18,6 +18,7 @@ export interface ServeConfig {
 
 export async function serve(
   load: () => Promise<FunctionDefinition<unknown>>,
+  product: ProductIdentity,
   config: ServeConfig,
   io: CommandIo,
   signals: NodeJS.EventEmitter = process,
@@ -40,7 +41,10 @@ export async function serve(
       ? kubeconfigAccess(config.kubeconfig)
       : inClusterAccess(io.env);
     const ctx: RuntimeContext = {
-      kube: createKube(access, metrics.kube, { component: `vmgroup-backup/${def.name}` }),
+      kube: createKube(access, metrics.kube, {
+        component: `vmgroup-backup/${def.name}`,
+        eventLabels: product.ownLabels,
+      }),
       clock: { now: () => new Date() },
       logger,
       env: io.env,
@@ -49,7 +53,14 @@ export async function serve(
     const onRejection = (reason: unknown) =>
       logger.error({ err: reason }, 'unhandled promise rejection');
     process.on('unhandledRejection', onRejection);
-    const server = await startServer(def, { port, ctx, validators, metrics, maxBodyBytes });
+    const server = await startServer(def, {
+      port,
+      ctx,
+      product,
+      validators,
+      metrics,
+      maxBodyBytes,
+    });
     logger.info(
       { function: def.name, port: server.port, precompiled, api: access.server },
       'ready',

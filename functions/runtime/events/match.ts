@@ -2,7 +2,7 @@
 // the first binding whose type, kind and apiVersion prefix all match wins; otherwise the reason
 // for skipping is returned for the debug log.
 
-import type { Binding } from './function.ts';
+import type { Binding } from '../function.ts';
 
 export type Match = { binding: Binding } | { skip: string };
 

@@ -3,7 +3,6 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import type { EventRecord, KubeObject } from './kube-api.ts';
-import { VELERO_EXCLUDE_LABEL } from '../vmgroup/names.ts';
 
 /**
  * With a dedupeKey the name is stable for (involved object uid, key), so re-recording finds the
@@ -23,6 +22,8 @@ export interface EventSource {
   component: string;
   instance: string;
   now: Date;
+  /** Labels every product-made object carries (passed in: the runtime imports no domain). */
+  labels: Readonly<Record<string, string>>;
 }
 
 /** A new Event (count 1). Events live in the involved object's namespace ("default" for cluster-scoped objects). */
@@ -38,8 +39,7 @@ export function newEvent(
     metadata: {
       name: eventName(involved, record.dedupeKey),
       namespace: involved.metadata.namespace || 'default',
-      // Product-made objects never travel with a backup.
-      labels: { [VELERO_EXCLUDE_LABEL]: 'true' },
+      labels: { ...source.labels },
     },
     involvedObject: {
       apiVersion: involved.apiVersion,

@@ -3,18 +3,24 @@
 // framework types so the decision table (README "HTTP contract") is readable in one place.
 
 import type { IncomingHttpHeaders } from 'node:http';
-import type { FunctionDefinition, InboundEvent, Logger, RuntimeContext } from './function.ts';
-import type { ValidatorSet } from './validation.ts';
+import type {
+  FunctionDefinition,
+  InboundEvent,
+  Logger,
+  ProductIdentity,
+  RuntimeContext,
+} from '../function.ts';
+import type { ValidatorSet } from '../schema/validation.ts';
 import type { RecentEvents } from './dedupe.ts';
-import type { RuntimeMetrics } from './metrics.ts';
-import type { RuntimeLogger } from './logger.ts';
-import { violation } from './validation.ts';
+import type { RuntimeMetrics } from '../process/metrics.ts';
+import type { RuntimeLogger } from '../process/logger.ts';
+import { violation } from '../schema/validation.ts';
 import { matchBinding } from './match.ts';
-import { parseEvent } from './http-event.ts';
-import { HttpProblem } from './problem.ts';
-import { ConflictError, TransientError, UnprocessableError } from './errors.ts';
+import { parseEvent } from '../http/http-event.ts';
+import { HttpProblem } from '../http/problem.ts';
+import { ConflictError, TransientError, UnprocessableError } from '../errors.ts';
 import { toHttpReply } from './reply.ts';
-import { schemaId } from './schema-files.ts';
+import { schemaId } from '../schema/schema-files.ts';
 
 export const ENVELOPE_SCHEMA = schemaId('cloudevents/cloudevent');
 const APISERVER_ENVELOPE = schemaId('cloudevents/apiserver-envelope');
@@ -27,6 +33,7 @@ export interface Dispatcher {
   validators: ValidatorSet;
   recent: RecentEvents;
   metrics: RuntimeMetrics;
+  product: ProductIdentity;
   /** Extra handler attempts after a ConflictError (the handler re-reads live state each time). */
   conflictRetries: number;
 }
@@ -105,7 +112,7 @@ async function decide(d: Dispatcher, headers: IncomingHttpHeaders, body: Buffer)
         'handler returned several replies; HTTP carries one, the rest are dropped',
       );
     }
-    const reply = await toHttpReply(first, event, 0, d.validators, d.ctx.clock.now());
+    const reply = await toHttpReply(first, event, 0, d.validators, d.ctx.clock.now(), d.product);
     return {
       status: 200,
       headers: reply.headers,

@@ -4,10 +4,9 @@
 
 import { createHash } from 'node:crypto';
 import type * as CloudEventsSdk from 'cloudevents';
-import type { InboundEvent, OutboundEvent } from './function.ts';
-import type { ValidatorSet } from './validation.ts';
-import { violation } from './validation.ts';
-import { EVENT_SOURCE, EVENT_TYPE_PREFIX } from '../vmgroup/names.ts';
+import type { InboundEvent, OutboundEvent, ProductIdentity } from '../function.ts';
+import type { ValidatorSet } from '../schema/validation.ts';
+import { violation } from '../schema/validation.ts';
 
 export interface HttpReply {
   headers: Record<string, string>;
@@ -33,9 +32,10 @@ export async function toHttpReply(
   index: number,
   validators: ValidatorSet,
   now: Date,
+  product: ProductIdentity,
 ): Promise<HttpReply> {
-  if (!out.type.startsWith(EVENT_TYPE_PREFIX)) {
-    throw new Error(`reply type ${out.type} does not start with ${EVENT_TYPE_PREFIX}`);
+  if (!out.type.startsWith(product.eventTypePrefix)) {
+    throw new Error(`reply type ${out.type} does not start with ${product.eventTypePrefix}`);
   }
   if (!validators.has(out.dataschema))
     throw new Error(`reply ${out.type}: no schema with $id ${out.dataschema}`);
@@ -48,7 +48,7 @@ export async function toHttpReply(
   const event = new CloudEvent({
     specversion: '1.0',
     id: replyId(cause, index, out.type),
-    source: EVENT_SOURCE,
+    source: product.eventSource,
     type: out.type,
     ...(out.subject === undefined ? {} : { subject: out.subject }),
     time: now.toISOString(),

@@ -5,7 +5,7 @@
 // anything else → KubeApiError (a plain Error carrying the status).
 
 import type * as HttpsModule from 'node:https';
-import { http, https } from './node-http.ts';
+import { http, https } from '../http/node-http.ts';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -19,10 +19,10 @@ import type {
   ObjectRef,
   Patch,
 } from './kube-api.ts';
-import { ConflictError, TransientError } from './errors.ts';
+import { ConflictError, TransientError } from '../errors.ts';
 import type { ClusterAccess } from './kube-config.ts';
 import { kubeconfigAccess } from './kube-config.ts';
-import type { KubeObserver } from './metrics.ts';
+import type { KubeObserver } from '../process/metrics.ts';
 import { newEvent, repeatPatch } from './kube-events.ts';
 
 export type { ClusterAccess } from './kube-config.ts';
@@ -48,6 +48,8 @@ export class KubeApiError extends Error {
 export interface KubeOptions {
   /** Shown as the reporting component of recorded Events. */
   component?: string;
+  /** Labels on the Events it records (main passes the product's, e.g. its exclude-from-backup label). */
+  eventLabels?: Readonly<Record<string, string>>;
   /** Attempts for idempotent calls (get, list, merge patch, delete) on transient failures. */
   attempts?: number;
   timeoutMs?: number;
@@ -219,6 +221,7 @@ class RestKube implements Kube {
   private readonly discovery = new Map<string, Promise<Map<string, Resource>>>();
   private readonly attempts: number;
   private readonly component: string;
+  private readonly eventLabels: Readonly<Record<string, string>>;
   private readonly transport: Transport;
   private readonly observer: KubeObserver | undefined;
 
@@ -227,6 +230,7 @@ class RestKube implements Kube {
     this.observer = observer;
     this.attempts = Math.max(1, options.attempts ?? 3);
     this.component = options.component ?? 'velero-vmgroup-functions';
+    this.eventLabels = options.eventLabels ?? {};
   }
 
   async get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T | undefined> {
@@ -344,6 +348,7 @@ class RestKube implements Kube {
       component: this.component,
       instance: hostname(),
       now,
+      labels: this.eventLabels,
     });
     const ref = {
       apiVersion: 'v1',

@@ -2,8 +2,8 @@
 // name, and every binding names a schema that exists.
 
 import assert from 'node:assert/strict';
-import { functionNames, loadFunction } from '../../registry.ts';
-import { sharedValidators } from '../../../test/support/runtime.ts';
+import { functionNames, loadFunction } from '../functions/registry.ts';
+import { sharedValidators } from './support/runtime.ts';
 
 describe('functions/registry.ts', () => {
   it('loadFunction refuses an unknown name and lists the known ones', async () => {

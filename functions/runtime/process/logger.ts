@@ -3,7 +3,7 @@
 
 import pino from 'pino';
 import type { DestinationStream } from 'pino';
-import type { Logger } from './function.ts';
+import type { Logger } from '../function.ts';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 

@@ -1,4 +1,4 @@
-// The Kubernetes calls functions may make, as an interface. Only functions/runtime/kube.ts
+// The Kubernetes calls functions may make, as an interface. Only functions/runtime/kube/kube.ts
 // imports @kubernetes/client-node and implements it; handlers and tests depend on this shape.
 
 export interface ObjectMeta {

@@ -3,7 +3,7 @@
 
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import type { Dispatcher } from './dispatch.ts';
+import type { Dispatcher } from '../events/dispatch.ts';
 import { HttpProblem } from './problem.ts';
 import type { State } from './server-state.ts';
 import { readiness } from './server-state.ts';

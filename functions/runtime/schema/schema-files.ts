@@ -18,7 +18,7 @@ export interface SchemaFile {
 }
 
 export function defaultSchemasDir(): string {
-  return fileURLToPath(new URL('../../schemas/', import.meta.url));
+  return fileURLToPath(new URL('../../../schemas/', import.meta.url));
 }
 
 /** `objects/backup` → its $id */

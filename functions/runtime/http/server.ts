@@ -5,15 +5,15 @@
 import { http } from './node-http.ts';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FunctionDefinition, RuntimeContext } from './function.ts';
-import type { ValidatorSet } from './validation.ts';
-import type { RuntimeMetrics } from './metrics.ts';
-import { createMetrics } from './metrics.ts';
-import { RecentEvents } from './dedupe.ts';
-import { dispatch } from './dispatch.ts';
-import type { Answer, Dispatcher } from './dispatch.ts';
+import type { FunctionDefinition, ProductIdentity, RuntimeContext } from '../function.ts';
+import type { ValidatorSet } from '../schema/validation.ts';
+import type { RuntimeMetrics } from '../process/metrics.ts';
+import { createMetrics } from '../process/metrics.ts';
+import { RecentEvents } from '../events/dedupe.ts';
+import { dispatch } from '../events/dispatch.ts';
+import type { Answer, Dispatcher } from '../events/dispatch.ts';
 import { HttpProblem } from './problem.ts';
-import { loadValidators } from './schema-source.ts';
+import { loadValidators } from '../schema/schema-source.ts';
 import type { State } from './server-state.ts';
 import { readiness } from './server-state.ts';
 
@@ -24,6 +24,8 @@ export interface ServerOptions {
   port?: number;
   host?: string;
   ctx: RuntimeContext;
+  /** Reply source and type prefix (the runtime imports no domain: main passes them). */
+  product: ProductIdentity;
   /** Defaults to loading every schema (precompiled in the bundle). */
   validators?: ValidatorSet;
   metrics?: RuntimeMetrics;
@@ -56,6 +58,7 @@ export async function startServer(
     validators,
     recent: new RecentEvents(options.dedupeCapacity),
     metrics,
+    product: options.product,
     conflictRetries: options.conflictRetries ?? 2,
   };
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;

@@ -1,0 +1,340 @@
+// The backup labeler at Supervisor scale, as a separate process under its own ServiceAccount (the
+// built bundle's `serve`, what the image runs), on a real etcd + kube-apiserver:
+//   groups of 10 VMs spread over 20 namespaces, each VM the 17 KiB fixture's shape (spec, status,
+//   managedFields), a bootstrap Secret per VM and 2 PVCs per VM.
+// For each size: a PingSource tick from nothing (every label written) against the API server's
+// floor (the same number of label writes by a bare client at the labeler's write concurrency, in
+// the same run), an unchanged tick (0 writes; list pages by kind), the labeler's peak RSS through
+// both, and what it held per object at its peak.
+// Sizes: `npm run bench -- labeler-scale` 1,000 VMs; `--full` 1,000 then 10,000 VMs; `--quick`
+// (what CI runs) 100 VMs over 2 namespaces.
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { KubeObject } from '../functions/runtime/kube/kube-api.ts';
+import { memberLabelKey, VMOP_API_VERSION } from '../functions/vmgroup/names.ts';
+import { startControlPlane } from '../test/harness/index.ts';
+import type { TestCluster } from '../test/harness/index.ts';
+import { pingEvent, postEvent } from '../test/support/cloudevents.ts';
+import { functionKubeconfig } from '../test/reliability/support/identity.ts';
+import { startReplica } from '../test/reliability/support/replicas.ts';
+import type { Replica } from '../test/reliability/support/replicas.ts';
+import { objectPath, ok, restClient } from '../test/reliability/support/rest.ts';
+import type { Rest } from '../test/reliability/support/rest.ts';
+import { benchFlags } from './flags.ts';
+import type { BenchResult } from './run.ts';
+
+export interface Size {
+  namespaces: number;
+  groups: number;
+  vmsPerGroup: number;
+  pvcsPerVm: number;
+}
+
+export const SIZES = {
+  quick: { namespaces: 2, groups: 10, vmsPerGroup: 10, pvcsPerVm: 2 },
+  base: { namespaces: 20, groups: 100, vmsPerGroup: 10, pvcsPerVm: 2 },
+  full: { namespaces: 20, groups: 1000, vmsPerGroup: 10, pvcsPerVm: 2 },
+} satisfies Record<string, Size>;
+
+/** The labeler's default write concurrency (LABELER_WRITE_CONCURRENCY): the floor uses the same. */
+const WRITE_CONCURRENCY = 16;
+const SEED_CONCURRENCY = 32;
+const FIXTURE = JSON.parse(
+  readFileSync(fileURLToPath(new URL('./fixtures/virtualmachine.json', import.meta.url)), 'utf8'),
+) as KubeObject & { spec: Record<string, unknown>; status: Record<string, unknown> };
+
+const MiB = 1024 * 1024;
+const log = (line: string): void => void process.stderr.write(`labeler-scale: ${line}\n`);
+
+/** One VM shaped like the 17 KiB fixture: its spec, status and managedFields, renamed. */
+export function scaleVm(ns: string, group: string, name: string, claims: string[]): KubeObject {
+  const meta: Record<string, unknown> = { ...FIXTURE.metadata };
+  for (const k of ['uid', 'resourceVersion', 'creationTimestamp']) delete meta[k];
+  const spec = structuredClone(FIXTURE.spec) as Record<string, unknown>;
+  spec.groupName = group;
+  spec.bootstrap = { cloudInit: { rawCloudConfig: { name: `${name}-boot`, key: 'user-data' } } };
+  spec.volumes = claims.map((c) => ({ name: c, persistentVolumeClaim: { claimName: c } }));
+  const labels = { ...(meta.labels as Record<string, string> | undefined) };
+  for (const k of Object.keys(labels)) if (k.startsWith('vmgroup-backup.dev/')) delete labels[k];
+  return {
+    apiVersion: VMOP_API_VERSION,
+    kind: 'VirtualMachine',
+    metadata: { ...meta, name, namespace: ns, labels, finalizers: [] },
+    spec,
+  };
+}
+
+interface Seeded {
+  namespaces: string[];
+  /** Every object the labeler labels (groups, VMs, Secrets, PVCs), as the floor rewrites them. */
+  objects: Array<{ apiVersion: string; kind: string; namespace: string; name: string }>;
+  vmBytes: number;
+}
+
+async function pool<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+async function seed(plane: TestCluster, admin: Rest, size: Size): Promise<Seeded> {
+  const namespaces = await Promise.all(
+    Array.from({ length: size.namespaces }, () => plane.newNamespace('scale')),
+  );
+  const docs: Array<{ obj: KubeObject; status?: Record<string, unknown> }> = [];
+  for (let g = 0; g < size.groups; g++) {
+    const ns = namespaces[g % namespaces.length]!;
+    const group = `g${g}`;
+    const names = Array.from({ length: size.vmsPerGroup }, (_, i) => `${group}-vm-${i}`);
+    docs.push({
+      obj: {
+        apiVersion: VMOP_API_VERSION,
+        kind: 'VirtualMachineGroup',
+        metadata: { name: group, namespace: ns },
+        spec: {
+          powerState: 'PoweredOn',
+          bootOrder: [{ members: names.map((name) => ({ kind: 'VirtualMachine', name })) }],
+        },
+      },
+    });
+    for (const name of names) {
+      const claims = Array.from({ length: size.pvcsPerVm }, (_, j) => `${name}-disk-${j}`);
+      docs.push({
+        obj: scaleVm(ns, group, name, claims),
+        status: structuredClone(FIXTURE.status),
+      });
+      docs.push({
+        obj: {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: `${name}-boot`, namespace: ns },
+          stringData: { 'user-data': '#cloud-config\n' },
+        },
+      });
+      for (const c of claims)
+        docs.push({
+          obj: {
+            apiVersion: 'v1',
+            kind: 'PersistentVolumeClaim',
+            metadata: { name: c, namespace: ns },
+            spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+          },
+        });
+    }
+  }
+  let done = 0;
+  let vmBytes = 0;
+  const started = Date.now();
+  const ticker = setInterval(
+    () =>
+      log(
+        `seeding ${done}/${docs.length} objects (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+      ),
+    10_000,
+  );
+  try {
+    await pool(docs, SEED_CONCURRENCY, async ({ obj, status }) => {
+      const ns = obj.metadata.namespace!;
+      const path = objectPath(obj.apiVersion, obj.kind, ns, obj.metadata.name);
+      const created = await ok<KubeObject>(
+        admin.request('POST', path.slice(0, path.lastIndexOf('/')), obj),
+        `create ${obj.kind}/${obj.metadata.name}`,
+      );
+      if (status) {
+        const stored = await ok<KubeObject>(
+          admin.request('PUT', `${path}/status`, { ...created, status }),
+          `status of ${obj.metadata.name}`,
+        );
+        vmBytes = Math.max(vmBytes, JSON.stringify(stored).length);
+      }
+      done++;
+    });
+  } finally {
+    clearInterval(ticker);
+  }
+  log(`seeded ${docs.length} objects in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return {
+    namespaces,
+    objects: docs.map(({ obj }) => ({
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      namespace: obj.metadata.namespace!,
+      name: obj.metadata.name,
+    })),
+    vmBytes,
+  };
+}
+
+/** Kubernetes calls the replica made, by verb and resource, from its own /metrics. */
+async function calls(r: Replica): Promise<Map<string, number>> {
+  const text = await r.metrics();
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('vmgroup_kube_api_calls_total{')) continue;
+    const verb = /verb="([^"]*)"/.exec(line)?.[1];
+    const resource = /resource="([^"]*)"/.exec(line)?.[1];
+    const outcome = /outcome="([^"]*)"/.exec(line)?.[1];
+    const key = `${verb} ${resource}${outcome === 'success' ? '' : ` (${outcome})`}`;
+    out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return out;
+}
+
+function since(after: Map<string, number>, before: Map<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [k, v] of after)
+    if (v - (before.get(k) ?? 0) > 0) out.set(k, v - (before.get(k) ?? 0));
+  return out;
+}
+
+const sum = (m: Map<string, number>, verb: string): number =>
+  [...m]
+    .filter(([k]) => k.startsWith(`${verb} `) && !k.includes('('))
+    .reduce((a, [, v]) => a + v, 0);
+
+const describe = (m: Map<string, number>): string =>
+  [...m]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+
+/** The same number of label writes by a bare client: one merge patch per object, same concurrency. */
+async function floor(admin: Rest, objects: Seeded['objects'], writes: number): Promise<number> {
+  const targets = objects.slice(0, writes);
+  const started = performance.now();
+  await pool(targets, WRITE_CONCURRENCY, async (o) => {
+    await ok(
+      admin.request(
+        'PATCH',
+        objectPath(o.apiVersion, o.kind, o.namespace, o.name),
+        { metadata: { labels: { 'bench.vmgroup-backup.dev/floor': 'x' } } },
+        'application/merge-patch+json',
+      ),
+      `floor patch ${o.kind}/${o.name}`,
+    );
+  });
+  return performance.now() - started;
+}
+
+interface Figures {
+  size: Size;
+  objects: number;
+  vmBytes: number;
+  coldMs: number;
+  floorMs: number;
+  coldWrites: number;
+  cold: Map<string, number>;
+  warmMs: number;
+  warm: Map<string, number>;
+  baseRssMiB: number;
+  peakRssMiB: number;
+}
+
+async function measure(size: Size): Promise<Figures> {
+  const plane = await startControlPlane({ log: () => {} });
+  const dir = mkdtempSync(join(tmpdir(), 'vvf-labeler-scale-'));
+  let replica: Replica | undefined;
+  try {
+    const admin = restClient(plane.kubeconfigPath);
+    const seeded = await seed(plane, admin, size);
+    replica = await startReplica({
+      fn: 'backup-labeler',
+      kubeconfig: await functionKubeconfig(plane, 'backup-labeler'),
+      dir,
+      index: 0,
+      logLevel: 'warn',
+      // e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to see where the time goes.
+      nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    });
+    const r = replica;
+    const baseRssMiB = r.rssKiB() / 1024;
+    let peakKiB = r.rssKiB();
+    const sampler = setInterval(() => (peakKiB = Math.max(peakKiB, r.rssKiB())), 50);
+    const tick = async (): Promise<{ ms: number; calls: Map<string, number> }> => {
+      const before = await calls(r);
+      const started = performance.now();
+      const res = await postEvent(r.url, pingEvent());
+      const ms = performance.now() - started;
+      if (res.status >= 300) throw new Error(`tick answered ${res.status}: ${res.body}`);
+      return { ms, calls: since(await calls(r), before) };
+    };
+    try {
+      log(`cold tick over ${seeded.objects.length} objects`);
+      const cold = await tick();
+      log(`cold tick ${(cold.ms / 1000).toFixed(1)} s; unchanged tick`);
+      const warm = await tick();
+      clearInterval(sampler);
+      const coldWrites = sum(cold.calls, 'patch');
+      // Every group, VM, Secret and PVC gains a label: the labeler must have written each once.
+      const vm0 = seeded.objects.find((o) => o.kind === 'VirtualMachine')!;
+      const labelled = await ok<KubeObject>(
+        admin.request('GET', objectPath(vm0.apiVersion, vm0.kind, vm0.namespace, vm0.name)),
+        'read back a VM',
+      );
+      const group = vm0.name.replace(/-vm-\d+$/, '');
+      if (labelled.metadata.labels?.[memberLabelKey(group)] === undefined)
+        throw new Error(`${vm0.name} has no member label after the tick`);
+      log('floor: the same writes by a bare client');
+      const floorMs = await floor(admin, seeded.objects, coldWrites);
+      return {
+        size,
+        objects: seeded.objects.length,
+        vmBytes: seeded.vmBytes,
+        coldMs: cold.ms,
+        floorMs,
+        coldWrites,
+        cold: cold.calls,
+        warmMs: warm.ms,
+        warm: warm.calls,
+        baseRssMiB,
+        peakRssMiB: peakKiB / 1024,
+      };
+    } finally {
+      clearInterval(sampler);
+    }
+  } finally {
+    await replica?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    await plane.stop();
+  }
+}
+
+function report(f: Figures, lines: string[]): void {
+  const vms = f.size.groups * f.size.vmsPerGroup;
+  lines.push(
+    `${f.size.groups} groups / ${vms} VMs / ${vms} Secrets / ${vms * f.size.pvcsPerVm} PVCs over ${f.size.namespaces} namespaces (${f.objects} objects; a stored VM is ${(f.vmBytes / 1024).toFixed(1)} KiB):`,
+  );
+  lines.push(
+    `  tick from nothing: ${(f.coldMs / 1000).toFixed(2)} s, ${f.coldWrites} writes; floor (same writes, bare client, ${WRITE_CONCURRENCY} in flight) ${(f.floorMs / 1000).toFixed(2)} s → ${(f.coldMs / f.floorMs).toFixed(2)}× the floor (target ≤ 1.25×)`,
+  );
+  lines.push(`    calls: ${describe(f.cold)}`);
+  lines.push(
+    `  unchanged tick: ${(f.warmMs / 1000).toFixed(2)} s = ${((100 * f.warmMs) / f.coldMs).toFixed(1)}% of the cold tick (target ≤ 5%), ${sum(f.warm, 'patch')} writes (target 0)`,
+  );
+  lines.push(`    calls: ${describe(f.warm)} (list calls are pages of 500, cluster-wide per kind)`);
+  const heldPerObject = ((f.peakRssMiB - f.baseRssMiB) * MiB) / f.objects;
+  lines.push(
+    `  labeler RSS: ${f.baseRssMiB.toFixed(0)} MiB idle, peak ${f.peakRssMiB.toFixed(0)} MiB through both ticks (target ≤ 256 MiB); peak − idle = ${heldPerObject.toFixed(0)} bytes per object`,
+  );
+}
+
+export default async function labelerScaleBench(): Promise<BenchResult> {
+  const flags = benchFlags();
+  const sizes = flags.quick ? [SIZES.quick] : flags.full ? [SIZES.base, SIZES.full] : [SIZES.base];
+  const lines: string[] = [];
+  const started = Date.now();
+  for (const size of sizes) {
+    if (lines.length) lines.push('');
+    report(await measure(size), lines);
+  }
+  lines.push('', `(${((Date.now() - started) / 1000).toFixed(0)} s for this bench)`);
+  return {
+    title: 'backup-labeler at Supervisor scale: resync vs the API-server floor, RSS',
+    lines,
+  };
+}
