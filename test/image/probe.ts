@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import type { ControlPlane } from '../harness/index.ts';
 import { freePort } from '../harness/processes.ts';
-import type { Kube, KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { Kube, KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { postEvent } from '../support/cloudevents.ts';
 import {
   SA_DIR,

@@ -4,7 +4,7 @@
 // inside the image. A function the config deploys without a scenario here fails the image test.
 import assert from 'node:assert/strict';
 import type { InboundEvent } from '../../functions/runtime/function.ts';
-import type { Kube, KubeObject } from '../../functions/runtime/kube-api.ts';
+import type { Kube, KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import {
   ANNOTATION_DATA_PROGRESS,
   ANNOTATION_GUARD_REPORTED,

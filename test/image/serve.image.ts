@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { functionNames } from '../../functions/registry.ts';
-import { createKube } from '../../functions/runtime/kube.ts';
-import type { Kube, KubeObject } from '../../functions/runtime/kube-api.ts';
+import { createKube } from '../../functions/runtime/kube/kube.ts';
+import type { Kube, KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { testCluster } from '../harness/index.ts';
 import type { ControlPlane } from '../harness/index.ts';
 import { render } from '../config/render.ts';
