@@ -37,9 +37,10 @@ base="localhost/vvf-node-base:${version#v}-bookworm-slim"
 if ! "${bh[@]}" inspect --type image "$base" >/dev/null 2>&1; then
   t0=$(date +%s)
   rootfs="$cache/bookworm-minbase.tar"
-  if [ ! -s "$rootfs" ]; then
+  if [ ! -f "$rootfs" ]; then
     echo "image: mmdebstrap bookworm (minbase + ca-certificates) -> $rootfs"
-    mmdebstrap --quiet --variant=minbase --include=ca-certificates bookworm "$rootfs.part"
+    rm -rf "$rootfs" "$rootfs.part"
+    mmdebstrap --quiet --format=tar --variant=minbase --include=ca-certificates bookworm "$rootfs.part"
     mv "$rootfs.part" "$rootfs"
   fi
   echo "image: base $base (Node $version, npm from $npm_root)"
@@ -62,23 +63,35 @@ if ! "${bh[@]}" inspect --type image "$base" >/dev/null 2>&1; then
 fi
 
 # This machine reaches the package registry through a TLS-inspecting proxy whose CA the host trusts
-# by NODE_EXTRA_CA_CERTS; the Dockerfile's `npm ci` needs the same trust. It goes into a derived
-# base (never into the Dockerfile) and so also into the test image's environment.
+# by NODE_EXTRA_CA_CERTS; the Dockerfile's `npm ci` steps need the same trust. It is handed to RUN
+# steps only, as bind mounts (the CA file and a global npmrc whose cafile names it), never baked
+# into a base: buildah removes those mount points after each RUN, and the runtime stage has no RUN
+# and copies only /app/node_modules and /src/dist out of the others, so no layer of the image
+# carries the CA or the npmrc (test/image checks its files and environment).
+run_mounts=()
 if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -s "$NODE_EXTRA_CA_CERTS" ]; then
-  ca_base="$base-hostca-$(sha256sum "$NODE_EXTRA_CA_CERTS" | cut -c1-12)"
-  if ! "${bh[@]}" inspect --type image "$ca_base" >/dev/null 2>&1; then
-    echo "image: $ca_base (the host's NODE_EXTRA_CA_CERTS added)"
-    ctr=$("${bh[@]}" from --pull=never "$base")
-    "${bh[@]}" copy "$ctr" "$NODE_EXTRA_CA_CERTS" /usr/local/share/host-extra-ca.crt
-    "${bh[@]}" config --env NODE_EXTRA_CA_CERTS=/usr/local/share/host-extra-ca.crt "$ctr"
-    "${bh[@]}" commit --quiet --rm "$ctr" "$ca_base" >/dev/null
-  fi
-  base="$ca_base"
+  printf 'cafile=/run/vvf-build/extra-ca.crt\n' >"$cache/build-npmrc"
+  run_mounts=(--volume "$NODE_EXTRA_CA_CERTS:/run/vvf-build/extra-ca.crt:ro"
+    --volume "$cache/build-npmrc:/usr/local/etc/npmrc:ro")
 fi
+
+# Rebuilt only when what the build reads changed: the Dockerfile, the base and every file the
+# context may hold (a superset of what .dockerignore lets through: never stale, sometimes rebuilt).
+key=$( { sha256sum "$dockerfile"; "${bh[@]}" images --noheading --no-trunc --format '{{.ID}}' "$base"
+  git ls-files -co --exclude-standard -z -- .dockerignore package.json package-lock.json bin functions \
+    schemas scripts/build.ts | xargs -0 sha256sum; } | sha256sum | cut -c1-16)
+stamp="$cache/built-$(printf %s "$tag" | tr -c 'A-Za-z0-9._-' _)"
+if [ "$(cat "$stamp" 2>/dev/null)" = "$key" ] && "${bh[@]}" inspect --type image "$tag" >/dev/null 2>&1; then
+  echo "image: $tag is up to date (context $key)"
+  echo "$tag"
+  exit 0
+fi
+rm -f "$stamp"
 
 t0=$(date +%s)
 echo "image: buildah bud -f $dockerfile --build-arg NODE_IMAGE=$base -> $tag"
-"${bh[@]}" bud --isolation chroot --layers=false --pull=never \
+"${bh[@]}" bud --isolation chroot --layers=false --pull=never "${run_mounts[@]}" \
   --build-arg "NODE_IMAGE=$base" -f "$dockerfile" -t "$tag" . >&2
 echo "image: built in $(( $(date +%s) - t0 ))s; $("${bh[@]}" images --format '{{.Size}}' "$tag")"
+echo "$key" >"$stamp"
 echo "$tag"
