@@ -271,13 +271,19 @@ export class Scenario {
   }
 
   /** Writes a VM's status through the status subresource, as VM Operator does. */
-  async writeStatus(vm: string, status: Record<string, unknown>): Promise<void> {
-    const path = `/apis/${VMOP}/namespaces/${this.namespace}/virtualmachines/${vm}/status`;
-    const res = await rawRequest(this.shared.cluster.kubeConfig(), 'PATCH', path, {
-      body: JSON.stringify({ status }),
-      contentType: 'application/merge-patch+json',
-    });
-    assert.equal(res.status, 200, `status of ${vm}: ${res.text}`);
+  writeStatus(vm: string, status: Record<string, unknown>): Promise<void> {
+    return this.patchStatus(`namespaces/${this.namespace}/virtualmachines/${vm}`, status);
+  }
+
+  /** Merge-patches the status of a VM Operator object at `/apis/<VMOP>/<path>`. */
+  async patchStatus(path: string, status: Record<string, unknown>): Promise<void> {
+    const res = await rawRequest(
+      this.shared.cluster.kubeConfig(),
+      'PATCH',
+      `/apis/${VMOP}/${path}/status`,
+      { body: JSON.stringify({ status }), contentType: 'application/merge-patch+json' },
+    );
+    assert.equal(res.status, 200, `status of ${path}: ${res.text}`);
   }
 
   /** Events on the Restore. */
