@@ -33,6 +33,9 @@ import {
 import { VMOP, type SequencerDeps } from '../handler.ts';
 import restoreSequencer from '../index.ts';
 import { SEQUENCER_RULES } from '../rbac.ts';
+import { STORAGE_CLASS, offerWhatVmsName } from './offer.ts';
+
+export { STORAGE_QUOTA, VM_CLASS } from './offer.ts';
 
 export interface CoreEvent extends KubeObject {
   reason?: string;
@@ -61,31 +64,6 @@ export class TestTime {
     for (const h of this.hooks) await h(this.t);
   }
 }
-
-/** What builders' VMs name (functions/vmgroup/test/builders.ts): class and storage class. */
-export const STORAGE_CLASS: KubeObject = {
-  apiVersion: 'storage.k8s.io/v1',
-  kind: 'StorageClass',
-  metadata: { name: 'wcp-storage' },
-  provisioner: 'csi.vsphere.vmware.com',
-};
-export const VM_CLASS = (namespace: string, name = 'best-effort-small'): KubeObject => ({
-  apiVersion: VMOP,
-  kind: 'VirtualMachineClass',
-  metadata: { name, namespace },
-  spec: { hardware: { cpus: 2, memory: '4Gi' } },
-});
-/** How a Supervisor assigns a storage policy to a namespace: a quota entry for its class. */
-export const STORAGE_QUOTA = (namespace: string, storageClass = 'wcp-storage'): KubeObject => ({
-  apiVersion: 'v1',
-  kind: 'ResourceQuota',
-  metadata: { name: `${storageClass}-quota`, namespace },
-  spec: { hard: { [`${storageClass}.storageclass.storage.k8s.io/requests.storage`]: '1Ti' } },
-});
-const offered = (namespace: string): KubeObject[] => [
-  VM_CLASS(namespace),
-  STORAGE_QUOTA(namespace),
-];
 
 /** A held group answers object events with its state; anything else is the reply's type. */
 export const answer = (r: OutboundEvent | undefined): string | undefined =>
@@ -163,7 +141,7 @@ export class Scenario {
   static async start(shared: Shared, name: string, o: ScenarioOptions = {}): Promise<Scenario> {
     const { admin, cluster, veleroNs } = shared;
     const namespace = await cluster.newNamespace(name);
-    if (o.offer !== false) for (const obj of offered(namespace)) await admin.create(obj);
+    if (o.offer !== false) await offerWhatVmsName(admin, namespace);
     const restore = `${name}-${randomUUID().slice(0, 6)}`;
     const spec = {
       backupName: 'nightly',
