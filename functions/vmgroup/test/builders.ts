@@ -295,3 +295,33 @@ export function groupFixture(
 export function asKube(o: VirtualMachine | VirtualMachineGroup): KubeObject {
   return o as unknown as KubeObject;
 }
+
+/** The StorageClass the builders' VMs and PVCs name (cluster-scoped: create it once). */
+export const BUILDER_STORAGE_CLASS: KubeObject = {
+  apiVersion: 'storage.k8s.io/v1',
+  kind: 'StorageClass',
+  metadata: { name: 'wcp-storage' },
+  provisioner: 'csi.vsphere.vmware.com',
+};
+
+/**
+ * What a target namespace must offer the builders' VMs for the restore preflight to let them
+ * start: their class bound to the namespace, and their storage class assigned by quota (as a
+ * vSphere Namespace does). BUILDER_STORAGE_CLASS must exist too.
+ */
+export function builderOffer(namespace: string): KubeObject[] {
+  return [
+    {
+      apiVersion: 'vmoperator.vmware.com/v1alpha5',
+      kind: 'VirtualMachineClass',
+      metadata: { name: 'best-effort-small', namespace },
+      spec: { hardware: { cpus: 2, memory: '4Gi' } },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'storage', namespace },
+      spec: { hard: { 'wcp-storage.storageclass.storage.k8s.io/requests.storage': '1Ti' } },
+    },
+  ];
+}
