@@ -9,7 +9,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kube, KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { RESOURCE_MODIFIER_CONFIGMAP } from '../../functions/vmgroup/names.ts';
 import { asRestored } from '../../functions/velero/test/velero-create.ts';
-import { BUILDER_STORAGE_CLASS, builderOffer } from '../../functions/vmgroup/test/builders.ts';
+import {
+  BUILDER_STORAGE_CLASS,
+  offerBuilderTarget,
+} from '../../functions/vmgroup/test/builders.ts';
 import type { ControlPlane } from '../../test/harness/index.ts';
 import { ensureNamespaces } from '../../test/config/cluster-apply.ts';
 import { EXPECTED_ORDER } from './fixture.ts';
@@ -136,11 +139,7 @@ export async function restoreInto(
  * the group held and says which is missing.
  */
 async function offerTarget(admin: Kube, namespace: string, say: (text: string) => void) {
-  await admin.create(BUILDER_STORAGE_CLASS).catch((err: { status?: number }) => {
-    if (err.status !== 409) throw err;
-  });
-  const offer = builderOffer(namespace);
-  for (const obj of offer) await admin.create(obj);
+  const offer = await offerBuilderTarget(admin, namespace);
   say(
     `namespace ${namespace} offers what the VMs name: ${offer
       .map((o) => `${o.kind} ${o.metadata.name}`)

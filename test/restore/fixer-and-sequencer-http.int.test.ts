@@ -16,9 +16,8 @@ import { createLogger } from '../../functions/runtime/process/logger.ts';
 import { startServer, type RunningServer } from '../../functions/runtime/http/server.ts';
 import { EVENT_SOURCE, RESOURCE_MODIFIER_CONFIGMAP } from '../../functions/vmgroup/names.ts';
 import {
-  BUILDER_STORAGE_CLASS,
   asKube,
-  builderOffer,
+  offerBuilderTarget,
   vm,
   vmg,
   vmMember,
@@ -66,8 +65,7 @@ describe('restore functions over HTTP (control plane)', function () {
 
   it('a staged group: group-ready reply, its continuation sleeps for the delay, group-released reply', async () => {
     const namespace = await cluster.newNamespace('http-seq');
-    await admin.create(BUILDER_STORAGE_CLASS).catch(() => undefined);
-    for (const obj of builderOffer(namespace)) await admin.create(obj);
+    await offerBuilderTarget(admin, namespace);
     const restore = `http-${randomUUID().slice(0, 6)}`;
     await admin.create(
       restoreObject(restore, veleroNs, {

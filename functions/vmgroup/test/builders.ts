@@ -2,7 +2,7 @@
 // schema-valid object with sensible defaults; pass overrides for what a test is about.
 // Kept general on purpose (any namespace, either API version, labels/annotations/status).
 
-import type { KubeObject } from '../../runtime/kube/kube-api.ts';
+import type { Kube, KubeObject } from '../../runtime/kube/kube-api.ts';
 import type { VirtualMachine } from '../../../schemas/generated/objects/virtualmachine.ts';
 import type { VirtualMachineGroup } from '../../../schemas/generated/objects/virtualmachinegroup.ts';
 import type { NamespaceState } from '../closure.ts';
@@ -324,4 +324,17 @@ export function builderOffer(namespace: string): KubeObject[] {
       spec: { hard: { 'wcp-storage.storageclass.storage.k8s.io/requests.storage': '1Ti' } },
     },
   ];
+}
+
+/** Creates what builderOffer names in `namespace`, and the StorageClass unless it exists. */
+export async function offerBuilderTarget(
+  kube: Pick<Kube, 'create'>,
+  namespace: string,
+): Promise<KubeObject[]> {
+  await kube.create(BUILDER_STORAGE_CLASS).catch((err: { status?: number }) => {
+    if (err.status !== 409) throw err;
+  });
+  const offer = builderOffer(namespace);
+  for (const obj of offer) await kube.create(obj);
+  return offer;
 }
