@@ -2,6 +2,7 @@
 // schema-valid object with sensible defaults; pass overrides for what a test is about.
 // Kept general on purpose (any namespace, either API version, labels/annotations/status).
 
+import { ConflictError } from '../../runtime/errors.ts';
 import type { Kube, KubeObject } from '../../runtime/kube/kube-api.ts';
 import type { VirtualMachine } from '../../../schemas/generated/objects/virtualmachine.ts';
 import type { VirtualMachineGroup } from '../../../schemas/generated/objects/virtualmachinegroup.ts';
@@ -331,8 +332,9 @@ export async function offerBuilderTarget(
   kube: Pick<Kube, 'create'>,
   namespace: string,
 ): Promise<KubeObject[]> {
-  await kube.create(BUILDER_STORAGE_CLASS).catch((err: { status?: number }) => {
-    if (err.status !== 409) throw err;
+  // A StorageClass is cluster-scoped: another test may have created it.
+  await kube.create(BUILDER_STORAGE_CLASS).catch((err: unknown) => {
+    if (!(err instanceof ConflictError)) throw err;
   });
   const offer = builderOffer(namespace);
   for (const obj of offer) await kube.create(obj);
