@@ -61,9 +61,15 @@ describe('docs: every relative link resolves', () => {
     const rows: Array<[string, string]> = [
       ['What `config/base` creates', 'what-configbase-creates'],
       ["The vSphere plugin's blocked list", 'the-vsphere-plugins-blocked-list'],
-      ['What a restore strips, what it reports, and why', 'what-a-restore-strips-what-it-reports-and-why'],
+      [
+        'What a restore strips, what it reports, and why',
+        'what-a-restore-strips-what-it-reports-and-why',
+      ],
       ['Performance (`npm run bench`)', 'performance-npm-run-bench'],
-      ['A five-minute tour: back up and restore one group', 'a-five-minute-tour-back-up-and-restore-one-group'],
+      [
+        'A five-minute tour: back up and restore one group',
+        'a-five-minute-tour-back-up-and-restore-one-group',
+      ],
       ['**Bold** and [a link](x.md) — dash', 'bold-and-a-link--dash'],
       ['snake_case_name', 'snake_case_name'],
     ];
@@ -82,7 +88,8 @@ describe('docs: every relative link resolves', () => {
   });
 
   it('numbers repeated headings and ignores headings and links inside code blocks', () => {
-    const md = '# A\n\n## Same\n\n## Same\n\n```md\n## Fenced\n[x](nowhere.md)\n```\n`[y](no.md)`\n';
+    const md =
+      '# A\n\n## Same\n\n## Same\n\n```md\n## Fenced\n[x](nowhere.md)\n```\n`[y](no.md)`\n';
     assert.deepEqual([...anchors(md)], ['a', 'same', 'same-1']);
     assert.deepEqual(links(md), []);
   });
