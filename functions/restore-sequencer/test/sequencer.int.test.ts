@@ -31,7 +31,15 @@ import {
   REASON_RESTORE_STAGE_RELEASED,
   RESOURCE_MODIFIER_CONFIGMAP,
 } from '../../vmgroup/names.ts';
-import { asKube, groupMember, vm, vmg, vmMember } from '../../vmgroup/test/builders.ts';
+import {
+  BUILDER_STORAGE_CLASS,
+  asKube,
+  builderOffer,
+  groupMember,
+  vm,
+  vmg,
+  vmMember,
+} from '../../vmgroup/test/builders.ts';
 import { kubeAs } from '../../../test/harness/identity.ts';
 import {
   restoreObject,
@@ -61,28 +69,6 @@ class TestTime {
 
 type PowerState = 'PoweredOn' | 'PoweredOff' | 'Suspended';
 
-/** What builders' VMs name (functions/vmgroup/test/builders.ts): class and storage class. */
-const STORAGE_CLASS: KubeObject = {
-  apiVersion: 'storage.k8s.io/v1',
-  kind: 'StorageClass',
-  metadata: { name: 'wcp-storage' },
-  provisioner: 'csi.vsphere.vmware.com',
-};
-const offered = (namespace: string): KubeObject[] => [
-  {
-    apiVersion: VMOP,
-    kind: 'VirtualMachineClass',
-    metadata: { name: 'best-effort-small', namespace },
-    spec: { hardware: { cpus: 2, memory: '4Gi' } },
-  },
-  {
-    apiVersion: 'v1',
-    kind: 'ResourceQuota',
-    metadata: { name: 'storage', namespace },
-    spec: { hard: { 'wcp-storage.storageclass.storage.k8s.io/requests.storage': '1Ti' } },
-  },
-];
-
 /** A held group answers object events with its state; anything else is the reply's type. */
 const answer = (r: OutboundEvent | undefined): string | undefined =>
   r?.type === EVENT_TYPE_RESTORE_GROUP_HELD
@@ -103,7 +89,7 @@ describe('restore sequencer (control plane)', function () {
     veleroNs = await cluster.newNamespace('velero');
     saKube = await kubeAs(cluster, 'restore-sequencer', SEQUENCER_RULES);
     validators = await loadValidators();
-    await admin.create(STORAGE_CLASS).catch(() => undefined);
+    await admin.create(BUILDER_STORAGE_CLASS).catch(() => undefined);
   });
 
   /**
@@ -116,7 +102,7 @@ describe('restore sequencer (control plane)', function () {
     o: { modifier?: boolean; maxWaitMs?: number; offer?: boolean } = {},
   ) {
     const namespace = await cluster.newNamespace(name);
-    if (o.offer !== false) for (const obj of offered(namespace)) await admin.create(obj);
+    if (o.offer !== false) for (const obj of builderOffer(namespace)) await admin.create(obj);
     const restore = `${name}-${randomUUID().slice(0, 6)}`;
     const spec = {
       backupName: 'nightly',
