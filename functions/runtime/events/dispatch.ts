@@ -1,6 +1,6 @@
 // One request through the runtime: parse → envelope schema → match a binding → deduplicate →
 // data schema → handler → reply. Returns what to answer; never throws. Kept free of HTTP
-// framework types so the decision table (README "HTTP contract") is readable in one place.
+// framework types so the decision table (docs/reference.md, "HTTP contract") is readable in one place.
 
 import type { IncomingHttpHeaders } from 'node:http';
 import type {
