@@ -17,7 +17,13 @@ import {
   REASON_RESTORE_STAGE_RELEASED,
   RESOURCE_MODIFIER_CONFIGMAP,
 } from '../../functions/vmgroup/names.ts';
-import { asKube, vm, vmg, vmMember } from '../../functions/vmgroup/test/builders.ts';
+import {
+  asKube,
+  offerBuilderTarget,
+  vm,
+  vmg,
+  vmMember,
+} from '../../functions/vmgroup/test/builders.ts';
 import { restoreObject, veleroCreate } from '../../functions/velero/test/velero-create.ts';
 import { apiServerEvent } from '../support/cloudevents.ts';
 import { testCluster } from '../harness/index.ts';
@@ -89,6 +95,7 @@ describe('reliability: a replica killed mid restore sequence (control plane)', f
     );
     const [a, b] = replicas as [Replica, Replica];
     const ns = await cluster.newNamespace('restart');
+    await offerBuilderTarget(admin, ns);
     const restore = `restart-${randomUUID().slice(0, 6)}`;
     await admin.create(
       restoreObject(restore, 'velero', {
