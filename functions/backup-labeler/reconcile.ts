@@ -24,7 +24,7 @@
 // The loop is bounded (maxPasses); past it the handler fails with a ConflictError and the Broker
 // redelivers.
 
-import type { Kube } from '../runtime/kube/kube-api.ts';
+import type { Kube, KubeObject } from '../runtime/kube/kube-api.ts';
 import type { Logger } from '../runtime/function.ts';
 import { ConflictError } from '../runtime/errors.ts';
 import { forEachBounded } from '../runtime/apply/worker-pool.ts';
@@ -104,8 +104,12 @@ async function listNamespace(
   const meta = { metadataOnly: true };
   const [lists, apps] = await Promise.all([
     Promise.all([
-      prefetched ? undefined : kube.list(vmopApiVersion, KIND_VMG, namespace),
-      prefetched ? undefined : kube.list(vmopApiVersion, KIND_VM, namespace),
+      prefetched
+        ? undefined
+        : kube.list<VirtualMachineGroup & KubeObject>(vmopApiVersion, KIND_VMG, namespace),
+      prefetched
+        ? undefined
+        : kube.list<VirtualMachine & KubeObject>(vmopApiVersion, KIND_VM, namespace),
       prefetched?.configMaps ? undefined : kube.list('v1', 'ConfigMap', namespace, meta),
       prefetched?.pvcs ? undefined : kube.list('v1', 'PersistentVolumeClaim', namespace),
     ]),
@@ -116,8 +120,8 @@ async function listNamespace(
     reads: lists.filter((l) => l !== undefined).length + apps.reads,
     live: {
       namespace,
-      groups: prefetched?.groups ?? (groups!.items as unknown as VirtualMachineGroup[]),
-      vms: prefetched?.vms ?? (vms!.items as unknown as VirtualMachine[]),
+      groups: prefetched?.groups ?? groups!.items,
+      vms: prefetched?.vms ?? vms!.items,
       configMaps: prefetched?.configMaps ?? (cms!.items as LiveObject[]),
       pvcs: prefetched?.pvcs ?? (pvcs!.items as LivePvc[]),
       ...apps.live,

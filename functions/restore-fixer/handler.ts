@@ -10,7 +10,7 @@ import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtua
 import type { Kube, KubeObject, ObjectRef } from '../runtime/kube/kube-api.ts';
 import { replanOnConflict } from '../runtime/apply/conflict-policy.ts';
 import { members } from '../vmgroup/boot-order.ts';
-import { VELERO_RESTORE_NAME_LABEL } from '../vmgroup/names.ts';
+import { VELERO_RESTORE_NAME_LABEL, VMOP_API_VERSION } from '../vmgroup/names.ts';
 import {
   membersMissingEvent,
   modifierMissingEvent,
@@ -31,7 +31,7 @@ export interface FixerDeps {
   veleroNamespace: string;
 }
 
-const VMOP = 'vmoperator.vmware.com/v1alpha5';
+const VMOP = VMOP_API_VERSION;
 
 function restoreNameOf(obj: KubeObject): string | undefined {
   return obj.metadata.labels?.[VELERO_RESTORE_NAME_LABEL];
