@@ -205,6 +205,9 @@ function decideOrThrow(world: World, top: string, restore: string, nowMs: number
   if (gated) {
     if (gateRead.gate) d.gate = gateRead.gate;
     releaseGated(d, world, progress, nowMs);
+    // A stopped sequence has no continuation in flight: without its lease, the event that resumes
+    // it (the policy switched to continue) starts the next chain at once, not after the lease.
+    if (d.state === 'stopped') delete progress.lease;
   } else releaseTimed(d, progress, nowMs);
   if (d.becameReleased) {
     progress.releasedAt = now;
