@@ -75,6 +75,58 @@ describe('docs/reference.md', function () {
       assert.match(rbac, new RegExp(`\\| \`${sa}\` \\|`), `${sa} missing from the RBAC table`);
   });
 
+  it('RBAC table names, for each identity and scope, every resource the config grants it', async () => {
+    const objects = await render('overlays/production');
+    const rows = new Map<string, string[]>();
+    for (const m of section(reference, '## RBAC').matchAll(/^\| `([^`]+)` \|(.*)\|\s*$/gm))
+      rows.set(
+        m[1] ?? '',
+        (m[2] ?? '').split('|').map((c) => c.trim()),
+      );
+    const columns: Record<string, number> = { '': 0, velero: 1, 'vmgroup-backup': 2 };
+    type Rule = { apiGroups?: string[]; resources?: string[]; resourceNames?: string[] };
+    const rulesOf = (kind: string, name: string, ns?: string): Rule[] =>
+      (objects.find(
+        (o) =>
+          o.kind === kind &&
+          o.metadata.name === name &&
+          (ns === undefined || o.metadata.namespace === ns),
+      )?.['rules'] as Rule[] | undefined) ?? [];
+    // A resource is named when its plural, its resourceNames or (for whole API groups the guard
+    // lists) its group appears in the cell; PVCs go by their short name.
+    const named = (cell: string, rule: Rule, resource: string): boolean => {
+      const flat = cell.toLowerCase().replace(/[\s`]/g, '');
+      if (rule.resourceNames?.length) return rule.resourceNames.every((n) => cell.includes(n));
+      if (resource === 'persistentvolumeclaims') return /PVCs/.test(cell);
+      return flat.includes(resource) || (rule.apiGroups ?? []).some((g) => g && cell.includes(g));
+    };
+    const missing: string[] = [];
+    let checked = 0;
+    for (const b of objects.filter(
+      (o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding',
+    )) {
+      const ref = b['roleRef'] as { kind: string; name: string };
+      const subjects = (b['subjects'] as Array<{ kind: string; name: string }> | undefined) ?? [];
+      const scope = b.kind === 'ClusterRoleBinding' ? '' : (b.metadata.namespace ?? '');
+      const rules = rulesOf(
+        ref.kind,
+        ref.name,
+        ref.kind === 'Role' ? b.metadata.namespace : undefined,
+      );
+      for (const sa of subjects.filter((s) => s.kind === 'ServiceAccount')) {
+        const cell = rows.get(sa.name)?.[columns[scope] ?? -1];
+        for (const rule of rules)
+          for (const resource of rule.resources ?? []) {
+            checked++;
+            if (cell === undefined || !named(cell, rule, resource))
+              missing.push(`${sa.name} ${scope || 'cluster-wide'}: ${resource}`);
+          }
+      }
+    }
+    assert.ok(checked > 30, `${checked} grants checked`);
+    assert.deepEqual(missing, []);
+  });
+
   it('HTTP contract: lists exactly the statuses the HTTP contract suite tests', () => {
     const contract = section(reference, '## HTTP contract');
     const rows = [...contract.matchAll(/^\| [^|]+ \| `(\d{3})(?:\/(\d{3}))?` \|/gm)].flatMap(
