@@ -18,7 +18,13 @@ import type { KubeObject } from '../functions/runtime/kube/kube-api.ts';
 import { restoreObject, veleroCreate } from '../functions/velero/test/velero-create.ts';
 import type { VeleroRestoreItem } from '../functions/velero/test/velero-create.ts';
 import { RESOURCE_MODIFIER_CONFIGMAP } from '../functions/vmgroup/names.ts';
-import { asKube, vm, vmg, vmMember } from '../functions/vmgroup/test/builders.ts';
+import {
+  asKube,
+  offerBuilderTarget,
+  vm,
+  vmg,
+  vmMember,
+} from '../functions/vmgroup/test/builders.ts';
 import { VELERO_NS } from '../test/config/function-access.ts';
 import { startControlPlane } from '../test/harness/index.ts';
 import { functionKubeconfig } from '../test/reliability/support/identity.ts';
@@ -78,6 +84,7 @@ export default async function restoreScaleBench(): Promise<BenchResult> {
     const namespaces = await Promise.all(
       Array.from({ length: size.namespaces }, () => plane.newNamespace('restore-scale')),
     );
+    for (const ns of namespaces) await offerBuilderTarget(admin, ns);
     const restore = `scale-${Date.now()}`;
     await admin.create(
       restoreObject(restore, VELERO_NS, {

@@ -25,7 +25,13 @@ import type { Kube, KubeObject } from '../functions/runtime/kube/kube-api.ts';
 import { createLogger } from '../functions/runtime/process/logger.ts';
 import { startServer } from '../functions/runtime/http/server.ts';
 import { RESOURCE_MODIFIER_CONFIGMAP } from '../functions/vmgroup/names.ts';
-import { asKube, vm, vmg, vmMember } from '../functions/vmgroup/test/builders.ts';
+import {
+  asKube,
+  offerBuilderTarget,
+  vm,
+  vmg,
+  vmMember,
+} from '../functions/vmgroup/test/builders.ts';
 import { startControlPlane, type TestCluster } from '../test/harness/index.ts';
 import { apiServerEvent, postEvent } from '../test/support/cloudevents.ts';
 import type { BenchResult } from './run.ts';
@@ -51,6 +57,7 @@ interface Env {
 
 async function newRestore(env: Env, prefix: string): Promise<{ item: VeleroRestoreItem }> {
   const namespace = await env.plane.newNamespace(prefix);
+  await offerBuilderTarget(env.admin, namespace);
   const restore = `${prefix}-${randomUUID().slice(0, 8)}`;
   await env.admin.create(
     restoreObject(restore, env.veleroNs, {

@@ -6,6 +6,7 @@
 // from API discovery; without it names are matched as written).
 
 import type { Selection } from '../velero/label-selection.ts';
+import { APP_KINDS, CLOSURE_RESOURCE, CLOSURE_RESOURCES } from '../vmgroup/closure.ts';
 import { classifySelection, selectionMatches } from '../velero/label-selection.ts';
 import type { RestrictedEntry } from './restricted-list.ts';
 import { PLUGIN_INTERNAL } from './restricted-list.ts';
@@ -72,8 +73,14 @@ export const PRODUCT_KINDS = [
   'virtualmachinegroups.vmoperator.vmware.com',
   'virtualmachines.vmoperator.vmware.com',
 ] as const;
-/** Everything a group's closure can contain (DESIGN.md §2: bootstrap Secrets/ConfigMaps, PVCs). */
-export const CLOSURE_KINDS = [...PRODUCT_KINDS, 'secrets', 'configmaps', 'persistentvolumeclaims'];
+/**
+ * What a selection must keep for a group to come back whole (DESIGN.md §2: the groups, their VMs,
+ * bootstrap Secrets/ConfigMaps, PVCs): the domain's closure resources without the application
+ * kinds, which a restore can do without (a VM runs without its Service or resource policy).
+ */
+export const CLOSURE_KINDS: readonly string[] = CLOSURE_RESOURCES.filter(
+  (r) => !APP_KINDS.some((k) => CLOSURE_RESOURCE[k] === r),
+);
 
 const isProductKind = (r: string): boolean => (PRODUCT_KINDS as readonly string[]).includes(r);
 

@@ -4,7 +4,7 @@
 // without encryption.vmware.com) answers 404: the namespace then has none of it, and a VM naming
 // one is reported missing. Anything else fails the reconcile (retried by the Broker).
 
-import type { Kube } from '../runtime/kube/kube-api.ts';
+import type { Kube, KubeObject } from '../runtime/kube/kube-api.ts';
 import { apiVersionOfKind } from '../vmgroup/closure.ts';
 import type { ClosureKind } from '../vmgroup/closure.ts';
 import type { LiveNamespace, LiveObject, LiveService } from './plan.ts';
@@ -20,8 +20,10 @@ async function listServed<T extends LiveObject>(
   metadataOnly: boolean,
 ): Promise<T[] | undefined> {
   try {
-    const list = await kube.list(apiVersionOfKind(kind), kind, namespace, { metadataOnly });
-    return list.items as unknown as T[];
+    const list = await kube.list<T & KubeObject>(apiVersionOfKind(kind), kind, namespace, {
+      metadataOnly,
+    });
+    return list.items;
   } catch (err) {
     if (isStatus(err, 404)) return undefined;
     throw err;

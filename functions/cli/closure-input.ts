@@ -17,8 +17,7 @@ import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Kube, KubeObject } from '../runtime/kube/kube-api.ts';
 import type { ValidatorSet } from '../runtime/schema/validation.ts';
-import { violation } from '../runtime/schema/validation.ts';
-import { schemaId } from '../runtime/schema/schema-files.ts';
+import { validated } from '../runtime/schema/validation.ts';
 import type { ClosureKind, NamespaceState } from '../vmgroup/closure.ts';
 import { CLOSURE_KINDS, apiVersionOfKind } from '../vmgroup/closure.ts';
 import type { VmServiceLike } from '../vmgroup/app-objects.ts';
@@ -186,6 +185,79 @@ function appKindOf(object: KubeObject): ClosureKind | undefined {
   return versionOf(object.apiVersion).group === APP_API_GROUP.get(kind) ? kind : undefined;
 }
 
+/** What stateFromDocs gathers, kind by kind, before it becomes a NamespaceState. */
+interface Gathered {
+  groups: VirtualMachineGroup[];
+  vms: VirtualMachine[];
+  configMaps: Set<string>;
+  pvcs: Set<string>;
+  secrets: Set<string>;
+  services: VmServiceLike[];
+  resourcePolicies: Set<string>;
+  encryptionClasses: Set<string>;
+  pvcStorageClasses: Map<string, string>;
+}
+
+/** A VirtualMachine or VirtualMachineGroup, read as v1alpha5; why not, when it cannot be read. */
+function gatherVmop(g: Gathered, object: KubeObject, validators: ValidatorSet): string | undefined {
+  const why = unreadableVersion(object.kind, object.apiVersion);
+  if (why) return why;
+  // Read as v1alpha5: the fields the schema types have that shape in every readable version.
+  const read = { ...object, apiVersion: VMOP_API_VERSION };
+  if (object.kind === KIND_VM) {
+    const vm = validated(validators, 'objects/virtualmachine', read);
+    if ('violation' in vm) return `invalid: ${vm.violation.message}`;
+    g.vms.push(vm.value);
+  } else {
+    const group = validated(validators, 'objects/virtualmachinegroup', read);
+    if ('violation' in group) return `invalid: ${group.violation.message}`;
+    g.groups.push(group.value);
+  }
+  return undefined;
+}
+
+/** A VirtualMachineService as the closure reads it; why not, when its selector is not a map. */
+function gatherService(g: Gathered, object: KubeObject, version: string): string | undefined {
+  if (!SERVICE_VERSIONS.has(version))
+    return `${object.apiVersion} is not a VirtualMachineService version VM Operator serves`;
+  const spec = object.spec as { selector?: unknown } | null | undefined;
+  const selector = spec?.selector;
+  if (selector !== undefined && selector !== null && !isStringMap(selector))
+    return 'invalid: spec.selector must be a map of label keys to string values';
+  g.services.push(serviceLike(object));
+  return undefined;
+}
+
+/** What the closure reads of a VirtualMachineService (the API server has checked the live ones). */
+function serviceLike(object: KubeObject): VmServiceLike {
+  const selector = (object.spec as { selector?: unknown } | null | undefined)?.selector;
+  return { metadata: object.metadata, spec: { selector: isStringMap(selector) ? selector : null } };
+}
+
+/** One manifest object into what it tells about the namespace; a reason when it is refused. */
+function gather(g: Gathered, object: KubeObject, validators: ValidatorSet): string | undefined {
+  const { group, version } = versionOf(object.apiVersion);
+  const app = appKindOf(object);
+  const name = object.metadata.name;
+  if (group === VMOP_GROUP && (object.kind === KIND_VM || object.kind === KIND_VMG))
+    return gatherVmop(g, object, validators);
+  if (app === 'VirtualMachineService') return gatherService(g, object, version);
+  if (app === 'VirtualMachineSetResourcePolicy') g.resourcePolicies.add(name);
+  else if (app === 'EncryptionClass') g.encryptionClasses.add(name);
+  else if (object.apiVersion === 'v1') {
+    if (object.kind === 'ConfigMap') g.configMaps.add(name);
+    else if (object.kind === 'PersistentVolumeClaim') {
+      g.pvcs.add(name);
+      const sc = (object.spec as { storageClassName?: unknown } | undefined)?.storageClassName;
+      if (typeof sc === 'string' && sc !== '') g.pvcStorageClasses.set(name, sc);
+    } else if (object.kind === 'Secret') g.secrets.add(name);
+  } else {
+    const made = secretMadeBy(object);
+    if (made) g.secrets.add(made);
+  }
+  return undefined;
+}
+
 /**
  * The objects of `namespace`. Manifests without metadata.namespace count as in it (kustomize and
  * `kubectl apply -n` put them there). VM Operator objects are checked against their schemas so a
@@ -197,91 +269,31 @@ export function stateFromDocs(
   namespace: string,
   validators: ValidatorSet,
 ): ManifestState {
-  const groups: VirtualMachineGroup[] = [];
-  const vms: VirtualMachine[] = [];
-  const configMaps = new Set<string>();
-  const pvcs = new Set<string>();
-  const secrets = new Set<string>();
-  const services: VmServiceLike[] = [];
-  const resourcePolicies = new Set<string>();
-  const encryptionClasses = new Set<string>();
-  const pvcStorageClasses = new Map<string, string>();
+  const g: Gathered = {
+    groups: [],
+    vms: [],
+    configMaps: new Set(),
+    pvcs: new Set(),
+    secrets: new Set(),
+    services: [],
+    resourcePolicies: new Set(),
+    encryptionClasses: new Set(),
+    pvcStorageClasses: new Map(),
+  };
   const refused: Refusal[] = [];
   for (const { where, object } of docs) {
     const ns = object.metadata.namespace;
     if (ns !== undefined && ns !== namespace) continue;
-    const refuse = (reason: string): void => {
-      refused.push({
-        where,
-        apiVersion: object.apiVersion,
-        kind: object.kind,
-        name: object.metadata.name,
-        reason,
-      });
-    };
-    const { group, version } = versionOf(object.apiVersion);
-    const vmop = group === VMOP_GROUP;
-    const app = appKindOf(object);
-    if (vmop && (object.kind === KIND_VM || object.kind === KIND_VMG)) {
-      const why = unreadableVersion(object.kind, object.apiVersion);
-      if (why) {
-        refuse(why);
-        continue;
-      }
-      const id = schemaId(
-        object.kind === KIND_VM ? 'objects/virtualmachine' : 'objects/virtualmachinegroup',
-      );
-      // Read as v1alpha5: the fields the schema types have that shape in every readable version.
-      const v = violation(validators, id, { ...object, apiVersion: VMOP_API_VERSION });
-      if (v) {
-        refuse(`invalid: ${v.message}`);
-        continue;
-      }
-      if (object.kind === KIND_VM) vms.push(object as unknown as VirtualMachine);
-      else groups.push(object as unknown as VirtualMachineGroup);
-    } else if (app === 'VirtualMachineService') {
-      if (!SERVICE_VERSIONS.has(version)) {
-        refuse(`${object.apiVersion} is not a VirtualMachineService version VM Operator serves`);
-        continue;
-      }
-      const spec = object.spec as { selector?: unknown } | null | undefined;
-      const selector = spec?.selector;
-      if (selector !== undefined && selector !== null && !isStringMap(selector)) {
-        refuse('invalid: spec.selector must be a map of label keys to string values');
-        continue;
-      }
-      services.push(object as unknown as VmServiceLike);
-    } else if (app === 'VirtualMachineSetResourcePolicy') {
-      resourcePolicies.add(object.metadata.name);
-    } else if (app === 'EncryptionClass') {
-      encryptionClasses.add(object.metadata.name);
-    } else if (object.apiVersion === 'v1') {
-      if (object.kind === 'ConfigMap') configMaps.add(object.metadata.name);
-      else if (object.kind === 'PersistentVolumeClaim') {
-        pvcs.add(object.metadata.name);
-        const sc = (object.spec as { storageClassName?: unknown } | undefined)?.storageClassName;
-        if (typeof sc === 'string' && sc !== '') pvcStorageClasses.set(object.metadata.name, sc);
-      } else if (object.kind === 'Secret') secrets.add(object.metadata.name);
-    } else {
-      const made = secretMadeBy(object);
-      if (made) secrets.add(made);
-    }
+    const reason = gather(g, object, validators);
+    if (reason === undefined) continue;
+    const { apiVersion, kind } = object;
+    refused.push({ where, apiVersion, kind, name: object.metadata.name, reason });
   }
   // Manifests with no Secret at all (kept out of Git, or `kubectl get` without secrets): their
   // presence is unknown, as live; they are listed as not checked instead of all missing.
+  const { secrets, ...rest } = g;
   return {
-    state: {
-      namespace,
-      groups,
-      vms,
-      configMaps,
-      pvcs,
-      ...(secrets.size > 0 ? { secrets } : {}),
-      services,
-      resourcePolicies,
-      encryptionClasses,
-      pvcStorageClasses,
-    },
+    state: { namespace, ...rest, ...(secrets.size > 0 ? { secrets } : {}) },
     refused,
   };
 }
@@ -331,8 +343,8 @@ export async function stateFromCluster(
   vmopApiVersion = VMOP_API_VERSION,
 ): Promise<NamespaceState> {
   const [groups, vms, cms, pvcs, services, policies, encryption] = await Promise.all([
-    kube.list(vmopApiVersion, KIND_VMG, namespace),
-    kube.list(vmopApiVersion, KIND_VM, namespace),
+    kube.list<VirtualMachineGroup & KubeObject>(vmopApiVersion, KIND_VMG, namespace),
+    kube.list<VirtualMachine & KubeObject>(vmopApiVersion, KIND_VM, namespace),
     kube.list('v1', 'ConfigMap', namespace, { metadataOnly: true }),
     kube.list('v1', 'PersistentVolumeClaim', namespace),
     listIfServed(
@@ -356,11 +368,11 @@ export async function stateFromCluster(
   }
   return {
     namespace,
-    groups: groups.items as unknown as VirtualMachineGroup[],
-    vms: vms.items as unknown as VirtualMachine[],
+    groups: groups.items,
+    vms: vms.items,
     configMaps: new Set(cms.items.map((o) => o.metadata.name)),
     pvcs: new Set(pvcs.items.map((o) => o.metadata.name)),
-    services: services as unknown as VmServiceLike[],
+    services: services.map(serviceLike),
     resourcePolicies: new Set(policies.map((o) => o.metadata.name)),
     encryptionClasses: new Set(encryption.map((o) => o.metadata.name)),
     pvcStorageClasses: classes,

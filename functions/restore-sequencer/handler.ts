@@ -12,6 +12,7 @@ import {
   ANNOTATION_RESTORE_PROGRESS,
   ANNOTATION_RESTORE_RELEASED,
   VELERO_RESTORE_NAME_LABEL,
+  VMOP_API_VERSION,
 } from '../vmgroup/names.ts';
 import type { RestoreGroupReady } from '../../schemas/generated/events/restore-group-ready.ts';
 import type { RestoreSequenceDue } from '../../schemas/generated/events/restore-sequence-due.ts';
@@ -71,7 +72,7 @@ export interface SequencerDeps {
   gatePollMs?: number;
 }
 
-export const VMOP = 'vmoperator.vmware.com/v1alpha5';
+export const VMOP = VMOP_API_VERSION;
 export const DEFAULT_GATE_POLL_MS = 5_000;
 
 interface Run {

@@ -58,6 +58,9 @@ export function filterStyle(spec: FilterSpec, kind: 'Backup' | 'Restore'): Filte
   return old ? 'old' : 'scoped';
 }
 
+// Patterns come from users' Backups and Restores, so the compiled ones are kept in a bounded map:
+// a long-running replica that meets ever new patterns forgets the oldest instead of growing.
+const GLOB_CACHE_SIZE = 256;
 const globCache = new Map<string, RegExp>();
 
 /** gobwas/glob without separators, as Velero compiles it: `*` also spans dots. */
@@ -88,6 +91,7 @@ function globToRegExp(pattern: string): RegExp {
     else out += c.replace(/[.+^$()|\\/]/g, '\\$&');
   }
   const re = new RegExp(`^${out}$`, 'i');
+  if (globCache.size >= GLOB_CACHE_SIZE) globCache.delete(globCache.keys().next().value!);
   globCache.set(pattern, re);
   return re;
 }

@@ -3,8 +3,10 @@
 // to a running total *before* its members are powered on, so stage i starts at
 // delay[0] + ... + delay[i] after the group's power state changed. Pure.
 
-export const KIND_VM = 'VirtualMachine';
-export const KIND_VMG = 'VirtualMachineGroup';
+import { KIND_VM, KIND_VMG } from './names.ts';
+
+// The kinds are named once, in names.ts; boot-order's readers take them from here too.
+export { KIND_VM, KIND_VMG };
 
 export interface MemberRef {
   kind: typeof KIND_VM | typeof KIND_VMG;

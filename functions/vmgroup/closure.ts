@@ -23,7 +23,7 @@ import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtua
 import type { AppKind, Fidelity, VmServiceLike } from './app-objects.ts';
 import { appRefsOf, restoreFidelity } from './app-objects.ts';
 import { bootstrapRefs, volumeClaims } from './bootstrap-refs.ts';
-import { KIND_VM, KIND_VMG, memberLabelKey } from './names.ts';
+import { KIND_VM, KIND_VMG, VMOP_API_VERSION, memberLabelKey } from './names.ts';
 
 export type ClosureKind =
   | 'VirtualMachineGroup'
@@ -53,13 +53,13 @@ export const CLOSURE_KINDS: readonly ClosureKindInfo[] = [
   {
     kind: 'VirtualMachineGroup',
     apiGroup: 'vmoperator.vmware.com',
-    apiVersion: 'vmoperator.vmware.com/v1alpha5',
+    apiVersion: VMOP_API_VERSION,
     plural: 'virtualmachinegroups',
   },
   {
     kind: 'VirtualMachine',
     apiGroup: 'vmoperator.vmware.com',
-    apiVersion: 'vmoperator.vmware.com/v1alpha5',
+    apiVersion: VMOP_API_VERSION,
     plural: 'virtualmachines',
   },
   { kind: 'Secret', apiGroup: '', apiVersion: 'v1', plural: 'secrets' },
@@ -74,13 +74,13 @@ export const CLOSURE_KINDS: readonly ClosureKindInfo[] = [
   {
     kind: 'VirtualMachineService',
     apiGroup: 'vmoperator.vmware.com',
-    apiVersion: 'vmoperator.vmware.com/v1alpha5',
+    apiVersion: VMOP_API_VERSION,
     plural: 'virtualmachineservices',
   },
   {
     kind: 'VirtualMachineSetResourcePolicy',
     apiGroup: 'vmoperator.vmware.com',
-    apiVersion: 'vmoperator.vmware.com/v1alpha5',
+    apiVersion: VMOP_API_VERSION,
     plural: 'virtualmachinesetresourcepolicies',
   },
   // config/crd/external-crds/encryption.vmware.com_encryptionclasses.yaml: v1alpha1 only.

@@ -9,6 +9,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kube, KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { RESOURCE_MODIFIER_CONFIGMAP } from '../../functions/vmgroup/names.ts';
 import { asRestored } from '../../functions/velero/test/velero-create.ts';
+import {
+  BUILDER_STORAGE_CLASS,
+  offerBuilderTarget,
+} from '../../functions/vmgroup/test/builders.ts';
 import type { ControlPlane } from '../../test/harness/index.ts';
 import { ensureNamespaces } from '../../test/config/cluster-apply.ts';
 import { EXPECTED_ORDER } from './fixture.ts';
@@ -82,6 +86,7 @@ export async function restoreInto(
   say: (text: string) => void,
 ): Promise<PowerOn[]> {
   await ensureNamespaces(plane.kubeConfig(), [plan.to]);
+  await offerTarget(admin, plan.to, say);
   const powerOns: PowerOn[] = [];
   const stopWatch = await watchPower(plane, plan.to, (p) => {
     powerOns.push(p);
@@ -126,6 +131,20 @@ export async function restoreInto(
   } finally {
     stopWatch();
   }
+}
+
+/**
+ * A target namespace offers restored VMs their class and storage class (on a Supervisor the
+ * platform team binds them to the vSphere Namespace); without them the restore preflight keeps
+ * the group held and says which is missing.
+ */
+async function offerTarget(admin: Kube, namespace: string, say: (text: string) => void) {
+  const offer = await offerBuilderTarget(admin, namespace);
+  say(
+    `namespace ${namespace} offers what the VMs name: ${offer
+      .map((o) => `${o.kind} ${o.metadata.name}`)
+      .join(', ')} (StorageClass ${BUILDER_STORAGE_CLASS.metadata.name} by quota)`,
+  );
 }
 
 async function createItem(

@@ -25,9 +25,14 @@ import {
   REASON_RESTORE_STAGE_RELEASED,
   RESOURCE_MODIFIER_CONFIGMAP,
 } from '../../functions/vmgroup/names.ts';
-import { asKube, vm, vmg, vmMember } from '../../functions/vmgroup/test/builders.ts';
+import {
+  asKube,
+  offerBuilderTarget,
+  vm,
+  vmg,
+  vmMember,
+} from '../../functions/vmgroup/test/builders.ts';
 import { restoreObject, veleroCreate } from '../../functions/velero/test/velero-create.ts';
-import { offerWhatVmsName } from '../../functions/restore-sequencer/test/offer.ts';
 import { apiServerEvent } from '../support/cloudevents.ts';
 import { rawRequest } from '../harness/cluster-api.ts';
 import { testCluster } from '../harness/index.ts';
@@ -212,7 +217,7 @@ describe('reliability: a replica killed mid restore sequence (control plane)', f
         resourceModifier: { kind: 'configmap', name: RESOURCE_MODIFIER_CONFIGMAP },
       }),
     );
-    await offerWhatVmsName(admin, ns); // or the restore preflight holds the group
+    await offerBuilderTarget(admin, ns); // or the restore preflight holds the group
     const item = { restore, backup: 'nightly', namespace: ns };
     let last: InboundEvent | undefined;
     for (const o of objects) {

@@ -15,7 +15,13 @@ import type { Kube, KubeObject } from '../../functions/runtime/kube/kube-api.ts'
 import { createLogger } from '../../functions/runtime/process/logger.ts';
 import { startServer, type RunningServer } from '../../functions/runtime/http/server.ts';
 import { EVENT_SOURCE, RESOURCE_MODIFIER_CONFIGMAP } from '../../functions/vmgroup/names.ts';
-import { asKube, vm, vmg, vmMember } from '../../functions/vmgroup/test/builders.ts';
+import {
+  asKube,
+  offerBuilderTarget,
+  vm,
+  vmg,
+  vmMember,
+} from '../../functions/vmgroup/test/builders.ts';
 import restoreSequencer from '../../functions/restore-sequencer/index.ts';
 import { SEQUENCER_RULES } from '../../functions/restore-sequencer/rbac.ts';
 import { PRODUCT } from '../../functions/product.ts';
@@ -59,6 +65,7 @@ describe('restore functions over HTTP (control plane)', function () {
 
   it('a staged group: group-ready reply, its continuation sleeps for the delay, group-released reply', async () => {
     const namespace = await cluster.newNamespace('http-seq');
+    await offerBuilderTarget(admin, namespace);
     const restore = `http-${randomUUID().slice(0, 6)}`;
     await admin.create(
       restoreObject(restore, veleroNs, {

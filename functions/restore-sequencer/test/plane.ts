@@ -33,9 +33,7 @@ import {
 import { VMOP, type SequencerDeps } from '../handler.ts';
 import restoreSequencer from '../index.ts';
 import { SEQUENCER_RULES } from '../rbac.ts';
-import { STORAGE_CLASS, offerWhatVmsName } from './offer.ts';
-
-export { STORAGE_QUOTA, VM_CLASS } from './offer.ts';
+import { BUILDER_STORAGE_CLASS, builderOffer } from '../../vmgroup/test/builders.ts';
 
 export interface CoreEvent extends KubeObject {
   reason?: string;
@@ -64,6 +62,12 @@ export class TestTime {
     for (const h of this.hooks) await h(this.t);
   }
 }
+
+export {
+  BUILDER_STORAGE_CLASS as STORAGE_CLASS,
+  vmClass as VM_CLASS,
+  storageQuota as STORAGE_QUOTA,
+} from '../../vmgroup/test/builders.ts';
 
 /** A held group answers object events with its state; anything else is the reply's type. */
 export const answer = (r: OutboundEvent | undefined): string | undefined =>
@@ -94,7 +98,7 @@ export async function sequencerPlane(): Promise<SequencerPlane> {
   const veleroNs = await cluster.newNamespace('velero');
   const saKube = await kubeAs(cluster, 'restore-sequencer', SEQUENCER_RULES);
   const validators = await loadValidators();
-  await admin.create(STORAGE_CLASS).catch(() => undefined);
+  await admin.create(BUILDER_STORAGE_CLASS).catch(() => undefined);
   const shared: Shared = { cluster, admin, saKube, veleroNs, validators };
   return { cluster, admin, veleroNs, scenario: (name, o) => Scenario.start(shared, name, o) };
 }
@@ -141,7 +145,7 @@ export class Scenario {
   static async start(shared: Shared, name: string, o: ScenarioOptions = {}): Promise<Scenario> {
     const { admin, cluster, veleroNs } = shared;
     const namespace = await cluster.newNamespace(name);
-    if (o.offer !== false) await offerWhatVmsName(admin, namespace);
+    if (o.offer !== false) for (const obj of builderOffer(namespace)) await admin.create(obj);
     const restore = `${name}-${randomUUID().slice(0, 6)}`;
     const spec = {
       backupName: 'nightly',

@@ -22,7 +22,10 @@ let sdk: Promise<Sdk> | undefined;
  * failed with "CloudEvent is not a constructor").
  */
 function sdkExports(mod: Sdk): Sdk {
-  return typeof mod.CloudEvent === 'function' ? mod : (mod as unknown as { default: Sdk }).default;
+  if (typeof mod.CloudEvent === 'function') return mod;
+  const { default: inner } = mod as Sdk & { default?: Sdk };
+  if (!inner) throw new Error('the cloudevents package has neither named nor default exports');
+  return inner;
 }
 
 /** Throws (an internal error: the function broke its own contract) when the event is not valid. */

@@ -46,7 +46,13 @@ function createAjv(
 
 export function compileValidators(files: readonly SchemaFile[]): Map<string, Validate> {
   const ajv = createAjv(files, false);
-  return new Map(files.map((f) => [f.id, ajv.getSchema(f.id) as unknown as Validate]));
+  return new Map(
+    files.map((f): [string, Validate] => {
+      const validate = ajv.getSchema(f.id);
+      if (!validate) throw new Error(`schema ${f.id} did not compile`);
+      return [f.id, validate];
+    }),
+  );
 }
 
 /** ESM source exporting `validators`: a Map from $id to precompiled validator. */

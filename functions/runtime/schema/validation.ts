@@ -2,6 +2,9 @@
 // names the schema and the path inside it. The validators themselves come from schema-source.ts
 // (compiled from schemas/ in development, precompiled into the shipped bundle).
 
+import type { SchemaTypes } from './schema-types.ts';
+import { schemaId } from './schema-files.ts';
+
 export interface ValidationError {
   instancePath: string;
   schemaPath: string;
@@ -55,4 +58,17 @@ function describe(error: ValidationError | undefined): string {
       ? ` (${JSON.stringify(error.params)})`
       : '';
   return `${where} ${error.message ?? error.keyword}${extra}`;
+}
+
+/**
+ * `value` typed as the schema's generated type when it satisfies the schema (so callers need no
+ * cast), else the first violation.
+ */
+export function validated<K extends keyof SchemaTypes>(
+  validators: ValidatorSet,
+  key: K,
+  value: unknown,
+): { value: SchemaTypes[K] } | { violation: SchemaViolation } {
+  const bad = violation(validators, schemaId(key), value);
+  return bad ? { violation: bad } : { value: value as SchemaTypes[K] };
 }

@@ -2,7 +2,8 @@
 // schema-valid object with sensible defaults; pass overrides for what a test is about.
 // Kept general on purpose (any namespace, either API version, labels/annotations/status).
 
-import type { KubeObject } from '../../runtime/kube/kube-api.ts';
+import { ConflictError } from '../../runtime/errors.ts';
+import type { Kube, KubeObject } from '../../runtime/kube/kube-api.ts';
 import type { VirtualMachine } from '../../../schemas/generated/objects/virtualmachine.ts';
 import type { VirtualMachineGroup } from '../../../schemas/generated/objects/virtualmachinegroup.ts';
 import type { NamespaceState } from '../closure.ts';
@@ -294,4 +295,55 @@ export function groupFixture(
 /** as unknown as KubeObject, for passing typed VM Operator objects where KubeObject is expected. */
 export function asKube(o: VirtualMachine | VirtualMachineGroup): KubeObject {
   return o as unknown as KubeObject;
+}
+
+/** The StorageClass the builders' VMs and PVCs name (cluster-scoped: create it once). */
+export const BUILDER_STORAGE_CLASS: KubeObject = {
+  apiVersion: 'storage.k8s.io/v1',
+  kind: 'StorageClass',
+  metadata: { name: 'wcp-storage' },
+  provisioner: 'csi.vsphere.vmware.com',
+};
+
+/**
+ * What a target namespace must offer the builders' VMs for the restore preflight to let them
+ * start: their class bound to the namespace, and their storage class assigned by quota (as a
+ * vSphere Namespace does). BUILDER_STORAGE_CLASS must exist too.
+ */
+export function builderOffer(namespace: string): KubeObject[] {
+  return [vmClass(namespace), storageQuota(namespace)];
+}
+
+/** A VirtualMachineClass bound to `namespace` (the builders' VMs name best-effort-small). */
+export function vmClass(namespace: string, name = 'best-effort-small'): KubeObject {
+  return {
+    apiVersion: 'vmoperator.vmware.com/v1alpha5',
+    kind: 'VirtualMachineClass',
+    metadata: { name, namespace },
+    spec: { hardware: { cpus: 2, memory: '4Gi' } },
+  };
+}
+
+/** How a Supervisor assigns a storage policy to a namespace: a quota entry for its class. */
+export function storageQuota(namespace: string, storageClass = 'wcp-storage'): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ResourceQuota',
+    metadata: { name: `${storageClass}-quota`, namespace },
+    spec: { hard: { [`${storageClass}.storageclass.storage.k8s.io/requests.storage`]: '1Ti' } },
+  };
+}
+
+/** Creates what builderOffer names in `namespace`, and the StorageClass unless it exists. */
+export async function offerBuilderTarget(
+  kube: Pick<Kube, 'create'>,
+  namespace: string,
+): Promise<KubeObject[]> {
+  // A StorageClass is cluster-scoped: another test may have created it.
+  await kube.create(BUILDER_STORAGE_CLASS).catch((err: unknown) => {
+    if (!(err instanceof ConflictError)) throw err;
+  });
+  const offer = builderOffer(namespace);
+  for (const obj of offer) await kube.create(obj);
+  return offer;
 }
