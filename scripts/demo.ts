@@ -36,7 +36,9 @@ import {
   NAMESPACE,
   NESTED_GROUP,
   OUTSIDE,
+  READINESS,
   TOP_GROUP,
+  WEB_SERVICE,
   application,
   networkStatus,
   secrets,
@@ -209,8 +211,8 @@ function onDelivery(d: Delivery): void {
 async function createApplication(run: Run): Promise<void> {
   const app = application();
   await ensureNamespaces(run.plane.kubeConfig(), [NAMESPACE]);
-  for (const o of [...secrets(), ...app.configMaps, ...app.pvcs, ...app.groups, ...app.vms])
-    await run.admin.create(o);
+  const objects = [...secrets(), ...app.configMaps, ...app.pvcs, ...app.groups, ...app.vms];
+  for (const o of [...objects, ...app.services]) await run.admin.create(o);
   // What VM Operator would report once the VMs run: the labeler copies it for the restore.
   for (const [i, v] of app.vms.entries()) {
     const path = `/apis/${v.apiVersion}/namespaces/${NAMESPACE}/virtualmachines/${v.metadata.name}/status`;
@@ -225,6 +227,12 @@ async function createApplication(run: Run): Promise<void> {
   );
   say.detail(
     'with their bootstrap Secret db-cloud-init, ConfigMap web-cloud-config and PVCs; web-canary is powered off on purpose;',
+  );
+  say.detail(
+    `VirtualMachineService ${WEB_SERVICE} fronts the web VMs (its selector matches their label);`,
+  );
+  say.detail(
+    `group ${TOP_GROUP} asks for a readiness gate (vmgroup-backup.dev/readiness-gate=${READINESS}): on restore, the web tier waits for db's IP address`,
   );
   say.detail(
     `${OUTSIDE.vm} (with Secret ${OUTSIDE.secret} and PVC jumpbox-home) belongs to no group`,
@@ -277,6 +285,7 @@ async function labelled(run: Run, group: string): Promise<KubeObject[]> {
     [
       ['vmoperator.vmware.com/v1alpha5', 'VirtualMachineGroup'],
       ['vmoperator.vmware.com/v1alpha5', 'VirtualMachine'],
+      ['vmoperator.vmware.com/v1alpha5', 'VirtualMachineService'],
       ['v1', 'ConfigMap'],
       ['v1', 'PersistentVolumeClaim'],
     ].map(([av, k]) => run.admin.list(av as string, k as string, NAMESPACE, { labelSelector })),
@@ -321,10 +330,11 @@ async function reportLabels(run: Run): Promise<void> {
     labelledSecrets.includes(OUTSIDE.secret);
   run.checks.push(
     {
-      what: `every object of group ${TOP_GROUP} is labelled (2 groups, 4 VMs, 1 ConfigMap, 3 PVCs, 1 Secret)`,
+      what: `every object of group ${TOP_GROUP} is labelled (2 groups, 4 VMs, 1 VirtualMachineService, 1 ConfigMap, 3 PVCs, 1 Secret)`,
       ok:
         count(top, 'VirtualMachineGroup') === 2 &&
         count(top, 'VirtualMachine') === 4 &&
+        count(top, 'VirtualMachineService') === 1 &&
         count(top, 'ConfigMap') === 1 &&
         count(top, 'PersistentVolumeClaim') === 3 &&
         labelledSecrets.length === 1 &&
@@ -439,6 +449,10 @@ function summary(run: Run, powerOns: PowerOn[]): number {
   run.checks.push({
     what: 'the Backup got its coverage report (VMGroupBackupExpanded), and no warning that a group is incomplete',
     ok: reasons.has('VMGroupBackupExpanded') && !reasons.has('VMGroupBackupIncomplete'),
+  });
+  run.checks.push({
+    what: `the readiness gate was waited on: the web tier started only after db had an IP address (VMGroupRestoreGateWaiting, then VMGroupRestoreGatePassed)`,
+    ok: reasons.has('VMGroupRestoreGateWaiting') && reasons.has('VMGroupRestoreGatePassed'),
   });
   run.checks.push({
     what: 'the Restore reports the group released (VMGroupRestoreReleased)',

@@ -1,8 +1,12 @@
 // The demo's application: namespace `shop` with a group `shop` (database first, then the nested
 // group `web` 3 s later) and `web` (web-1, then 2 s later web-2 and web-canary, which was
 // powered off on purpose). Their bootstrap Secret and ConfigMap and their PVCs belong to the
-// groups; a `jumpbox` VM with its own Secret and PVC does not, and must stay out of the backup.
+// groups, and so does the VirtualMachineService `shop-web` in front of the web VMs (its selector
+// matches them); a `jumpbox` VM with its own Secret and PVC does not, and must stay out of the
+// backup. The top group asks for a readiness gate (`has-ip`): on restore, the web tier starts
+// only once db reports an IP address, then its 3 s delay later.
 import type { KubeObject } from '../../functions/runtime/kube/kube-api.ts';
+import { ANNOTATION_READINESS_GATE } from '../../functions/vmgroup/names.ts';
 import {
   bootstraps,
   groupMember,
@@ -10,6 +14,7 @@ import {
   vm,
   vmg,
   vmMember,
+  vmService,
 } from '../../functions/vmgroup/test/builders.ts';
 
 export const NAMESPACE = 'shop';
@@ -23,6 +28,10 @@ export const EXPECTED_ORDER = [
 ] as const;
 export const KEPT_OFF = ['web-canary'];
 export const OUTSIDE = { vm: 'jumpbox', secret: 'jumpbox-ssh' };
+/** The load balancer in front of the web tier: in the closure because its selector matches members. */
+export const WEB_SERVICE = 'shop-web';
+export const READINESS = 'has-ip';
+const WEB_TIER = { 'shop.example/tier': 'web' };
 
 /** Secrets are written, never read back: the demo restores them from this definition. */
 export function secrets(ns = NAMESPACE): KubeObject[] {
@@ -79,6 +88,7 @@ export function application(ns = NAMESPACE): {
   pvcs: KubeObject[];
   groups: KubeObject[];
   vms: KubeObject[];
+  services: KubeObject[];
 } {
   const o = { namespace: ns };
   return {
@@ -96,6 +106,7 @@ export function application(ns = NAMESPACE): {
     groups: [
       vmg(TOP_GROUP, {
         ...o,
+        annotations: { [ANNOTATION_READINESS_GATE]: READINESS },
         bootOrder: [[vmMember('db')], { members: [groupMember(NESTED_GROUP)], powerOnDelay: '3s' }],
       }),
       vmg(NESTED_GROUP, {
@@ -117,6 +128,7 @@ export function application(ns = NAMESPACE): {
       }),
       vm('web-1', {
         ...o,
+        labels: WEB_TIER,
         groupName: NESTED_GROUP,
         bootstrap: bootstraps.cloudInitRaw('web-cloud-config'),
         volumes: [pvcVolume('web-1-data')],
@@ -124,6 +136,7 @@ export function application(ns = NAMESPACE): {
       }),
       vm('web-2', {
         ...o,
+        labels: WEB_TIER,
         groupName: NESTED_GROUP,
         bootstrap: bootstraps.cloudInitRaw('web-cloud-config'),
         volumes: [pvcVolume('web-2-data')],
@@ -131,6 +144,7 @@ export function application(ns = NAMESPACE): {
       }),
       vm('web-canary', {
         ...o,
+        labels: WEB_TIER,
         groupName: NESTED_GROUP,
         powerState: 'PoweredOff',
         bootstrap: bootstraps.cloudInitRaw('web-cloud-config'),
@@ -143,5 +157,6 @@ export function application(ns = NAMESPACE): {
         network,
       }),
     ] as unknown as KubeObject[],
+    services: [vmService(WEB_SERVICE, WEB_TIER, o)],
   };
 }

@@ -15,6 +15,7 @@ import {
 } from '../../functions/vmgroup/test/builders.ts';
 import type { ControlPlane } from '../../test/harness/index.ts';
 import { ensureNamespaces } from '../../test/config/cluster-apply.ts';
+import { rawRequest } from '../../test/harness/cluster-api.ts';
 import { EXPECTED_ORDER } from './fixture.ts';
 import { keepWatching } from './watch.ts';
 
@@ -40,7 +41,10 @@ const ORDER = [
   'PersistentVolumeClaim',
   'VirtualMachineGroup',
   'VirtualMachine',
+  'VirtualMachineService',
 ];
+/** Standing in for VM Operator: how long a powered-on VM takes to report its IP address. */
+const ADDRESS_AFTER_MS = 1500;
 /** Held back a moment, so the group is seen waiting for a member that is not there yet. */
 const LATE_VM = 'web-2';
 
@@ -88,9 +92,11 @@ export async function restoreInto(
   await ensureNamespaces(plane.kubeConfig(), [plan.to]);
   await offerTarget(admin, plan.to, say);
   const powerOns: PowerOn[] = [];
+  const booting: Array<Promise<void>> = [];
   const stopWatch = await watchPower(plane, plan.to, (p) => {
     powerOns.push(p);
     say(`${p.kind} ${p.name} powered on (set by the restore sequencer)`);
+    booting.push(bootAsVmOperatorWould(plane, plan.to, p.name, powerOns.length, say));
   });
   try {
     const restore = await admin.create({
@@ -130,6 +136,7 @@ export async function restoreInto(
     return powerOns.sort((a, b) => a.at - b.at);
   } finally {
     stopWatch();
+    await Promise.allSettled(booting);
   }
 }
 
@@ -145,6 +152,38 @@ async function offerTarget(admin: Kube, namespace: string, say: (text: string) =
       .map((o) => `${o.kind} ${o.metadata.name}`)
       .join(', ')} (StorageClass ${BUILDER_STORAGE_CLASS.metadata.name} by quota)`,
   );
+}
+
+/**
+ * No VM Operator runs here, so the demo writes what it would report once a powered-on VM boots
+ * (v1alpha5 status, through the status subresource): powerState PoweredOn at once, then an
+ * address in status.network — what the `has-ip` readiness gate waits for.
+ */
+async function bootAsVmOperatorWould(
+  plane: ControlPlane,
+  namespace: string,
+  vm: string,
+  index: number,
+  say: (text: string) => void,
+): Promise<void> {
+  const path = `/apis/vmoperator.vmware.com/v1alpha5/namespaces/${namespace}/virtualmachines/${vm}/status`;
+  const write = async (status: Record<string, unknown>): Promise<void> => {
+    const res = await rawRequest(plane.kubeConfig(), 'PATCH', path, {
+      body: JSON.stringify({ status }),
+      contentType: 'application/merge-patch+json',
+    });
+    if (res.status !== 200) throw new Error(`status of ${vm}: ${res.status} ${res.text}`);
+  };
+  await write({ powerState: 'PoweredOn' });
+  await sleep(ADDRESS_AFTER_MS);
+  const ip = `10.20.0.${10 + index}`;
+  await write({
+    network: {
+      primaryIP4: ip,
+      interfaces: [{ name: 'eth0', ip: { addresses: [{ address: `${ip}/24` }] } }],
+    },
+  });
+  say(`(as VM Operator would) ${vm} reports IP address ${ip}`);
 }
 
 async function createItem(

@@ -60,6 +60,12 @@ describe('npm run demo', function () {
       out,
       /\+0\.0s {2}VirtualMachine db → PoweredOn[\s\S]*VirtualMachine web-1 → PoweredOn[\s\S]*VirtualMachine web-2 → PoweredOn/,
     );
+    // The gated stage: the web tier waits for db's address (issue 16.3), and the output says so.
+    assert.match(
+      out,
+      /Event on Restore shop-restore: VMGroupRestoreGateWaiting[\s\S]*db reports IP address[\s\S]*Event on Restore shop-restore: VMGroupRestoreGatePassed[\s\S]*VirtualMachine web-1 powered on/,
+    );
+    assert.match(out, /VirtualMachineService shop-web/);
     const plane = /dir (\/tmp\/vvf-plane-\w+)/.exec(out)?.[1];
     assert.ok(plane && !existsSync(plane), `control plane folder ${plane} left behind`);
     process.stdout.write(`      (demo took ${(ms / 1000).toFixed(0)}s)\n`);

@@ -362,6 +362,7 @@ describe('reliability: a replica killed mid restore sequence (control plane)', f
     const killed = killAfter(a, 2000, t0);
     const chain = await runChain(restored.ready, { targets, stats });
     const killedAt = await killed;
+    await new Promise((r) => setTimeout(r, 1000)); // the watcher sees the last stage's power-on
     await power.stop();
     await Promise.all(writes);
 
