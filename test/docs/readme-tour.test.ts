@@ -118,14 +118,19 @@ describe('README, the five-minute tour', function () {
   it('applies docs/examples/shop.yaml, which is the demo’s application', () => {
     assert.ok(commands.includes(`kubectl -n ${NAMESPACE} apply -f docs/examples/shop.yaml`));
     const app = application();
-    const expected = [...secrets(), ...app.configMaps, ...app.pvcs, ...app.groups, ...app.vms].map(
-      (o) => {
-        // The file is applied with `kubectl -n`, so it names no namespace.
-        const metadata: Record<string, unknown> = { ...o.metadata };
-        delete metadata['namespace'];
-        return { ...o, metadata };
-      },
-    );
+    const expected = [
+      ...secrets(),
+      ...app.configMaps,
+      ...app.pvcs,
+      ...app.groups,
+      ...app.vms,
+      ...app.services,
+    ].map((o) => {
+      // The file is applied with `kubectl -n`, so it names no namespace.
+      const metadata: Record<string, unknown> = { ...o.metadata };
+      delete metadata['namespace'];
+      return { ...o, metadata };
+    });
     const file = readFileSync(join(REPO_ROOT, 'docs/examples/shop.yaml'), 'utf8');
     const objects = parseAllDocuments(file).map((d) => d.toJS() as unknown);
     assert.deepEqual(objects, expected);
