@@ -8,6 +8,7 @@ import type { Kube } from '../runtime/kube/kube-api.ts';
 import { apiVersionOfKind } from '../vmgroup/closure.ts';
 import type { ClosureKind } from '../vmgroup/closure.ts';
 import type { LiveNamespace, LiveObject, LiveService } from './plan.ts';
+import { keptMeta, keptService } from './projection.ts';
 
 function isStatus(err: unknown, status: number): boolean {
   return typeof err === 'object' && err !== null && (err as { status?: unknown }).status === status;
@@ -20,7 +21,11 @@ async function listServed<T extends LiveObject>(
   metadataOnly: boolean,
 ): Promise<T[] | undefined> {
   try {
-    const list = await kube.list(apiVersionOfKind(kind), kind, namespace, { metadataOnly });
+    const project = metadataOnly ? keptMeta : keptService;
+    const list = await kube.list(apiVersionOfKind(kind), kind, namespace, {
+      metadataOnly,
+      project,
+    });
     return list.items as unknown as T[];
   } catch (err) {
     if (isStatus(err, 404)) return undefined;

@@ -25,6 +25,7 @@ import { schemaId } from '../runtime/schema/schema-files.ts';
 
 export const EXPANDED_SCHEMA = schemaId('events/backup-expanded');
 import { parseSecretRecord } from './plan.ts';
+import { keptGroup, keptMeta, keptVm } from './projection.ts';
 import { updateNeedsReconcile } from './fingerprint.ts';
 import {
   backupEventRecord,
@@ -77,10 +78,12 @@ function byNamespace<T extends { metadata: { namespace?: string } }>(items: T[])
  * no group or VM is left.
  */
 async function clusterSnapshot(deps: LabelerDeps, withMembers = false): Promise<ClusterSnapshot> {
-  const meta = { metadataOnly: true };
+  const meta = { metadataOnly: true, project: keptMeta };
   const [groups, vms, cms, pvcs] = await Promise.all([
-    deps.kube.list<VirtualMachineGroup>(deps.vmopApiVersion, KIND_VMG, undefined),
-    deps.kube.list<VirtualMachine>(deps.vmopApiVersion, KIND_VM, undefined),
+    deps.kube.list<VirtualMachineGroup>(deps.vmopApiVersion, KIND_VMG, undefined, {
+      project: keptGroup,
+    }),
+    deps.kube.list<VirtualMachine>(deps.vmopApiVersion, KIND_VM, undefined, { project: keptVm }),
     withMembers ? deps.kube.list('v1', 'ConfigMap', undefined, meta) : undefined,
     withMembers ? deps.kube.list('v1', 'PersistentVolumeClaim', undefined, meta) : undefined,
   ]);

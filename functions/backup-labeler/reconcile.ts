@@ -32,6 +32,7 @@ import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtua
 import type { Closure } from '../vmgroup/closure.ts';
 import { KIND_VM, KIND_VMG } from '../vmgroup/names.ts';
 import { listAppObjects } from './app-lists.ts';
+import { keptGroup, keptMeta, keptPvc, keptVersion, keptVm } from './projection.ts';
 import type {
   LiveNamespace,
   LiveObject,
@@ -100,13 +101,18 @@ async function listNamespace(
   const { kube, vmopApiVersion } = deps;
   // ConfigMaps: only names, labels and resourceVersions are used (never a ConfigMap's data).
   // PVCs whole: their storage class goes into the restore-fidelity report.
-  const meta = { metadataOnly: true };
+  // Each list keeps of its items only what the decisions read (projection.ts).
+  const meta = { metadataOnly: true, project: keptMeta };
   const [lists, apps] = await Promise.all([
     Promise.all([
-      prefetched ? undefined : kube.list(vmopApiVersion, KIND_VMG, namespace),
-      prefetched ? undefined : kube.list(vmopApiVersion, KIND_VM, namespace),
+      prefetched
+        ? undefined
+        : kube.list(vmopApiVersion, KIND_VMG, namespace, { project: keptGroup }),
+      prefetched ? undefined : kube.list(vmopApiVersion, KIND_VM, namespace, { project: keptVm }),
       prefetched?.configMaps ? undefined : kube.list('v1', 'ConfigMap', namespace, meta),
-      prefetched?.pvcs ? undefined : kube.list('v1', 'PersistentVolumeClaim', namespace),
+      prefetched?.pvcs
+        ? undefined
+        : kube.list('v1', 'PersistentVolumeClaim', namespace, { project: keptPvc }),
     ]),
     listAppObjects(kube, namespace),
   ]);
@@ -277,9 +283,11 @@ async function unchangedSince(
   namespace: string,
   out: PassOutcome,
 ): Promise<boolean> {
+  // Only names and resourceVersions are compared: metadata lists, kept small.
+  const versions = { metadataOnly: true, project: keptVersion };
   const [groups, vms] = await Promise.all([
-    deps.kube.list(deps.vmopApiVersion, KIND_VMG, namespace),
-    deps.kube.list(deps.vmopApiVersion, KIND_VM, namespace),
+    deps.kube.list(deps.vmopApiVersion, KIND_VMG, namespace, versions),
+    deps.kube.list(deps.vmopApiVersion, KIND_VM, namespace, versions),
   ]);
   const now = [
     ...groups.items.map(
