@@ -27,6 +27,7 @@
 import type { Kube } from '../runtime/kube/kube-api.ts';
 import type { Logger } from '../runtime/function.ts';
 import { ConflictError } from '../runtime/errors.ts';
+import { forEachBounded } from '../runtime/apply/worker-pool.ts';
 import type { VirtualMachine } from '../../schemas/generated/objects/virtualmachine.ts';
 import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtualmachinegroup.ts';
 import type { Closure } from '../vmgroup/closure.ts';
@@ -149,6 +150,10 @@ interface PassOutcome {
 
 type Task = () => Promise<void>;
 
+/** The runtime's bounded pool: at most `limit` writes in flight; the first error after all settle. */
+const runAll = (tasks: readonly Task[], limit: number) =>
+  forEachBounded(tasks, limit, (task) => task());
+
 function secretTask(
   deps: ReconcileDeps,
   namespace: string,
@@ -237,10 +242,10 @@ async function applyPass(
   if (plan.orphans.size > 0) {
     // A deleted group's Secrets are cleaned while its key is still visible on listable objects
     // (that is how a later pass finds them again if this one fails half-way).
-    await pool(secrets, deps.concurrency);
-    await pool(objects, deps.concurrency);
+    await runAll(secrets, deps.concurrency);
+    await runAll(objects, deps.concurrency);
   } else {
-    await pool([...secrets, ...objects], deps.concurrency);
+    await runAll([...secrets, ...objects], deps.concurrency);
   }
   // The group commits last: a record never claims a Secret label before its patch succeeded.
   // They go ahead even when a VM/PVC/ConfigMap changed under this pass (the pass is repeated
@@ -251,30 +256,12 @@ async function applyPass(
   const commits = plan.groupCommits
     .map((c) => commitWrite(c, out.absent))
     .filter((w): w is ObjectWrite => w !== undefined);
-  await pool(
+  await runAll(
     commits.map((w) => objectTask(deps, w, out)),
     deps.concurrency,
   );
   out.conflict ||= objectConflict;
   return out;
-}
-
-/** Runs tasks with at most `limit` in flight; rejects with the first error after all settle. */
-async function pool(tasks: readonly Task[], limit: number): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const worker = async (): Promise<void> => {
-    while (next < tasks.length) {
-      const task = tasks[next++]!;
-      try {
-        await task();
-      } catch (err) {
-        failure ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  if (failure !== undefined) throw failure;
 }
 
 /** After writes: are the groups and VMs exactly as listed or as our own patches left them? */

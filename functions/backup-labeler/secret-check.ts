@@ -9,6 +9,7 @@
 
 import type { Kube } from '../runtime/kube/kube-api.ts';
 import type { Closure } from '../vmgroup/closure.ts';
+import { forEachBounded } from '../runtime/apply/worker-pool.ts';
 import { mergePatchBody } from './plan.ts';
 
 export interface SecretCheck {
@@ -50,37 +51,31 @@ export async function checkSecretLabels(
   concurrency: number,
 ): Promise<SecretCheck> {
   const result: SecretCheck = { probes: 0, relabelled: [], absent: [] };
-  const entries = [...expected];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < entries.length) {
-      const [name, labels] = entries[next++]!;
-      const ref = { apiVersion: 'v1', kind: 'Secret', namespace, name };
-      const tests = Object.entries(labels).map(([k, v]) => ({
-        op: 'test',
-        path: pointer(k),
-        value: v,
-      }));
-      result.probes++;
-      try {
-        await kube.patch(ref, { type: 'json', body: tests }, { metadataOnly: true });
-      } catch (err) {
-        if (isStatus(err, 404)) {
-          result.absent.push(name);
-        } else if (isStatus(err, 422)) {
-          await kube.patch(
-            ref,
-            { type: 'merge', body: mergePatchBody({ labels }) },
-            { metadataOnly: true },
-          );
-          result.relabelled.push(name);
-        } else {
-          throw err;
-        }
+  await forEachBounded([...expected], concurrency, async ([name, labels]) => {
+    const ref = { apiVersion: 'v1', kind: 'Secret', namespace, name };
+    const tests = Object.entries(labels).map(([k, v]) => ({
+      op: 'test',
+      path: pointer(k),
+      value: v,
+    }));
+    result.probes++;
+    try {
+      await kube.patch(ref, { type: 'json', body: tests }, { metadataOnly: true });
+    } catch (err) {
+      if (isStatus(err, 404)) {
+        result.absent.push(name);
+      } else if (isStatus(err, 422)) {
+        await kube.patch(
+          ref,
+          { type: 'merge', body: mergePatchBody({ labels }) },
+          { metadataOnly: true },
+        );
+        result.relabelled.push(name);
+      } else {
+        throw err;
       }
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, entries.length) }, worker));
+  });
   result.relabelled.sort();
   result.absent.sort();
   return result;

@@ -6,7 +6,7 @@
 
 import type { Clock, InboundEvent, Logger, OutboundEvent } from '../runtime/function.ts';
 import type { Kube, KubeObject } from '../runtime/kube/kube-api.ts';
-import { ConflictError } from '../runtime/errors.ts';
+import { DEFAULT_CONFLICT_ATTEMPTS, replanOnConflict } from '../runtime/apply/conflict-policy.ts';
 import { ANNOTATION_BACKUP_VERIFICATION, EVENT_TYPE_BACKUP_VERIFIED } from '../vmgroup/names.ts';
 import { schemaId } from '../runtime/schema/schema-files.ts';
 import type { VeleroBackup } from '../../schemas/generated/objects/backup.ts';
@@ -63,7 +63,8 @@ export async function reconcile(
   deps: VerifierDeps,
   name: string,
 ): Promise<OutboundEvent | undefined> {
-  for (let attempt = 1; ; attempt++) {
+  // Another delivery changing the Backup between our read and our claim is a conflict: decide again.
+  return replanOnConflict(DEFAULT_CONFLICT_ATTEMPTS, async () => {
     const backup = await deps.kube.get<Backup>({
       ...API.backup,
       namespace: deps.veleroNamespace,
@@ -77,32 +78,26 @@ export async function reconcile(
       deps.logger.debug({ ...log, reason: d.reason }, `not verifying: ${d.reason}`);
       return undefined;
     }
-    try {
-      if (d.action === 'refuse') {
-        const r = refusal(backup, d.reason, now);
-        await deps.kube.recordEvent(backup, r.event);
-        await writeRecorded(deps, backup, r.result);
-        deps.logger.warn({ ...log, reason: d.reason }, 'backup cannot be verified');
-        return undefined;
-      }
-      if (d.staleDownloadRequest) {
-        // A delivery that died left it; it was created by this function (the claim names it).
-        await deps.kube.delete({
-          ...API.downloadRequest,
-          namespace: deps.veleroNamespace,
-          name: d.staleDownloadRequest,
-        });
-      }
-      const dr = downloadRequestName(name, deps.randomSuffix());
-      const claim = JSON.stringify(claimFor(dr, now));
-      const claimed = await writeRecorded(deps, backup, claimFor(dr, now));
-      return await verifyClaimed(deps, claimed, claim, dr, d.record);
-    } catch (err) {
-      // Another delivery changed the Backup between our read and our claim: decide again.
-      if (err instanceof ConflictError && attempt < 3) continue;
-      throw err;
+    if (d.action === 'refuse') {
+      const r = refusal(backup, d.reason, now);
+      await deps.kube.recordEvent(backup, r.event);
+      await writeRecorded(deps, backup, r.result);
+      deps.logger.warn({ ...log, reason: d.reason }, 'backup cannot be verified');
+      return undefined;
     }
-  }
+    if (d.staleDownloadRequest) {
+      // A delivery that died left it; it was created by this function (the claim names it).
+      await deps.kube.delete({
+        ...API.downloadRequest,
+        namespace: deps.veleroNamespace,
+        name: d.staleDownloadRequest,
+      });
+    }
+    const dr = downloadRequestName(name, deps.randomSuffix());
+    const claim = JSON.stringify(claimFor(dr, now));
+    const claimed = await writeRecorded(deps, backup, claimFor(dr, now));
+    return await verifyClaimed(deps, claimed, claim, dr, d.record);
+  });
 }
 
 async function verifyClaimed(

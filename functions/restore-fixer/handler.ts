@@ -8,7 +8,7 @@ import type { VeleroRestore } from '../../schemas/generated/objects/restore.ts';
 import type { VirtualMachine } from '../../schemas/generated/objects/virtualmachine.ts';
 import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtualmachinegroup.ts';
 import type { Kube, KubeObject, ObjectRef } from '../runtime/kube/kube-api.ts';
-import { ConflictError } from '../runtime/errors.ts';
+import { replanOnConflict } from '../runtime/apply/conflict-policy.ts';
 import { members } from '../vmgroup/boot-order.ts';
 import { VELERO_RESTORE_NAME_LABEL } from '../vmgroup/names.ts';
 import {
@@ -82,23 +82,17 @@ async function fixPvc(pvc: KubeObject, deps: FixerDeps): Promise<void> {
     namespace: pvc.metadata.namespace,
     name: pvc.metadata.name,
   };
-  let current: KubeObject | undefined = pvc;
   // The event's copy is usually current; on a conflict re-read once, then let the runtime retry.
-  for (let attempt = 0; current; attempt++) {
-    const patch = pvcFixPatch(current);
+  await replanOnConflict(2, async (attempt) => {
+    const current = attempt === 1 ? pvc : await deps.kube.get(ref);
+    const patch = current && pvcFixPatch(current);
     if (!patch) return;
-    try {
-      await deps.kube.patch(ref, patch);
-      deps.logger.info(
-        { pvc: `${ref.namespace}/${ref.name}` },
-        'removed per-VM CNS keys from restored PVC',
-      );
-      return;
-    } catch (err) {
-      if (!(err instanceof ConflictError) || attempt > 0) throw err;
-      current = await deps.kube.get(ref);
-    }
-  }
+    await deps.kube.patch(ref, patch);
+    deps.logger.info(
+      { pvc: `${ref.namespace}/${ref.name}` },
+      'removed per-VM CNS keys from restored PVC',
+    );
+  });
 }
 
 async function getRestore(name: string, deps: FixerDeps): Promise<RestoreLike | undefined> {

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { decideGate, readGate, type Gate, type GateRecord, type VmStatus } from './gate.ts';
 import { networkPatch } from './network.ts';
 import { describeLack, preflight, restoredVmSpec, type Lack } from './preflight.ts';
-import { buildSchedule, type Schedule, type Step } from './schedule.ts';
+import { buildSchedule, type GatedStage, type Schedule, type Step } from './schedule.ts';
 import {
   collectTree,
   intentOf,
@@ -205,6 +205,9 @@ function decideOrThrow(world: World, top: string, restore: string, nowMs: number
   if (gated) {
     if (gateRead.gate) d.gate = gateRead.gate;
     releaseGated(d, world, progress, nowMs);
+    // A stopped sequence has no continuation in flight: without its lease, the event that resumes
+    // it (the policy switched to continue) starts the next chain at once, not after the lease.
+    if (d.state === 'stopped') delete progress.lease;
   } else releaseTimed(d, progress, nowMs);
   if (d.becameReleased) {
     progress.releasedAt = now;
@@ -242,23 +245,10 @@ function releaseTimed(d: Decision, progress: Progress, nowMs: number): void {
 function releaseGated(d: Decision, world: World, progress: Progress, nowMs: number): void {
   const schedule = d.schedule!;
   const stages = schedule.stages ?? [];
-  const now = new Date(nowMs).toISOString();
-  const gates = progress.gates ?? [];
   let stageStart = Date.parse(progress.readyAt) + (stages[0]?.delayMs ?? 0);
   for (const stage of stages) {
     const own = schedule.steps.flatMap((s, k) => (s.stage === stage.index ? [k] : []));
-    for (const k of own) {
-      if (k < progress.released) continue;
-      const due = stageStart + schedule.steps[k]!.offsetMs;
-      if (due > nowMs) {
-        d.state = 'releasing';
-        d.nextDueMs = due;
-        return;
-      }
-      d.due.push(k);
-      progress.released += 1;
-      progress.times.push(now);
-    }
+    if (!releaseStageSteps(d, progress, own, stageStart, nowMs)) return;
     const next = stages[stage.index + 1];
     if (!next) break;
     if (own.length === 0 && stageStart > nowMs) {
@@ -272,61 +262,114 @@ function releaseGated(d: Decision, world: World, progress: Progress, nowMs: numb
       stageStart = Date.parse(releasedAt) + next.delayMs;
       continue;
     }
-    const g = decideGate({
-      gate: d.gate,
-      releasedAt,
-      vms: stage.poweredOn.map((name) => ({
-        name,
-        status: (world.vms.get(name) as { status?: VmStatus } | undefined)?.status,
-      })),
-      nextDelayMs: next.delayMs,
-      record: gates[stage.index] ?? undefined,
-      nowMs,
-    });
-    if (g.kind === 'closed') {
-      stageStart = g.dueAtMs;
-      continue;
+    const nextStart = passGate(d, world, progress, { stage, next, releasedAt, nowMs });
+    if (nextStart === undefined) return;
+    stageStart = nextStart;
+  }
+  d.becameReleased = true;
+}
+
+/**
+ * Releases the steps of one stage that are due by now (stage started at `stageStart`); false when
+ * one is still to come (the decision then says when).
+ */
+function releaseStageSteps(
+  d: Decision,
+  progress: Progress,
+  own: number[],
+  stageStart: number,
+  nowMs: number,
+): boolean {
+  const now = new Date(nowMs).toISOString();
+  for (const k of own) {
+    if (k < progress.released) continue;
+    const due = stageStart + d.schedule!.steps[k]!.offsetMs;
+    if (due > nowMs) {
+      d.state = 'releasing';
+      d.nextDueMs = due;
+      return false;
     }
-    if (g.kind === 'closing') {
-      gates[stage.index] = g.record;
-      progress.gates = fill(gates);
-      delete progress.gateSeen;
+    d.due.push(k);
+    progress.released += 1;
+    progress.times.push(now);
+  }
+  return true;
+}
+
+interface GateAt {
+  stage: GatedStage;
+  next: GatedStage;
+  /** When `stage` was released: its gate's timeout counts from here. */
+  releasedAt: string;
+  nowMs: number;
+}
+
+/**
+ * The gate after one stage: the epoch ms at which the next stage starts once it is closed (passed
+ * or timed out under `continue`); undefined while it is open or when it stopped the sequence.
+ */
+function passGate(d: Decision, world: World, progress: Progress, at: GateAt): number | undefined {
+  const { stage, next } = at;
+  const g = decideGate({
+    gate: d.gate!,
+    releasedAt: at.releasedAt,
+    vms: stage.poweredOn.map((name) => ({
+      name,
+      status: (world.vms.get(name) as { status?: VmStatus } | undefined)?.status,
+    })),
+    nextDelayMs: next.delayMs,
+    record: progress.gates?.[stage.index] ?? undefined,
+    nowMs: at.nowMs,
+  });
+  switch (g.kind) {
+    case 'closed':
+      return g.dueAtMs;
+    case 'closing':
+      recordGate(progress, stage.index, g.record);
       d.gateNotes.push(
         g.record.outcome === 'passed'
           ? { stage: stage.index, kind: 'passed', dueAtMs: g.dueAtMs }
           : { stage: stage.index, kind: 'timed-out', lacking: g.lacking, dueAtMs: g.dueAtMs },
       );
-      stageStart = g.dueAtMs;
-      continue;
-    }
-    if (g.kind === 'stopped') {
+      return g.dueAtMs;
+    case 'stopped':
       if (g.record) {
-        gates[stage.index] = g.record;
-        progress.gates = fill(gates);
-        delete progress.gateSeen;
+        recordGate(progress, stage.index, g.record);
         d.gateNotes.push({ stage: stage.index, kind: 'stopped', lacking: g.lacking });
       }
       d.state = 'stopped';
       d.stopped = { stage: stage.index, since: g.since, lacking: g.lacking };
-      return;
-    }
-    // Open: report it when what it waits for changed since it was last reported.
-    const seen = `${stage.index}:${digest(g.lacking)}`;
-    if (progress.gateSeen !== seen) {
-      progress.gateSeen = seen;
-      d.gateNotes.push({
-        stage: stage.index,
-        kind: 'waiting',
-        lacking: g.lacking,
-        timeoutAtMs: g.timeoutAtMs,
-      });
-    }
-    d.state = 'releasing';
-    d.openGate = { stage: stage.index, timeoutAtMs: g.timeoutAtMs };
-    d.nextDueMs = g.timeoutAtMs;
-    return;
+      return undefined;
+    case 'open':
+      noteOpenGate(d, progress, stage.index, g.lacking, g.timeoutAtMs);
+      return undefined;
   }
-  d.becameReleased = true;
+}
+
+/** A gate closed or stopped: remember how, and forget what its open state last reported. */
+function recordGate(progress: Progress, stage: number, record: GateRecord): void {
+  const gates: Array<GateRecord | null | undefined> = [...(progress.gates ?? [])];
+  gates[stage] = record;
+  progress.gates = fill(gates);
+  delete progress.gateSeen;
+}
+
+/** Open: report it when what it waits for changed since it was last reported. */
+function noteOpenGate(
+  d: Decision,
+  progress: Progress,
+  stage: number,
+  lacking: Lacking,
+  timeoutAtMs: number,
+): void {
+  const seen = `${stage}:${digest(lacking)}`;
+  if (progress.gateSeen !== seen) {
+    progress.gateSeen = seen;
+    d.gateNotes.push({ stage, kind: 'waiting', lacking, timeoutAtMs });
+  }
+  d.state = 'releasing';
+  d.openGate = { stage, timeoutAtMs };
+  d.nextDueMs = timeoutAtMs;
 }
 
 /** JSON has no holes: gates not closed yet are null. */

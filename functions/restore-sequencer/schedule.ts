@@ -84,6 +84,18 @@ function vmsBelow(
   return acc;
 }
 
+/** The state of one schedule being built: what it holds so far, and where the walk is. */
+interface Walk {
+  world: World;
+  top: string;
+  restore: string;
+  gated: boolean;
+  out: Schedule;
+  entries: Array<Entry & { offsetMs: number; stage: number }>;
+  /** Which top-level stage the walk is in, and where that stage starts on the ungated clock. */
+  current: { stage: number; startMs: number };
+}
+
 export function buildSchedule(
   world: World,
   top: string,
@@ -97,97 +109,107 @@ export function buildSchedule(
     restoreOf(topGroup) === restore &&
     tree.nodes.every((n) => n.obj && restoreOf(n.obj) === restore);
   const uniform = uniformState(world, top);
-  const out: Schedule = {
-    mode: 'staged',
-    steps: [],
-    poweredOn: [],
-    keptOff: [],
-    unsetGroups: [],
-    foreign: [],
+  const gated = options.gated === true;
+  const w: Walk = {
+    world,
+    top,
+    restore,
+    gated,
+    out: { mode: 'staged', steps: [], poweredOn: [], keptOff: [], unsetGroups: [], foreign: [] },
+    entries: [],
+    current: { stage: 0, startMs: 0 },
   };
-  const entries: Array<Entry & { offsetMs: number; stage: number }> = [];
-  const topStages = topGroup ? stages(topGroup) : [];
-  if (options.gated)
-    out.stages = topStages.map((s) => ({ index: s.index, delayMs: s.delayMs, poweredOn: [] }));
-  // Which top-level stage the walk is in, and where that stage starts on the ungated clock.
-  let current = { stage: 0, startMs: 0 };
-  const poweredOn = (vm: MemberRef): void => {
-    out.poweredOn.push(vm);
-    out.stages?.[current.stage]?.poweredOn.push(vm.name);
-  };
-  const push = (e: Entry, offsetMs: number): void => {
-    entries.push({
-      ...e,
-      stage: current.stage,
-      offsetMs: options.gated ? offsetMs - current.startMs : offsetMs,
-    });
-  };
-
-  const delegate = (group: string, state: 'PoweredOn' | 'PoweredOff', offsetMs: number): void => {
-    push({ ref: { kind: KIND_VMG, name: group }, powerState: state }, offsetMs);
-    for (const vm of vmsBelow(world, group)) {
-      if (state === 'PoweredOn') poweredOn(vm);
-      else out.keptOff.push({ ref: vm, state: 'PoweredOff', reason: KEPT_OFF_REASON.PoweredOff });
-    }
-  };
-
-  if (uniform && allOurs && !options.gated) {
-    out.mode = 'delegated';
-    delegate(top, uniform, 0);
-  } else {
-    out.unsetGroups.push(top);
-    const walk = (group: string, base: number, seen: string[]): void => {
-      const g = world.groups.get(group);
-      if (!g) return;
-      for (const stage of stages(g)) {
-        const offsetMs = base + stage.offsetMs;
-        if (group === top) current = { stage: stage.index, startMs: offsetMs };
-        for (const ref of stage.members) {
-          const obj = lookup(world, ref);
-          if (!obj) continue;
-          if (restoreOf(obj) !== restore) {
-            out.foreign.push(ref);
-            continue;
-          }
-          if (ref.kind === KIND_VM) {
-            const intent = intentOf(obj);
-            if (intent === 'PoweredOn') {
-              push({ ref, powerState: 'PoweredOn' }, offsetMs);
-              poweredOn(ref);
-            } else out.keptOff.push({ ref, state: intent, reason: KEPT_OFF_REASON[intent] });
-            continue;
-          }
-          if (seen.includes(ref.name)) continue;
-          const u = uniformState(world, ref.name);
-          if (
-            u &&
-            collectTree(world, ref.name).nodes.every((n) => n.obj && restoreOf(n.obj) === restore)
-          )
-            delegate(ref.name, u, offsetMs);
-          else {
-            out.unsetGroups.push(ref.name);
-            walk(ref.name, offsetMs, [...seen, ref.name]);
-          }
-        }
-      }
-    };
-    walk(top, 0, [top]);
+  if (gated) {
+    const topStages = topGroup ? stages(topGroup) : [];
+    w.out.stages = topStages.map((s) => ({ index: s.index, delayMs: s.delayMs, poweredOn: [] }));
   }
+  if (uniform && allOurs && !gated) {
+    w.out.mode = 'delegated';
+    delegate(w, top, uniform, 0);
+  } else {
+    w.out.unsetGroups.push(top);
+    walkGroup(w, top, 0, [top]);
+  }
+  w.out.steps = toSteps(w.entries, gated);
+  return w.out;
+}
 
-  // Ungated: one step per instant. Gated: one step per instant within each stage.
+function markPoweredOn(w: Walk, vm: MemberRef): void {
+  w.out.poweredOn.push(vm);
+  w.out.stages?.[w.current.stage]?.poweredOn.push(vm.name);
+}
+
+function pushEntry(w: Walk, e: Entry, offsetMs: number): void {
+  w.entries.push({
+    ...e,
+    stage: w.current.stage,
+    offsetMs: w.gated ? offsetMs - w.current.startMs : offsetMs,
+  });
+}
+
+/** A group whose whole tree has one power state: VM Operator's group controller releases it. */
+function delegate(
+  w: Walk,
+  group: string,
+  state: 'PoweredOn' | 'PoweredOff',
+  offsetMs: number,
+): void {
+  pushEntry(w, { ref: { kind: KIND_VMG, name: group }, powerState: state }, offsetMs);
+  for (const vm of vmsBelow(w.world, group)) {
+    if (state === 'PoweredOn') markPoweredOn(w, vm);
+    else w.out.keptOff.push({ ref: vm, state: 'PoweredOff', reason: KEPT_OFF_REASON.PoweredOff });
+  }
+}
+
+/** Walks a group's boot order: VMs get their own entries, uniform child groups are delegated. */
+function walkGroup(w: Walk, group: string, base: number, seen: string[]): void {
+  const g = w.world.groups.get(group);
+  if (!g) return;
+  for (const stage of stages(g)) {
+    const offsetMs = base + stage.offsetMs;
+    if (group === w.top) w.current = { stage: stage.index, startMs: offsetMs };
+    for (const ref of stage.members) walkMember(w, ref, offsetMs, seen);
+  }
+}
+
+function walkMember(w: Walk, ref: MemberRef, offsetMs: number, seen: string[]): void {
+  const obj = lookup(w.world, ref);
+  if (!obj) return;
+  if (restoreOf(obj) !== w.restore) {
+    w.out.foreign.push(ref);
+    return;
+  }
+  if (ref.kind === KIND_VM) {
+    const intent = intentOf(obj);
+    if (intent === 'PoweredOn') {
+      pushEntry(w, { ref, powerState: 'PoweredOn' }, offsetMs);
+      markPoweredOn(w, ref);
+    } else w.out.keptOff.push({ ref, state: intent, reason: KEPT_OFF_REASON[intent] });
+    return;
+  }
+  if (seen.includes(ref.name)) return;
+  const u = uniformState(w.world, ref.name);
+  if (
+    u &&
+    collectTree(w.world, ref.name).nodes.every((n) => n.obj && restoreOf(n.obj) === w.restore)
+  )
+    delegate(w, ref.name, u, offsetMs);
+  else {
+    w.out.unsetGroups.push(ref.name);
+    walkGroup(w, ref.name, offsetMs, [...seen, ref.name]);
+  }
+}
+
+/** Ungated: one step per instant. Gated: one step per instant within each stage. */
+function toSteps(entries: Walk['entries'], gated: boolean): Step[] {
   const byKey = new Map<string, Step>();
   for (const { offsetMs, stage, ...entry } of entries) {
-    const key = options.gated ? `${stage}/${offsetMs}` : `${offsetMs}`;
-    const step = byKey.get(key) ?? {
-      offsetMs,
-      entries: [],
-      ...(options.gated ? { stage } : {}),
-    };
+    const key = gated ? `${stage}/${offsetMs}` : `${offsetMs}`;
+    const step = byKey.get(key) ?? { offsetMs, entries: [], ...(gated ? { stage } : {}) };
     step.entries.push(entry);
     byKey.set(key, step);
   }
-  out.steps = [...byKey.values()].sort(
+  return [...byKey.values()].sort(
     (a, b) => (a.stage ?? 0) - (b.stage ?? 0) || a.offsetMs - b.offsetMs,
   );
-  return out;
 }

@@ -2,7 +2,7 @@
 // end with every check of its summary holding, exit 0, and leave no process or folder behind.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './paths.ts';
 
@@ -48,6 +48,13 @@ describe('npm run demo', function () {
     assert.match(
       out,
       /velero backup create shop-backup --include-namespaces shop --selector member\.vmgroup-backup\.dev\/shop/,
+    );
+    // The README's tour has the reader type the backup command the demo prints.
+    const backupCommand = /\] +backup: (velero backup create [^\n]*)/.exec(out)?.[1];
+    assert.ok(backupCommand, 'the summary names the backup command');
+    assert.ok(
+      readFileSync(join(REPO_ROOT, 'README.md'), 'utf8').includes(backupCommand),
+      `README.md lacks the demo's ${backupCommand}`,
     );
     assert.match(
       out,

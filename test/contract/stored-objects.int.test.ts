@@ -274,22 +274,34 @@ async function store(
   });
   const items: KubeObject[] = [];
   for (let token: string | undefined = ''; token !== undefined;) {
-    const page = await rawRequest(
-      kc,
-      'GET',
-      `${path}?limit=500${token ? `&continue=${token}` : ''}`,
-      {
-        agent,
-        timeoutMs: 60_000,
-      },
-    );
-    const body = page.body as { items: KubeObject[]; metadata: { continue?: string } };
+    const body = (
+      await readPage(kc, `${path}?limit=500${token ? `&continue=${token}` : ''}`, agent)
+    ).body as { items: KubeObject[]; metadata: { continue?: string } };
     // The adapter's dynamic informer hands over unstructured objects, apiVersion and kind set.
     for (const item of body.items)
       items.push({ ...item, apiVersion: k.watched.apiVersion, kind: k.watched.kind });
     token = body.metadata.continue || undefined;
   }
   return { created: results.filter(Boolean).length, refusedByServer, items };
+}
+
+/**
+ * One list page; a busy API server (2 cores shared with the rest of the suite) may answer a
+ * 500/504 or 429 for a page of 500 large VMs, so a page is asked again a few times before the
+ * test fails with what the server said.
+ */
+async function readPage(
+  kc: Parameters<typeof rawRequest>[0],
+  path: string,
+  agent: https.Agent,
+): Promise<Awaited<ReturnType<typeof rawRequest>>> {
+  for (let attempt = 1; ; attempt++) {
+    const page = await rawRequest(kc, 'GET', path, { agent, timeoutMs: 60_000 });
+    if (page.status === 200) return page;
+    if (attempt >= 4 || (page.status < 500 && page.status !== 429))
+      throw new Error(`list ${path}: ${page.status} ${page.text.slice(0, 300)}`);
+    await new Promise((r) => setTimeout(r, 1000 * attempt));
+  }
 }
 
 // --- the property ---

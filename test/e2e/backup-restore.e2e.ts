@@ -1,4 +1,4 @@
-// End to end with the real programs (README, "End-to-end suite"): labels appear through the real
+// End to end with the real programs (docs/testing.md, e2e suite): labels appear through the real
 // ApiServerSource adapter, the real Velero server backs up exactly a group's closure to a real S3
 // store, the namespace is really deleted, and Velero restores it with and without the project's
 // resource modifiers while the functions fix, hold and release what it creates.

@@ -18,7 +18,7 @@ import {
   startContainer,
 } from '../../scripts/image/container.ts';
 import type { Container, ContainerSpec } from '../../scripts/image/container.ts';
-import type { Scenario } from './scenarios.ts';
+import type { Prepared, Scenario } from './scenarios.ts';
 
 const BUILD = fileURLToPath(new URL('../../scripts/image/build.sh', import.meta.url));
 
@@ -234,10 +234,11 @@ export async function probeFunction(
 ): Promise<ProbeResult> {
   const s = await serve(opts);
   let stopped = false;
+  let prepared: Prepared | undefined;
   try {
     const withLog = (what: string) => `${what}\n--- container output\n${s.container.output()}`;
     assert.equal((await fetch(`${s.url}/health/liveness`)).status, 200, withLog('liveness'));
-    const prepared = await opts.scenario({
+    prepared = await opts.scenario({
       admin: opts.admin,
       veleroNs: opts.veleroNs,
       appNs: opts.appNs,
@@ -266,5 +267,6 @@ export async function probeFunction(
   } finally {
     if (!stopped) await s.container.stop('SIGKILL', 5_000);
     s.cleanup();
+    await prepared?.cleanup?.();
   }
 }

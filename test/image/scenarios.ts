@@ -6,9 +6,12 @@ import assert from 'node:assert/strict';
 import type { InboundEvent } from '../../functions/runtime/function.ts';
 import type { Kube, KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import {
+  ANNOTATION_BACKUP_CLOSURE,
+  ANNOTATION_BACKUP_VERIFICATION,
   ANNOTATION_DATA_PROGRESS,
   ANNOTATION_GUARD_REPORTED,
   ANNOTATION_RESTORE_RELEASED,
+  EVENT_TYPE_BACKUP_VERIFIED,
   EVENT_TYPE_DATA_LANDED,
   EVENT_TYPE_GUARD_RESTRICTED,
   RESOURCE_MODIFIER_CONFIGMAP,
@@ -18,6 +21,8 @@ import { asKube, groupFixture, vm } from '../../functions/vmgroup/test/builders.
 import { restoreObject, veleroCreate } from '../../functions/velero/test/velero-create.ts';
 import { dirtyPvc } from '../../functions/restore-fixer/test/dirty-objects.ts';
 import { apiServerEvent } from '../support/cloudevents.ts';
+import { formatClosureRecord } from '../../functions/vmgroup/closure-record.ts';
+import { veleroStandIn } from './velero-stand-in.ts';
 
 export interface ScenarioContext {
   admin: Kube;
@@ -35,6 +40,8 @@ export interface Prepared {
   patched: string;
   /** Reads the live object(s) back from the API server and asserts the write landed. */
   verify(): Promise<void>;
+  /** Stops what the scenario started besides objects (stand-ins), whatever happened. */
+  cleanup?(): Promise<void>;
 }
 
 export type Scenario = (ctx: ScenarioContext) => Promise<Prepared>;
@@ -85,6 +92,85 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
         assert.equal(v.metadata.labels?.[memberLabelKey('app')], 'VirtualMachine');
       },
     };
+  },
+  // A Backup covering one group reached Completed: the verifier reads its item list through a
+  // DownloadRequest of its own (answered by the stand-in controller, served by the stand-in store),
+  // records "verified" on the Backup and deletes the request.
+  'backup-verifier': async ({ admin, veleroNs, appNs }) => {
+    const name = `image-verify-${appNs}`;
+    const velero = await veleroStandIn(
+      admin,
+      veleroNs,
+      new Map([
+        [
+          name,
+          {
+            'vmoperator.vmware.com/v1alpha5/VirtualMachineGroup': [`${appNs}/app`],
+            'vmoperator.vmware.com/v1alpha5/VirtualMachine': [`${appNs}/app-vm-0`],
+            'v1/Namespace': [appNs],
+          },
+        ],
+      ]),
+    );
+    try {
+      await admin.create({
+        apiVersion: 'velero.io/v1',
+        kind: 'BackupStorageLocation',
+        metadata: { name, namespace: veleroNs },
+        spec: { provider: 'aws', objectStorage: { bucket: 'bucket' } },
+      });
+      const closure = formatClosureRecord([
+        {
+          namespace: appNs,
+          name: 'app',
+          objects: [
+            { kind: 'VirtualMachineGroup', name: 'app' },
+            { kind: 'VirtualMachine', name: 'app-vm-0' },
+          ],
+          cut: [],
+        },
+      ]);
+      const b = await admin.create<KubeObject>({
+        apiVersion: 'velero.io/v1',
+        kind: 'Backup',
+        metadata: {
+          name,
+          namespace: veleroNs,
+          annotations: { [ANNOTATION_BACKUP_CLOSURE]: closure },
+        },
+        spec: { includedNamespaces: [appNs], storageLocation: name },
+        status: { phase: 'Completed' },
+      });
+      return {
+        event: apiServerEvent('update', b),
+        replyType: EVENT_TYPE_BACKUP_VERIFIED,
+        patched: 'backups.velero.io',
+        async verify() {
+          const o = await live(admin, { ...ref(b), namespace: veleroNs });
+          const recorded = JSON.parse(
+            o.metadata.annotations?.[ANNOTATION_BACKUP_VERIFICATION] ?? '{}',
+          ) as { state?: string };
+          assert.equal(recorded.state, 'verified', `stand-in: ${velero.error?.message ?? 'ok'}`);
+          const drs = [...velero.seen.values()];
+          assert.deepEqual(
+            drs.map((d) => d.spec?.target),
+            [{ kind: 'BackupResourceList', name }],
+            "one DownloadRequest, for this Backup's item list",
+          );
+          assert.equal(velero.served, 1, 'the item list was read once');
+          for (const d of drs)
+            assert.equal(
+              await admin.get({ ...ref(d), namespace: veleroNs }),
+              undefined,
+              `DownloadRequest ${d.metadata.name} deleted`,
+            );
+        },
+        cleanup: () => velero.close(),
+      };
+    } catch (err) {
+      await velero.close();
+      throw err;
+    }
   },
   // Velero's last DataUpload of a Backup completed: the data has landed, recorded on the Backup.
   'datamover-progress': async ({ admin, veleroNs, appNs }) => {

@@ -163,6 +163,19 @@ describe('restore sequencer: a gated sequence', () => {
     assert.deepEqual(summary(later), { state: 'stopped', due: [], notes: [], next: undefined });
     assert.equal(later.progress, undefined, 'nothing to write while stopped');
     assert.equal(later.stopped?.stage, 0);
+    // The chain that stopped holds no lease any more: the resuming event may start the next one.
+    const leased = JSON.parse(
+      w.groups.get('app')!.metadata.annotations![ANNOTATION_RESTORE_PROGRESS]!,
+    ) as Record<string, unknown>;
+    persist(w, 'app', {
+      ...(leased as unknown as Progress),
+      lease: new Date(T0 + 200_000).toISOString(),
+    });
+    const unleased = decide(w, 'app', RESTORE, T0 + 121_000);
+    assert.equal(unleased.state, 'stopped');
+    assert.equal(unleased.progress?.lease, undefined);
+    assert.ok(unleased.progress, 'the lease is dropped');
+    persist(w, 'app', unleased.progress);
     // The user resumes: the recorded timeout now means continue, due 5 s after it closed.
     w.groups.get('app')!.metadata.annotations![ANNOTATION_READINESS_ON_TIMEOUT] = 'continue';
     assert.deepEqual(step(w, 130_000).due, [1]);

@@ -1,25 +1,17 @@
 // The restore sequencer on the real control plane. Objects are created as Velero creates them
 // (restore labels, metadata and status stripped, the resource modifier applied or not), in the
 // orders Velero can produce; the handler runs as a service account bound to exactly
-// SEQUENCER_RULES, and its continuation replies are fed back as the Broker would. There is no VM
-// Operator controller here, so the tests assert the spec/annotation writes and the Events.
+// SEQUENCER_RULES, and its continuation replies are fed back as the Broker would (test/plane.ts).
+// There is no VM Operator controller here, so the tests assert the spec/annotation writes and the
+// Events; gates.int.test.ts and preflight.int.test.ts cover readiness gates and the preflight.
 
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { testCluster, type TestCluster } from '../../../test/harness/index.ts';
-import { apiServerEvent, pingEvent } from '../../../test/support/cloudevents.ts';
-import type { InboundEvent, OutboundEvent } from '../../runtime/function.ts';
-import { createKube } from '../../runtime/kube/kube.ts';
+import { apiServerEvent } from '../../../test/support/cloudevents.ts';
 import type { Kube, KubeObject } from '../../runtime/kube/kube-api.ts';
-import { createLogger } from '../../runtime/process/logger.ts';
-import { loadValidators } from '../../runtime/schema/schema-source.ts';
-import { violation, type ValidatorSet } from '../../runtime/schema/validation.ts';
 import {
   ANNOTATION_CAPTURED_NETWORK,
   ANNOTATION_RESTORE_PROGRESS,
   ANNOTATION_RESTORE_RELEASED,
-  EVENT_SOURCE,
-  EVENT_TYPE_RESTORE_GROUP_HELD,
   EVENT_TYPE_RESTORE_GROUP_READY,
   EVENT_TYPE_RESTORE_GROUP_RELEASED,
   EVENT_TYPE_RESTORE_SEQUENCE_DUE,
@@ -29,189 +21,21 @@ import {
   REASON_RESTORE_GROUP_RELEASED,
   REASON_RESTORE_GROUP_WAITING,
   REASON_RESTORE_STAGE_RELEASED,
-  RESOURCE_MODIFIER_CONFIGMAP,
 } from '../../vmgroup/names.ts';
-import {
-  BUILDER_STORAGE_CLASS,
-  asKube,
-  builderOffer,
-  groupMember,
-  vm,
-  vmg,
-  vmMember,
-} from '../../vmgroup/test/builders.ts';
-import { kubeAs } from '../../../test/harness/identity.ts';
-import {
-  restoreObject,
-  veleroCreate,
-  type VeleroRestoreItem,
-} from '../../velero/test/velero-create.ts';
-import { VMOP, type SequencerDeps } from '../handler.ts';
-import restoreSequencer from '../index.ts';
-import { deliver } from '../../runtime/events/match.ts';
-import { SEQUENCER_RULES } from '../rbac.ts';
-
-interface CoreEvent extends KubeObject {
-  reason?: string;
-  message?: string;
-  type?: string;
-  involvedObject?: { name?: string; kind?: string };
-}
-
-/** Time the tests move by hand: the handler's clock, and its sleep advances it. */
-class TestTime {
-  t = Date.parse('2026-11-21T10:00:00.000Z');
-  clock = { now: (): Date => new Date(this.t) };
-  sleep = async (ms: number): Promise<void> => {
-    this.t += ms;
-  };
-}
+import { asKube, groupMember, vm, vmg, vmMember } from '../../vmgroup/test/builders.ts';
+import { answer, sequencerPlane, type SequencerPlane } from './plane.ts';
 
 type PowerState = 'PoweredOn' | 'PoweredOff' | 'Suspended';
 
-/** A held group answers object events with its state; anything else is the reply's type. */
-const answer = (r: OutboundEvent | undefined): string | undefined =>
-  r?.type === EVENT_TYPE_RESTORE_GROUP_HELD
-    ? `held:${(r.data as { state: string }).state}`
-    : r?.type;
-
 describe('restore sequencer (control plane)', function () {
   this.timeout(120_000);
-  let cluster: TestCluster;
   let admin: Kube;
-  let saKube: Kube;
   let veleroNs: string;
-  let validators: ValidatorSet;
+  let scenario: SequencerPlane['scenario'];
 
   before(async function () {
-    cluster = await testCluster();
-    admin = createKube(cluster.kubeconfigPath);
-    veleroNs = await cluster.newNamespace('velero');
-    saKube = await kubeAs(cluster, 'restore-sequencer', SEQUENCER_RULES);
-    validators = await loadValidators();
-    await admin.create(BUILDER_STORAGE_CLASS).catch(() => undefined);
+    ({ admin, veleroNs, scenario } = await sequencerPlane());
   });
-
-  /**
-   * A restore scenario: its own namespace, Restore object, clock and replica. The namespace
-   * offers what the test VMs name (their class; their storage class, assigned by quota) unless
-   * `offer: false`.
-   */
-  async function scenario(
-    name: string,
-    o: { modifier?: boolean; maxWaitMs?: number; offer?: boolean } = {},
-  ) {
-    const namespace = await cluster.newNamespace(name);
-    if (o.offer !== false) for (const obj of builderOffer(namespace)) await admin.create(obj);
-    const restore = `${name}-${randomUUID().slice(0, 6)}`;
-    const spec = {
-      backupName: 'nightly',
-      includedNamespaces: [namespace],
-      ...(o.modifier === false
-        ? {}
-        : { resourceModifier: { kind: 'configmap', name: RESOURCE_MODIFIER_CONFIGMAP } }),
-    };
-    await admin.create(restoreObject(restore, veleroNs, spec));
-    const time = new TestTime();
-    const replica = (): SequencerDeps => ({
-      kube: saKube,
-      clock: time.clock,
-      sleep: time.sleep,
-      logger: createLogger('silent'),
-      veleroNamespace: veleroNs,
-      maxWaitMs: o.maxWaitMs ?? 20_000,
-    });
-    let deps = replica();
-    const item: VeleroRestoreItem = {
-      restore,
-      backup: 'nightly',
-      namespace,
-      modifier: o.modifier ?? true,
-    };
-    const s = {
-      namespace,
-      restore,
-      time,
-      /** A replica restart: fresh deps, nothing carried over in memory. */
-      restart: () => (deps = replica()),
-      /** Velero creates the object; ApiServerSource delivers its add event. */
-      create: async (obj: KubeObject): Promise<OutboundEvent | undefined> => {
-        const created = await veleroCreate(admin, obj, item);
-        return s.deliver(apiServerEvent('add', created));
-      },
-      createOnly: (obj: KubeObject) => veleroCreate(admin, obj, item),
-      deliver: async (event: InboundEvent): Promise<OutboundEvent | undefined> => {
-        const replies = (await deliver(restoreSequencer, event, deps)) ?? [];
-        assert.ok(replies.length <= 1);
-        for (const r of replies)
-          assert.equal(
-            violation(validators, r.dataschema, r.data),
-            undefined,
-            `${r.type} violates its schema`,
-          );
-        return replies[0];
-      },
-      /**
-       * A PingSource tick. It is cluster-wide, so on a shared control plane it may also act on
-       * other tests' restores; replies about other namespaces are passed over (those trees get a
-       * lease or finish, so repeated ticks converge) and the first about this one is returned.
-       */
-      tick: async (): Promise<OutboundEvent | undefined> => {
-        for (let i = 0; i < 25; i++) {
-          const r = await s.deliver(pingEvent());
-          if (!r || (r.data as { namespace?: string }).namespace === namespace) return r;
-        }
-        throw new Error('ticks keep answering about other namespaces');
-      },
-      /** The Broker routes the sequencer's continuation replies back to it, until one is final. */
-      broker: async (first: OutboundEvent | undefined): Promise<OutboundEvent[]> => {
-        const seen: OutboundEvent[] = [];
-        let next = first;
-        while (next) {
-          seen.push(next);
-          if (
-            next.type !== EVENT_TYPE_RESTORE_GROUP_READY &&
-            next.type !== EVENT_TYPE_RESTORE_SEQUENCE_DUE
-          )
-            break;
-          assert.ok(seen.length < 50, 'continuation chain does not end');
-          next = await s.deliver({
-            id: randomUUID(),
-            source: EVENT_SOURCE,
-            type: next.type,
-            subject: next.subject,
-            extensions: {},
-            data: next.data,
-          });
-        }
-        return seen;
-      },
-      vm: async (vmName: string) =>
-        (await admin.get<
-          KubeObject & {
-            spec: {
-              powerState?: string;
-              network?: { interfaces?: Array<{ name: string; addresses?: string[] }> };
-            };
-          }
-        >({ apiVersion: VMOP, kind: 'VirtualMachine', namespace, name: vmName }))!,
-      group: async (g: string) =>
-        (await admin.get<KubeObject & { spec: { powerState?: string } }>({
-          apiVersion: VMOP,
-          kind: 'VirtualMachineGroup',
-          namespace,
-          name: g,
-        }))!,
-      powers: async (...names: string[]) =>
-        Promise.all(names.map(async (n) => (await s.vm(n)).spec.powerState)),
-      events: async (): Promise<CoreEvent[]> =>
-        (await admin.list<CoreEvent>('v1', 'Event', veleroNs)).items.filter(
-          (e) => e.involvedObject?.name === restore,
-        ),
-      reasons: async (): Promise<string[]> => (await s.events()).map((e) => e.reason ?? '').sort(),
-    };
-    return s;
-  }
 
   const backedUpVm = (
     name: string,

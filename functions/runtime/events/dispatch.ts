@@ -1,6 +1,6 @@
 // One request through the runtime: parse → envelope schema → match a binding → deduplicate →
 // data schema → handler → reply. Returns what to answer; never throws. Kept free of HTTP
-// framework types so the decision table (README "HTTP contract") is readable in one place.
+// framework types so the decision table (docs/reference.md, "HTTP contract") is readable in one place.
 
 import type { IncomingHttpHeaders } from 'node:http';
 import type {
@@ -22,6 +22,7 @@ import { HttpProblem } from '../http/problem.ts';
 import { ConflictError, TransientError, UnprocessableError } from '../errors.ts';
 import { toHttpReply } from './reply.ts';
 import { schemaId } from '../schema/schema-files.ts';
+import { replanOnConflict } from '../apply/conflict-policy.ts';
 
 export const ENVELOPE_SCHEMA = schemaId('cloudevents/cloudevent');
 const APISERVER_ENVELOPE = schemaId('cloudevents/apiserver-envelope');
@@ -165,14 +166,9 @@ function toInbound(attrs: Record<string, unknown>): InboundEvent {
   };
 }
 
-async function invoke(d: Dispatcher, binding: Binding, event: InboundEvent) {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await binding.handle(event, d.deps);
-    } catch (err) {
-      if (!(err instanceof ConflictError) || attempt >= d.conflictRetries) throw err;
-    }
-  }
+/** The handler re-reads live state on every run, so a conflict is answered by running it again. */
+function invoke(d: Dispatcher, binding: Binding, event: InboundEvent) {
+  return replanOnConflict(d.conflictRetries + 1, () => binding.handle(event, d.deps));
 }
 
 /** The Kube adapter's KubeApiError for HTTP 403 (duck-typed: dispatch does not load the adapter). */

@@ -16,6 +16,7 @@ import { HttpProblem } from './problem.ts';
 import { loadValidators } from '../schema/schema-source.ts';
 import type { State } from './server-state.ts';
 import { readiness } from './server-state.ts';
+import { DEFAULT_CONFLICT_ATTEMPTS } from '../apply/conflict-policy.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 
@@ -59,7 +60,7 @@ export async function startServer(
     recent: new RecentEvents(options.dedupeCapacity),
     metrics,
     product: options.product,
-    conflictRetries: options.conflictRetries ?? 2,
+    conflictRetries: options.conflictRetries ?? DEFAULT_CONFLICT_ATTEMPTS - 1,
   };
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   // Events and probes never go through express: per event its router and request/response

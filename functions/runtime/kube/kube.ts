@@ -2,7 +2,8 @@
 // that may import @kubernetes/client-node). A small REST client over node:https with discovery
 // of resource names; see kube-config.ts for why it does not use the library on the common path.
 // Errors: 404 on get → undefined; 409 → ConflictError; network/429/5xx → TransientError;
-// anything else → KubeApiError (a plain Error carrying the status).
+// anything else → KubeApiError (a plain Error carrying the status). Transient failures are retried
+// by the runtime's one policy (../apply/retry-policy.ts) before they surface.
 
 import type * as HttpsModule from 'node:https';
 import { http, https } from '../http/node-http.ts';
@@ -24,6 +25,14 @@ import type { ClusterAccess } from './kube-config.ts';
 import { kubeconfigAccess } from './kube-config.ts';
 import type { KubeObserver } from '../process/metrics.ts';
 import { newEvent, repeatPatch } from './kube-events.ts';
+import type { RetryPolicy } from '../apply/retry-policy.ts';
+import {
+  DEFAULT_RETRY,
+  isTransientStatus,
+  parseRetryAfter,
+  retrying,
+} from '../apply/retry-policy.ts';
+import { DEFAULT_CONFLICT_ATTEMPTS, replanOnConflict } from '../apply/conflict-policy.ts';
 
 export type { ClusterAccess } from './kube-config.ts';
 export { inClusterAccess, kubeconfigAccess } from './kube-config.ts';
@@ -50,7 +59,7 @@ export interface KubeOptions {
   component?: string;
   /** Labels on the Events it records (main passes the product's, e.g. its exclude-from-backup label). */
   eventLabels?: Readonly<Record<string, string>>;
-  /** Attempts for idempotent calls (get, list, merge patch, delete) on transient failures. */
+  /** Tries in all for idempotent calls (get, list, merge patch, delete) on transient failures. */
   attempts?: number;
   timeoutMs?: number;
 }
@@ -58,6 +67,7 @@ export interface KubeOptions {
 interface RawResponse {
   status: number;
   body: string;
+  retryAfter?: string;
 }
 
 interface Transport {
@@ -173,9 +183,14 @@ function send(
     const req = lib.request(url, options, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-      );
+      res.on('end', () => {
+        const retryAfter = res.headers['retry-after'];
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString('utf8'),
+          ...(typeof retryAfter === 'string' ? { retryAfter } : {}),
+        });
+      });
       res.on('error', (err) => reject(new TransientError(`reading response: ${err.message}`, err)));
     });
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
@@ -219,7 +234,7 @@ interface AggregatedDiscoveryList {
 
 class RestKube implements Kube {
   private readonly discovery = new Map<string, Promise<Map<string, Resource>>>();
-  private readonly attempts: number;
+  private readonly retry: RetryPolicy;
   private readonly component: string;
   private readonly eventLabels: Readonly<Record<string, string>>;
   private readonly transport: Transport;
@@ -228,7 +243,10 @@ class RestKube implements Kube {
   constructor(transport: Transport, observer: KubeObserver | undefined, options: KubeOptions) {
     this.transport = transport;
     this.observer = observer;
-    this.attempts = Math.max(1, options.attempts ?? 3);
+    this.retry = {
+      ...DEFAULT_RETRY,
+      attempts: Math.max(1, options.attempts ?? DEFAULT_RETRY.attempts),
+    };
     this.component = options.component ?? 'velero-vmgroup-functions';
     this.eventLabels = options.eventLabels ?? {};
   }
@@ -360,26 +378,24 @@ class RestKube implements Kube {
       namespace: event.metadata.namespace,
       name: event.metadata.name,
     };
-    for (let attempt = 1; ; attempt++) {
+    if (!record.dedupeKey) {
+      await this.create(event);
+      return;
+    }
+    // Same key again: bump the one Event instead of adding another (optimistic on resourceVersion);
+    // it changing or going away in between is a conflict, and the step runs again.
+    await replanOnConflict(DEFAULT_CONFLICT_ATTEMPTS, async () => {
       try {
         await this.create(event);
         return;
       } catch (err) {
-        if (!(err instanceof ConflictError) || !record.dedupeKey) throw err;
-      }
-      // Same key again: bump the one Event instead of adding another (optimistic on resourceVersion).
-      const existing = await this.get<KubeObject & { count?: number }>(ref);
-      try {
-        if (existing) {
-          await this.patch(ref, { type: 'merge', body: repeatPatch(existing, record, now) });
-          return;
-        }
-      } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
       }
-      if (attempt >= this.attempts)
+      const existing = await this.get<KubeObject & { count?: number }>(ref);
+      if (!existing)
         throw new ConflictError(`recording Event ${ref.namespace}/${ref.name}: it keeps changing`);
-    }
+      await this.patch(ref, { type: 'merge', body: repeatPatch(existing, record, now) });
+    });
   }
 
   async apiResources(): Promise<ApiGroupResources[]> {
@@ -494,26 +510,33 @@ class RestKube implements Kube {
     body: string | undefined,
     idempotent: boolean,
   ): Promise<RawResponse> {
-    const attempts = idempotent ? this.attempts : 1;
-    for (let attempt = 1; ; attempt++) {
-      const started = performance.now();
-      let outcome = 'transient';
-      try {
-        const r = await this.transport.request(
-          method,
-          path,
-          { accept: JSON_ACCEPT, ...headers },
-          body,
-        );
-        outcome = outcomeOf(r.status);
-        if (outcome !== 'transient' || attempt >= attempts) return r;
-      } catch (err) {
-        if (!(err instanceof TransientError) || attempt >= attempts) throw err;
-      } finally {
-        this.observer?.kubeCall(verb, res.label, outcome, (performance.now() - started) / 1000);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1)));
-    }
+    return retrying(
+      this.retry,
+      idempotent,
+      async () => {
+        const started = performance.now();
+        let outcome = 'transient';
+        try {
+          const r = await this.transport.request(
+            method,
+            path,
+            { accept: JSON_ACCEPT, ...headers },
+            body,
+          );
+          outcome = outcomeOf(r.status);
+          return r;
+        } finally {
+          this.observer?.kubeCall(verb, res.label, outcome, (performance.now() - started) / 1000);
+        }
+      },
+      (r) => {
+        if (!isTransientStatus(r.status)) return undefined;
+        const retryAfterMs = parseRetryAfter(r.retryAfter, Date.now());
+        return retryAfterMs === undefined
+          ? { status: r.status }
+          : { status: r.status, retryAfterMs };
+      },
+    );
   }
 
   private parse<T>(r: RawResponse, verb: string, ref: Partial<ObjectRef>): T {
@@ -533,7 +556,7 @@ function outcomeOf(status: number): string {
   if (status >= 200 && status < 300) return 'success';
   if (status === 404) return 'not_found';
   if (status === 409) return 'conflict';
-  if (status === 429 || status >= 500) return 'transient';
+  if (isTransientStatus(status)) return 'transient';
   return 'error';
 }
 

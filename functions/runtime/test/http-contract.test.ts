@@ -1,4 +1,4 @@
-// Every row of the README's "HTTP contract" table, through the real server over real HTTP.
+// Every row of the "HTTP contract" table in docs/reference.md, through the real server over real HTTP.
 
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -86,7 +86,7 @@ const contractFunction: FunctionDefinition<Deps> = {
 
 const backupAdd = (name: string) => apiServerEvent('add', veleroBackup(name));
 
-describe('runtime HTTP contract (README table)', () => {
+describe('runtime HTTP contract (docs/reference.md table)', () => {
   let server: TestServer;
   let calls: string[];
   before(async () => {

@@ -2,6 +2,7 @@
 // schema-valid object with sensible defaults; pass overrides for what a test is about.
 // Kept general on purpose (any namespace, either API version, labels/annotations/status).
 
+import { ConflictError } from '../../runtime/errors.ts';
 import type { Kube, KubeObject } from '../../runtime/kube/kube-api.ts';
 import type { VirtualMachine } from '../../../schemas/generated/objects/virtualmachine.ts';
 import type { VirtualMachineGroup } from '../../../schemas/generated/objects/virtualmachinegroup.ts';
@@ -310,20 +311,27 @@ export const BUILDER_STORAGE_CLASS: KubeObject = {
  * vSphere Namespace does). BUILDER_STORAGE_CLASS must exist too.
  */
 export function builderOffer(namespace: string): KubeObject[] {
-  return [
-    {
-      apiVersion: 'vmoperator.vmware.com/v1alpha5',
-      kind: 'VirtualMachineClass',
-      metadata: { name: 'best-effort-small', namespace },
-      spec: { hardware: { cpus: 2, memory: '4Gi' } },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'ResourceQuota',
-      metadata: { name: 'storage', namespace },
-      spec: { hard: { 'wcp-storage.storageclass.storage.k8s.io/requests.storage': '1Ti' } },
-    },
-  ];
+  return [vmClass(namespace), storageQuota(namespace)];
+}
+
+/** A VirtualMachineClass bound to `namespace` (the builders' VMs name best-effort-small). */
+export function vmClass(namespace: string, name = 'best-effort-small'): KubeObject {
+  return {
+    apiVersion: 'vmoperator.vmware.com/v1alpha5',
+    kind: 'VirtualMachineClass',
+    metadata: { name, namespace },
+    spec: { hardware: { cpus: 2, memory: '4Gi' } },
+  };
+}
+
+/** How a Supervisor assigns a storage policy to a namespace: a quota entry for its class. */
+export function storageQuota(namespace: string, storageClass = 'wcp-storage'): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ResourceQuota',
+    metadata: { name: `${storageClass}-quota`, namespace },
+    spec: { hard: { [`${storageClass}.storageclass.storage.k8s.io/requests.storage`]: '1Ti' } },
+  };
 }
 
 /** Creates what builderOffer names in `namespace`, and the StorageClass unless it exists. */
@@ -331,8 +339,9 @@ export async function offerBuilderTarget(
   kube: Pick<Kube, 'create'>,
   namespace: string,
 ): Promise<KubeObject[]> {
-  await kube.create(BUILDER_STORAGE_CLASS).catch((err: { status?: number }) => {
-    if (err.status !== 409) throw err;
+  // A StorageClass is cluster-scoped: another test may have created it.
+  await kube.create(BUILDER_STORAGE_CLASS).catch((err: unknown) => {
+    if (!(err instanceof ConflictError)) throw err;
   });
   const offer = builderOffer(namespace);
   for (const obj of offer) await kube.create(obj);

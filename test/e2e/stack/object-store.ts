@@ -1,5 +1,6 @@
 // The S3-compatible store Velero writes to: gofakes3 (why this one: scripts/binaries/versions.json
-// and the README, "End-to-end suite"), on loopback, path-style, files under the stack's folder.
+// and docs/testing.md, "The end-to-end suite"), on loopback, path-style, files under the stack's
+// folder.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, startProcess, waitReady } from './proc.ts';

@@ -1,5 +1,5 @@
 // Figures of a reliability run: printed as one JSON line each (`figure <name> {...}`) so CI logs
-// and the README can quote them, and appended to $RELIABILITY_FIGURES when set.
+// and docs/testing.md can quote them, and appended to $RELIABILITY_FIGURES when set.
 import { appendFileSync } from 'node:fs';
 
 export function figure(name: string, values: Record<string, unknown>): void {
