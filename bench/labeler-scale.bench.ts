@@ -22,6 +22,7 @@ import { startReplica } from '../test/reliability/support/replicas.ts';
 import type { Replica } from '../test/reliability/support/replicas.ts';
 import { objectPath, ok, restClient } from '../test/reliability/support/rest.ts';
 import type { Rest } from '../test/reliability/support/rest.ts';
+import { keptMeta, keptVm } from '../functions/backup-labeler/projection.ts';
 import { benchFlags } from './flags.ts';
 import type { BenchResult } from './run.ts';
 
@@ -71,6 +72,10 @@ interface Seeded {
   /** Every object the labeler labels (groups, VMs, Secrets, PVCs), as the floor rewrites them. */
   objects: Array<{ apiVersion: string; kind: string; namespace: string; name: string }>;
   vmBytes: number;
+  /** JSON bytes of what the labeler keeps of a stored VM / PVC (its projection.ts). */
+  keptVmBytes: number;
+  pvcBytes: number;
+  keptPvcBytes: number;
 }
 
 async function pool<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>) {
@@ -129,6 +134,9 @@ async function seed(plane: TestCluster, admin: Rest, size: Size): Promise<Seeded
   }
   let done = 0;
   let vmBytes = 0;
+  let keptVmBytes = 0;
+  let pvcBytes = 0;
+  let keptPvcBytes = 0;
   const started = Date.now();
   const ticker = setInterval(
     () =>
@@ -150,7 +158,14 @@ async function seed(plane: TestCluster, admin: Rest, size: Size): Promise<Seeded
           admin.request('PUT', `${path}/status`, { ...created, status }),
           `status of ${obj.metadata.name}`,
         );
-        vmBytes = Math.max(vmBytes, JSON.stringify(stored).length);
+        const bytes = JSON.stringify(stored).length;
+        if (bytes > vmBytes) {
+          vmBytes = bytes;
+          keptVmBytes = JSON.stringify(keptVm(stored)).length;
+        }
+      } else if (obj.kind === 'PersistentVolumeClaim' && pvcBytes === 0) {
+        pvcBytes = JSON.stringify(created).length;
+        keptPvcBytes = JSON.stringify(keptMeta(created)).length;
       }
       done++;
     });
@@ -167,6 +182,9 @@ async function seed(plane: TestCluster, admin: Rest, size: Size): Promise<Seeded
       name: obj.metadata.name,
     })),
     vmBytes,
+    keptVmBytes,
+    pvcBytes,
+    keptPvcBytes,
   };
 }
 
@@ -224,7 +242,7 @@ async function floor(admin: Rest, objects: Seeded['objects'], writes: number): P
 interface Figures {
   size: Size;
   objects: number;
-  vmBytes: number;
+  seeded: Seeded;
   coldMs: number;
   floorMs: number;
   coldWrites: number;
@@ -284,7 +302,7 @@ async function measure(size: Size): Promise<Figures> {
       return {
         size,
         objects: seeded.objects.length,
-        vmBytes: seeded.vmBytes,
+        seeded,
         coldMs: cold.ms,
         floorMs,
         coldWrites,
@@ -307,7 +325,7 @@ async function measure(size: Size): Promise<Figures> {
 function report(f: Figures, lines: string[]): void {
   const vms = f.size.groups * f.size.vmsPerGroup;
   lines.push(
-    `${f.size.groups} groups / ${vms} VMs / ${vms} Secrets / ${vms * f.size.pvcsPerVm} PVCs over ${f.size.namespaces} namespaces (${f.objects} objects; a stored VM is ${(f.vmBytes / 1024).toFixed(1)} KiB):`,
+    `${f.size.groups} groups / ${vms} VMs / ${vms} Secrets / ${vms * f.size.pvcsPerVm} PVCs over ${f.size.namespaces} namespaces (${f.objects} objects; a stored VM is ${(f.seeded.vmBytes / 1024).toFixed(1)} KiB):`,
   );
   lines.push(
     `  tick from nothing: ${(f.coldMs / 1000).toFixed(2)} s, ${f.coldWrites} writes; floor (same writes, bare client, ${WRITE_CONCURRENCY} in flight) ${(f.floorMs / 1000).toFixed(2)} s → ${(f.coldMs / f.floorMs).toFixed(2)}× the floor (target ≤ 1.25×)`,
@@ -316,7 +334,13 @@ function report(f: Figures, lines: string[]): void {
   lines.push(
     `  unchanged tick: ${(f.warmMs / 1000).toFixed(2)} s = ${((100 * f.warmMs) / f.coldMs).toFixed(1)}% of the cold tick (target ≤ 5%), ${sum(f.warm, 'patch')} writes (target 0)`,
   );
-  lines.push(`    calls: ${describe(f.warm)} (list calls are pages of 500, cluster-wide per kind)`);
+  lines.push(
+    `    calls: ${describe(f.warm)} (pages of 500: cluster-wide for groups, VMs, ConfigMaps, PVCs; one per namespace × kind for the ${f.size.namespaces} namespaces' services, policies, encryption classes)`,
+  );
+  const s = f.seeded;
+  lines.push(
+    `  kept per object while listed: VM ${s.keptVmBytes} of ${s.vmBytes} JSON bytes (${((100 * s.keptVmBytes) / s.vmBytes).toFixed(0)}%), PVC ${s.keptPvcBytes} of ${s.pvcBytes}`,
+  );
   const heldPerObject = ((f.peakRssMiB - f.baseRssMiB) * MiB) / f.objects;
   lines.push(
     `  labeler RSS: ${f.baseRssMiB.toFixed(0)} MiB idle, peak ${f.peakRssMiB.toFixed(0)} MiB through both ticks (target ≤ 256 MiB); peak − idle = ${heldPerObject.toFixed(0)} bytes per object`,

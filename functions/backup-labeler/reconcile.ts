@@ -45,6 +45,7 @@ import type {
 } from './plan.ts';
 import { commitWrite, labelsAfter, mergePatchBody, planNamespace } from './plan.ts';
 import type { AbsentSecrets } from './absent-secrets.ts';
+import type { WriteSlots } from './write-slots.ts';
 
 export interface ReconcileDeps {
   kube: Kube;
@@ -57,6 +58,8 @@ export interface ReconcileDeps {
   concurrency: number;
   /** Secrets recently found absent by this replica; not probed again until forgotten. */
   absentSecrets?: AbsentSecrets;
+  /** The write budget shared with namespaces reconciled at the same time (write-slots.ts). */
+  writeSlots?: WriteSlots;
 }
 
 export interface ReconcileOptions {
@@ -101,7 +104,7 @@ async function listNamespace(
 ): Promise<{ live: LiveNamespace; reads: number }> {
   const { kube, vmopApiVersion } = deps;
   // ConfigMaps: only names, labels and resourceVersions are used (never a ConfigMap's data).
-  // PVCs whole: their storage class goes into the restore-fidelity report.
+  // PVCs with their storage class: it goes into the restore-fidelity report.
   // Each list keeps of its items only what the decisions read (projection.ts).
   const meta = { metadataOnly: true, project: keptMeta };
   const [lists, apps] = await Promise.all([
@@ -151,8 +154,8 @@ interface PassOutcome {
 type Task = () => Promise<void>;
 
 /** The runtime's bounded pool: at most `limit` writes in flight; the first error after all settle. */
-const runAll = (tasks: readonly Task[], limit: number) =>
-  forEachBounded(tasks, limit, (task) => task());
+const runAll = (tasks: readonly Task[], limit: number, slots?: WriteSlots) =>
+  forEachBounded(tasks, limit, (task) => (slots ? slots.run(task) : task()));
 
 function secretTask(
   deps: ReconcileDeps,
@@ -197,7 +200,12 @@ function objectTask(deps: ReconcileDeps, w: ObjectWrite, out: PassOutcome): Task
   return async () => {
     if (out.conflict) return;
     try {
-      const result = await deps.kube.patch(w.ref, { type: 'merge', body: mergePatchBody(w) });
+      // Only the new resourceVersion is read back: a metadata answer, not a 17 KiB VM.
+      const result = await deps.kube.patch(
+        w.ref,
+        { type: 'merge', body: mergePatchBody(w) },
+        { metadataOnly: true },
+      );
       out.writes++;
       out.labelsChanged += Object.keys(w.labels).length;
       const rv = result.metadata.resourceVersion ?? '';
@@ -242,10 +250,10 @@ async function applyPass(
   if (plan.orphans.size > 0) {
     // A deleted group's Secrets are cleaned while its key is still visible on listable objects
     // (that is how a later pass finds them again if this one fails half-way).
-    await runAll(secrets, deps.concurrency);
-    await runAll(objects, deps.concurrency);
+    await runAll(secrets, deps.concurrency, deps.writeSlots);
+    await runAll(objects, deps.concurrency, deps.writeSlots);
   } else {
-    await runAll([...secrets, ...objects], deps.concurrency);
+    await runAll([...secrets, ...objects], deps.concurrency, deps.writeSlots);
   }
   // The group commits last: a record never claims a Secret label before its patch succeeded.
   // They go ahead even when a VM/PVC/ConfigMap changed under this pass (the pass is repeated
@@ -259,6 +267,7 @@ async function applyPass(
   await runAll(
     commits.map((w) => objectTask(deps, w, out)),
     deps.concurrency,
+    deps.writeSlots,
   );
   out.conflict ||= objectConflict;
   return out;
