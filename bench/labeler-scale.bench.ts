@@ -24,6 +24,8 @@ import { objectPath, ok, restClient } from '../test/reliability/support/rest.ts'
 import type { Rest } from '../test/reliability/support/rest.ts';
 import { keptMeta, keptVm } from '../functions/backup-labeler/projection.ts';
 import { benchFlags } from './flags.ts';
+import { callsByKind, describeCalls, since, sum } from './kube-calls.ts';
+import type { Calls } from './kube-calls.ts';
 import type { BenchResult } from './run.ts';
 
 export interface Size {
@@ -188,39 +190,6 @@ async function seed(plane: TestCluster, admin: Rest, size: Size): Promise<Seeded
   };
 }
 
-/** Kubernetes calls the replica made, by verb and resource, from its own /metrics. */
-async function calls(r: Replica): Promise<Map<string, number>> {
-  const text = await r.metrics();
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('vmgroup_kube_api_calls_total{')) continue;
-    const verb = /verb="([^"]*)"/.exec(line)?.[1];
-    const resource = /resource="([^"]*)"/.exec(line)?.[1];
-    const outcome = /outcome="([^"]*)"/.exec(line)?.[1];
-    const key = `${verb} ${resource}${outcome === 'success' ? '' : ` (${outcome})`}`;
-    out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
-  }
-  return out;
-}
-
-function since(after: Map<string, number>, before: Map<string, number>): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const [k, v] of after)
-    if (v - (before.get(k) ?? 0) > 0) out.set(k, v - (before.get(k) ?? 0));
-  return out;
-}
-
-const sum = (m: Map<string, number>, verb: string): number =>
-  [...m]
-    .filter(([k]) => k.startsWith(`${verb} `) && !k.includes('('))
-    .reduce((a, [, v]) => a + v, 0);
-
-const describe = (m: Map<string, number>): string =>
-  [...m]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ');
-
 /** The same number of label writes by a bare client: one merge patch per object, same concurrency. */
 async function floor(admin: Rest, objects: Seeded['objects'], writes: number): Promise<number> {
   const targets = objects.slice(0, writes);
@@ -246,9 +215,9 @@ interface Figures {
   coldMs: number;
   floorMs: number;
   coldWrites: number;
-  cold: Map<string, number>;
+  cold: Calls;
   warmMs: number;
-  warm: Map<string, number>;
+  warm: Calls;
   baseRssMiB: number;
   peakRssMiB: number;
 }
@@ -273,13 +242,13 @@ async function measure(size: Size): Promise<Figures> {
     const baseRssMiB = r.rssKiB() / 1024;
     let peakKiB = r.rssKiB();
     const sampler = setInterval(() => (peakKiB = Math.max(peakKiB, r.rssKiB())), 50);
-    const tick = async (): Promise<{ ms: number; calls: Map<string, number> }> => {
-      const before = await calls(r);
+    const tick = async (): Promise<{ ms: number; calls: Calls }> => {
+      const before = await callsByKind(r);
       const started = performance.now();
       const res = await postEvent(r.url, pingEvent());
       const ms = performance.now() - started;
       if (res.status >= 300) throw new Error(`tick answered ${res.status}: ${res.body}`);
-      return { ms, calls: since(await calls(r), before) };
+      return { ms, calls: since(await callsByKind(r), before) };
     };
     try {
       log(`cold tick over ${seeded.objects.length} objects`);
@@ -330,12 +299,12 @@ function report(f: Figures, lines: string[]): void {
   lines.push(
     `  tick from nothing: ${(f.coldMs / 1000).toFixed(2)} s, ${f.coldWrites} writes; floor (same writes, bare client, ${WRITE_CONCURRENCY} in flight) ${(f.floorMs / 1000).toFixed(2)} s → ${(f.coldMs / f.floorMs).toFixed(2)}× the floor (target ≤ 1.25×)`,
   );
-  lines.push(`    calls: ${describe(f.cold)}`);
+  lines.push(`    calls: ${describeCalls(f.cold)}`);
   lines.push(
     `  unchanged tick: ${(f.warmMs / 1000).toFixed(2)} s = ${((100 * f.warmMs) / f.coldMs).toFixed(1)}% of the cold tick (target ≤ 5%), ${sum(f.warm, 'patch')} writes (target 0)`,
   );
   lines.push(
-    `    calls: ${describe(f.warm)} (pages of 500: cluster-wide for groups, VMs, ConfigMaps, PVCs; one per namespace × kind for the ${f.size.namespaces} namespaces' services, policies, encryption classes)`,
+    `    calls: ${describeCalls(f.warm)} (pages of 500: cluster-wide for groups, VMs, ConfigMaps, PVCs; one per namespace × kind for the ${f.size.namespaces} namespaces' services, policies, encryption classes)`,
   );
   const s = f.seeded;
   lines.push(

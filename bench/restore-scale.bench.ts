@@ -29,10 +29,11 @@ import {
 import { VELERO_NS } from '../test/config/function-access.ts';
 import { startControlPlane } from '../test/harness/index.ts';
 import { functionKubeconfig } from '../test/reliability/support/identity.ts';
-import { counter, startReplica } from '../test/reliability/support/replicas.ts';
+import { startReplica } from '../test/reliability/support/replicas.ts';
 import type { Replica } from '../test/reliability/support/replicas.ts';
 import { apiServerEvent, postEvent } from '../test/support/cloudevents.ts';
 import { benchFlags } from './flags.ts';
+import { callsByKind, describeCalls, since } from './kube-calls.ts';
 import type { BenchResult } from './run.ts';
 import { median } from './stats.ts';
 
@@ -61,10 +62,6 @@ function group(name: string, size: number, staged: boolean): KubeObject[] {
     asKube(vmg(name, { powerState: 'PoweredOn', bootOrder })),
     ...names.map((n) => asKube(vm(n, { groupName: name, powerState: 'PoweredOn' }))),
   ];
-}
-
-async function totalCalls(r: Replica): Promise<number> {
-  return counter(await r.metrics(), 'vmgroup_kube_api_calls_total');
 }
 
 export default async function restoreScaleBench(): Promise<BenchResult> {
@@ -106,7 +103,7 @@ export default async function restoreScaleBench(): Promise<BenchResult> {
       return { name: `g${g}`, item, objects: group(`g${g}`, size.vmsPerGroup, g % 2 === 1) };
     });
 
-    const callsBefore = await totalCalls(r);
+    const callsBefore = await callsByKind(r);
     const baseKiB = r.rssKiB();
     let peakKiB = baseKiB;
     const sampler = setInterval(() => (peakKiB = Math.max(peakKiB, r.rssKiB())), 50);
@@ -155,7 +152,8 @@ export default async function restoreScaleBench(): Promise<BenchResult> {
     await deliveries.finally(() => clearInterval(ticker));
     const allMs = performance.now() - t0;
     clearInterval(sampler);
-    const calls = (await totalCalls(r)) - callsBefore;
+    const byKind = since(await callsByKind(r), callsBefore);
+    const calls = [...byKind.values()].reduce((a, b) => a + b, 0);
 
     const latencies: number[] = [];
     const missing: string[] = [];
@@ -175,6 +173,7 @@ export default async function restoreScaleBench(): Promise<BenchResult> {
         `  whole restore (first create → last answer): ${(allMs / 1000).toFixed(1)} s; answers by status: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(', ')}`,
         `  sequencer RSS: ${(baseKiB / 1024).toFixed(0)} MiB idle, peak ${(peakKiB / 1024).toFixed(0)} MiB`,
         `  Kubernetes API requests: ${calls} for ${vms} VMs = ${(calls / vms).toFixed(2)} per restored VM`,
+        `    ${describeCalls(byKind)}`,
         `  (${((Date.now() - started) / 1000).toFixed(0)} s for this bench; no Broker or ApiServerSource in the path: events are posted as each create returns)`,
       ],
     };
