@@ -22,7 +22,10 @@ import { startReplica } from '../test/reliability/support/replicas.ts';
 import type { Replica } from '../test/reliability/support/replicas.ts';
 import { objectPath, ok, restClient } from '../test/reliability/support/rest.ts';
 import type { Rest } from '../test/reliability/support/rest.ts';
+import { keptMeta, keptVm } from '../functions/backup-labeler/projection.ts';
 import { benchFlags } from './flags.ts';
+import { callsByKind, describeCalls, since, sum } from './kube-calls.ts';
+import type { Calls } from './kube-calls.ts';
 import type { BenchResult } from './run.ts';
 
 export interface Size {
@@ -71,6 +74,10 @@ interface Seeded {
   /** Every object the labeler labels (groups, VMs, Secrets, PVCs), as the floor rewrites them. */
   objects: Array<{ apiVersion: string; kind: string; namespace: string; name: string }>;
   vmBytes: number;
+  /** JSON bytes of what the labeler keeps of a stored VM / PVC (its projection.ts). */
+  keptVmBytes: number;
+  pvcBytes: number;
+  keptPvcBytes: number;
 }
 
 async function pool<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>) {
@@ -129,6 +136,9 @@ async function seed(plane: TestCluster, admin: Rest, size: Size): Promise<Seeded
   }
   let done = 0;
   let vmBytes = 0;
+  let keptVmBytes = 0;
+  let pvcBytes = 0;
+  let keptPvcBytes = 0;
   const started = Date.now();
   const ticker = setInterval(
     () =>
@@ -150,7 +160,14 @@ async function seed(plane: TestCluster, admin: Rest, size: Size): Promise<Seeded
           admin.request('PUT', `${path}/status`, { ...created, status }),
           `status of ${obj.metadata.name}`,
         );
-        vmBytes = Math.max(vmBytes, JSON.stringify(stored).length);
+        const bytes = JSON.stringify(stored).length;
+        if (bytes > vmBytes) {
+          vmBytes = bytes;
+          keptVmBytes = JSON.stringify(keptVm(stored)).length;
+        }
+      } else if (obj.kind === 'PersistentVolumeClaim' && pvcBytes === 0) {
+        pvcBytes = JSON.stringify(created).length;
+        keptPvcBytes = JSON.stringify(keptMeta(created)).length;
       }
       done++;
     });
@@ -167,41 +184,11 @@ async function seed(plane: TestCluster, admin: Rest, size: Size): Promise<Seeded
       name: obj.metadata.name,
     })),
     vmBytes,
+    keptVmBytes,
+    pvcBytes,
+    keptPvcBytes,
   };
 }
-
-/** Kubernetes calls the replica made, by verb and resource, from its own /metrics. */
-async function calls(r: Replica): Promise<Map<string, number>> {
-  const text = await r.metrics();
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('vmgroup_kube_api_calls_total{')) continue;
-    const verb = /verb="([^"]*)"/.exec(line)?.[1];
-    const resource = /resource="([^"]*)"/.exec(line)?.[1];
-    const outcome = /outcome="([^"]*)"/.exec(line)?.[1];
-    const key = `${verb} ${resource}${outcome === 'success' ? '' : ` (${outcome})`}`;
-    out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
-  }
-  return out;
-}
-
-function since(after: Map<string, number>, before: Map<string, number>): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const [k, v] of after)
-    if (v - (before.get(k) ?? 0) > 0) out.set(k, v - (before.get(k) ?? 0));
-  return out;
-}
-
-const sum = (m: Map<string, number>, verb: string): number =>
-  [...m]
-    .filter(([k]) => k.startsWith(`${verb} `) && !k.includes('('))
-    .reduce((a, [, v]) => a + v, 0);
-
-const describe = (m: Map<string, number>): string =>
-  [...m]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ');
 
 /** The same number of label writes by a bare client: one merge patch per object, same concurrency. */
 async function floor(admin: Rest, objects: Seeded['objects'], writes: number): Promise<number> {
@@ -224,13 +211,13 @@ async function floor(admin: Rest, objects: Seeded['objects'], writes: number): P
 interface Figures {
   size: Size;
   objects: number;
-  vmBytes: number;
+  seeded: Seeded;
   coldMs: number;
   floorMs: number;
   coldWrites: number;
-  cold: Map<string, number>;
+  cold: Calls;
   warmMs: number;
-  warm: Map<string, number>;
+  warm: Calls;
   baseRssMiB: number;
   peakRssMiB: number;
 }
@@ -255,13 +242,13 @@ async function measure(size: Size): Promise<Figures> {
     const baseRssMiB = r.rssKiB() / 1024;
     let peakKiB = r.rssKiB();
     const sampler = setInterval(() => (peakKiB = Math.max(peakKiB, r.rssKiB())), 50);
-    const tick = async (): Promise<{ ms: number; calls: Map<string, number> }> => {
-      const before = await calls(r);
+    const tick = async (): Promise<{ ms: number; calls: Calls }> => {
+      const before = await callsByKind(r);
       const started = performance.now();
       const res = await postEvent(r.url, pingEvent());
       const ms = performance.now() - started;
       if (res.status >= 300) throw new Error(`tick answered ${res.status}: ${res.body}`);
-      return { ms, calls: since(await calls(r), before) };
+      return { ms, calls: since(await callsByKind(r), before) };
     };
     try {
       log(`cold tick over ${seeded.objects.length} objects`);
@@ -284,7 +271,7 @@ async function measure(size: Size): Promise<Figures> {
       return {
         size,
         objects: seeded.objects.length,
-        vmBytes: seeded.vmBytes,
+        seeded,
         coldMs: cold.ms,
         floorMs,
         coldWrites,
@@ -307,16 +294,22 @@ async function measure(size: Size): Promise<Figures> {
 function report(f: Figures, lines: string[]): void {
   const vms = f.size.groups * f.size.vmsPerGroup;
   lines.push(
-    `${f.size.groups} groups / ${vms} VMs / ${vms} Secrets / ${vms * f.size.pvcsPerVm} PVCs over ${f.size.namespaces} namespaces (${f.objects} objects; a stored VM is ${(f.vmBytes / 1024).toFixed(1)} KiB):`,
+    `${f.size.groups} groups / ${vms} VMs / ${vms} Secrets / ${vms * f.size.pvcsPerVm} PVCs over ${f.size.namespaces} namespaces (${f.objects} objects; a stored VM is ${(f.seeded.vmBytes / 1024).toFixed(1)} KiB):`,
   );
   lines.push(
     `  tick from nothing: ${(f.coldMs / 1000).toFixed(2)} s, ${f.coldWrites} writes; floor (same writes, bare client, ${WRITE_CONCURRENCY} in flight) ${(f.floorMs / 1000).toFixed(2)} s → ${(f.coldMs / f.floorMs).toFixed(2)}× the floor (target ≤ 1.25×)`,
   );
-  lines.push(`    calls: ${describe(f.cold)}`);
+  lines.push(`    calls: ${describeCalls(f.cold)}`);
   lines.push(
     `  unchanged tick: ${(f.warmMs / 1000).toFixed(2)} s = ${((100 * f.warmMs) / f.coldMs).toFixed(1)}% of the cold tick (target ≤ 5%), ${sum(f.warm, 'patch')} writes (target 0)`,
   );
-  lines.push(`    calls: ${describe(f.warm)} (list calls are pages of 500, cluster-wide per kind)`);
+  lines.push(
+    `    calls: ${describeCalls(f.warm)} (pages of 500: cluster-wide for groups, VMs, ConfigMaps, PVCs; one per namespace × kind for the ${f.size.namespaces} namespaces' services, policies, encryption classes)`,
+  );
+  const s = f.seeded;
+  lines.push(
+    `  kept per object while listed: VM ${s.keptVmBytes} of ${s.vmBytes} JSON bytes (${((100 * s.keptVmBytes) / s.vmBytes).toFixed(0)}%), PVC ${s.keptPvcBytes} of ${s.pvcBytes}`,
+  );
   const heldPerObject = ((f.peakRssMiB - f.baseRssMiB) * MiB) / f.objects;
   lines.push(
     `  labeler RSS: ${f.baseRssMiB.toFixed(0)} MiB idle, peak ${f.peakRssMiB.toFixed(0)} MiB through both ticks (target ≤ 256 MiB); peak − idle = ${heldPerObject.toFixed(0)} bytes per object`,

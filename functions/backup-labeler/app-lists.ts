@@ -8,6 +8,7 @@ import type { Kube, KubeObject } from '../runtime/kube/kube-api.ts';
 import { apiVersionOfKind } from '../vmgroup/closure.ts';
 import type { ClosureKind } from '../vmgroup/closure.ts';
 import type { LiveNamespace, LiveObject, LiveService } from './plan.ts';
+import { keptMeta, keptService } from './projection.ts';
 
 function isStatus(err: unknown, status: number): boolean {
   return typeof err === 'object' && err !== null && (err as { status?: unknown }).status === status;
@@ -20,8 +21,10 @@ async function listServed<T extends LiveObject>(
   metadataOnly: boolean,
 ): Promise<T[] | undefined> {
   try {
+    const project = metadataOnly ? keptMeta : keptService;
     const list = await kube.list<T & KubeObject>(apiVersionOfKind(kind), kind, namespace, {
       metadataOnly,
+      project,
     });
     return list.items;
   } catch (err) {

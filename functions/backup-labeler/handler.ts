@@ -25,6 +25,9 @@ import { schemaId } from '../runtime/schema/schema-files.ts';
 
 export const EXPANDED_SCHEMA = schemaId('events/backup-expanded');
 import { parseSecretRecord } from './plan.ts';
+import { keptGroup, keptMeta, keptVm } from './projection.ts';
+import { writeSlots } from './write-slots.ts';
+import { forEachBounded } from '../runtime/apply/worker-pool.ts';
 import { updateNeedsReconcile } from './fingerprint.ts';
 import {
   backupEventRecord,
@@ -77,10 +80,12 @@ function byNamespace<T extends { metadata: { namespace?: string } }>(items: T[])
  * no group or VM is left.
  */
 async function clusterSnapshot(deps: LabelerDeps, withMembers = false): Promise<ClusterSnapshot> {
-  const meta = { metadataOnly: true };
+  const meta = { metadataOnly: true, project: keptMeta };
   const [groups, vms, cms, pvcs] = await Promise.all([
-    deps.kube.list<VirtualMachineGroup>(deps.vmopApiVersion, KIND_VMG, undefined),
-    deps.kube.list<VirtualMachine>(deps.vmopApiVersion, KIND_VM, undefined),
+    deps.kube.list<VirtualMachineGroup>(deps.vmopApiVersion, KIND_VMG, undefined, {
+      project: keptGroup,
+    }),
+    deps.kube.list<VirtualMachine>(deps.vmopApiVersion, KIND_VM, undefined, { project: keptVm }),
     withMembers ? deps.kube.list('v1', 'ConfigMap', undefined, meta) : undefined,
     withMembers ? deps.kube.list('v1', 'PersistentVolumeClaim', undefined, meta) : undefined,
   ]);
@@ -104,24 +109,25 @@ function namespacesToResync(s: ClusterSnapshot): string[] {
   return [...out].sort();
 }
 
+/**
+ * Namespaces reconciled at once by the tick and by Backups. Their writes share one budget
+ * (`concurrency`, write-slots.ts), so overlapping them only fills each namespace's phase
+ * boundaries; more would hold more namespaces' lists (a Backup without the snapshot lists each).
+ */
+const NAMESPACES_AT_ONCE = 4;
+
 async function reconcileAll(
   deps: LabelerDeps,
   namespaces: string[],
   snapshot: ClusterSnapshot | undefined,
   reads: number,
+  keep: boolean,
 ): Promise<{ results: ReconcileResult[]; totals: Totals }> {
   const results: ReconcileResult[] = [];
-  // Namespaces one after another: each already writes with `concurrency` in flight.
-  for (const ns of namespaces) {
-    // Backups and the tick are when labels must be complete: probe every Secret again.
-    const o: ReconcileOptions = { reprobe: true };
-    if (snapshot) {
-      o.prefetched = { groups: snapshot.groups.get(ns) ?? [], vms: snapshot.vms.get(ns) ?? [] };
-      if (snapshot.configMaps) o.prefetched.configMaps = snapshot.configMaps.get(ns) ?? [];
-      if (snapshot.pvcs) o.prefetched.pvcs = snapshot.pvcs.get(ns) ?? [];
-    }
-    results.push(await reconcileNamespace(deps, ns, o));
-  }
+  const shared: LabelerDeps = {
+    ...deps,
+    writeSlots: deps.writeSlots ?? writeSlots(deps.concurrency),
+  };
   const totals: Totals = {
     namespaces: namespaces.length,
     reads,
@@ -130,19 +136,34 @@ async function reconcileAll(
     remembered: 0,
     labelsChanged: 0,
   };
-  for (const r of results) {
+  await forEachBounded(namespaces, NAMESPACES_AT_ONCE, async (ns) => {
+    // Backups and the tick are when labels must be complete: probe every Secret again.
+    const o: ReconcileOptions = { reprobe: true };
+    if (snapshot) {
+      o.prefetched = { groups: snapshot.groups.get(ns) ?? [], vms: snapshot.vms.get(ns) ?? [] };
+      if (snapshot.configMaps) o.prefetched.configMaps = snapshot.configMaps.get(ns) ?? [];
+      if (snapshot.pvcs) o.prefetched.pvcs = snapshot.pvcs.get(ns) ?? [];
+      // The namespace's listed objects are its own from here: nothing else holds them after it.
+      for (const byNs of [snapshot.groups, snapshot.vms, snapshot.configMaps, snapshot.pvcs])
+        byNs?.delete(ns);
+    }
+    const r = await reconcileNamespace(shared, ns, o);
     totals.reads += r.reads;
     totals.writes += r.writes;
     totals.probes += r.probes;
     totals.remembered += r.remembered;
     totals.labelsChanged += r.labelsChanged;
-  }
+    // A Backup reports from the closures and labels; the tick needs only the counts.
+    if (keep) results.push(r);
+  });
+  // In the order asked for, whatever order they finished in.
+  results.sort((a, b) => namespaces.indexOf(a.namespace) - namespaces.indexOf(b.namespace));
   return { results, totals };
 }
 
 export async function resyncAll(deps: LabelerDeps): Promise<Totals> {
   const snapshot = await clusterSnapshot(deps, true);
-  const { totals } = await reconcileAll(deps, namespacesToResync(snapshot), snapshot, 4);
+  const { totals } = await reconcileAll(deps, namespacesToResync(snapshot), snapshot, 4, false);
   deps.logger.info({ ...totals }, 'resync done');
   return totals;
 }
@@ -274,7 +295,7 @@ async function onBackup(
     reads = 2;
     namespaces = namespacesToResync(snapshot).filter((ns) => namespaceInScope(backup, ns));
   }
-  const { results, totals } = await reconcileAll(deps, namespaces, snapshot, reads);
+  const { results, totals } = await reconcileAll(deps, namespaces, snapshot, reads, true);
   // Secrets re-created since they were labelled lost their labels unseen: probe (no write) and fix.
   for (const r of results) {
     const expected = expectedSecretLabels(r.closures.values(), r.absentSecrets);

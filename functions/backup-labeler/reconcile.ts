@@ -33,6 +33,7 @@ import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtua
 import type { Closure } from '../vmgroup/closure.ts';
 import { KIND_VM, KIND_VMG } from '../vmgroup/names.ts';
 import { listAppObjects } from './app-lists.ts';
+import { keptGroup, keptMeta, keptPvc, keptVersion, keptVm } from './projection.ts';
 import type {
   LiveNamespace,
   LiveObject,
@@ -44,6 +45,7 @@ import type {
 } from './plan.ts';
 import { commitWrite, labelsAfter, mergePatchBody, planNamespace } from './plan.ts';
 import type { AbsentSecrets } from './absent-secrets.ts';
+import type { WriteSlots } from './write-slots.ts';
 
 export interface ReconcileDeps {
   kube: Kube;
@@ -56,6 +58,8 @@ export interface ReconcileDeps {
   concurrency: number;
   /** Secrets recently found absent by this replica; not probed again until forgotten. */
   absentSecrets?: AbsentSecrets;
+  /** The write budget shared with namespaces reconciled at the same time (write-slots.ts). */
+  writeSlots?: WriteSlots;
 }
 
 export interface ReconcileOptions {
@@ -100,18 +104,25 @@ async function listNamespace(
 ): Promise<{ live: LiveNamespace; reads: number }> {
   const { kube, vmopApiVersion } = deps;
   // ConfigMaps: only names, labels and resourceVersions are used (never a ConfigMap's data).
-  // PVCs whole: their storage class goes into the restore-fidelity report.
-  const meta = { metadataOnly: true };
+  // PVCs with their storage class: it goes into the restore-fidelity report.
+  // Each list keeps of its items only what the decisions read (projection.ts).
+  const meta = { metadataOnly: true, project: keptMeta };
   const [lists, apps] = await Promise.all([
     Promise.all([
       prefetched
         ? undefined
-        : kube.list<VirtualMachineGroup & KubeObject>(vmopApiVersion, KIND_VMG, namespace),
+        : kube.list<VirtualMachineGroup & KubeObject>(vmopApiVersion, KIND_VMG, namespace, {
+            project: keptGroup,
+          }),
       prefetched
         ? undefined
-        : kube.list<VirtualMachine & KubeObject>(vmopApiVersion, KIND_VM, namespace),
+        : kube.list<VirtualMachine & KubeObject>(vmopApiVersion, KIND_VM, namespace, {
+            project: keptVm,
+          }),
       prefetched?.configMaps ? undefined : kube.list('v1', 'ConfigMap', namespace, meta),
-      prefetched?.pvcs ? undefined : kube.list('v1', 'PersistentVolumeClaim', namespace),
+      prefetched?.pvcs
+        ? undefined
+        : kube.list('v1', 'PersistentVolumeClaim', namespace, { project: keptPvc }),
     ]),
     listAppObjects(kube, namespace),
   ]);
@@ -149,8 +160,8 @@ interface PassOutcome {
 type Task = () => Promise<void>;
 
 /** The runtime's bounded pool: at most `limit` writes in flight; the first error after all settle. */
-const runAll = (tasks: readonly Task[], limit: number) =>
-  forEachBounded(tasks, limit, (task) => task());
+const runAll = (tasks: readonly Task[], limit: number, slots?: WriteSlots) =>
+  forEachBounded(tasks, limit, (task) => (slots ? slots.run(task) : task()));
 
 function secretTask(
   deps: ReconcileDeps,
@@ -195,7 +206,12 @@ function objectTask(deps: ReconcileDeps, w: ObjectWrite, out: PassOutcome): Task
   return async () => {
     if (out.conflict) return;
     try {
-      const result = await deps.kube.patch(w.ref, { type: 'merge', body: mergePatchBody(w) });
+      // Only the new resourceVersion is read back: a metadata answer, not a 17 KiB VM.
+      const result = await deps.kube.patch(
+        w.ref,
+        { type: 'merge', body: mergePatchBody(w) },
+        { metadataOnly: true },
+      );
       out.writes++;
       out.labelsChanged += Object.keys(w.labels).length;
       const rv = result.metadata.resourceVersion ?? '';
@@ -240,10 +256,10 @@ async function applyPass(
   if (plan.orphans.size > 0) {
     // A deleted group's Secrets are cleaned while its key is still visible on listable objects
     // (that is how a later pass finds them again if this one fails half-way).
-    await runAll(secrets, deps.concurrency);
-    await runAll(objects, deps.concurrency);
+    await runAll(secrets, deps.concurrency, deps.writeSlots);
+    await runAll(objects, deps.concurrency, deps.writeSlots);
   } else {
-    await runAll([...secrets, ...objects], deps.concurrency);
+    await runAll([...secrets, ...objects], deps.concurrency, deps.writeSlots);
   }
   // The group commits last: a record never claims a Secret label before its patch succeeded.
   // They go ahead even when a VM/PVC/ConfigMap changed under this pass (the pass is repeated
@@ -257,6 +273,7 @@ async function applyPass(
   await runAll(
     commits.map((w) => objectTask(deps, w, out)),
     deps.concurrency,
+    deps.writeSlots,
   );
   out.conflict ||= objectConflict;
   return out;
@@ -268,9 +285,11 @@ async function unchangedSince(
   namespace: string,
   out: PassOutcome,
 ): Promise<boolean> {
+  // Only names and resourceVersions are compared: metadata lists, kept small.
+  const versions = { metadataOnly: true, project: keptVersion };
   const [groups, vms] = await Promise.all([
-    deps.kube.list(deps.vmopApiVersion, KIND_VMG, namespace),
-    deps.kube.list(deps.vmopApiVersion, KIND_VM, namespace),
+    deps.kube.list(deps.vmopApiVersion, KIND_VMG, namespace, versions),
+    deps.kube.list(deps.vmopApiVersion, KIND_VM, namespace, versions),
   ]);
   const now = [
     ...groups.items.map(

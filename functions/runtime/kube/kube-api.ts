@@ -37,6 +37,14 @@ export interface ListOptions {
    * need names and labels, not a ConfigMap's data.
    */
   metadataOnly?: boolean;
+  /**
+   * What the list keeps of each item, applied as each page arrives and before the next is asked
+   * for, so a caller listing thousands of large objects (VMs of ~17 KiB with managedFields and
+   * status) holds one page whole at a time and only the projections of the rest.
+   */
+  project?: (item: KubeObject) => KubeObject;
+  /** Items per page (the API server's `limit`); 500 unless set. */
+  pageSize?: number;
 }
 
 export interface ObjectList<T extends KubeObject = KubeObject> {

@@ -277,7 +277,7 @@ class RestKube implements Kube {
     let resourceVersion = '';
     let next: string | undefined;
     do {
-      const query = new URLSearchParams({ limit: '500' });
+      const query = new URLSearchParams({ limit: String(options.pageSize ?? 500) });
       if (options.labelSelector) query.set('labelSelector', options.labelSelector);
       if (options.fieldSelector) query.set('fieldSelector', options.fieldSelector);
       if (next) query.set('continue', next);
@@ -298,7 +298,11 @@ class RestKube implements Kube {
       resourceVersion ||= page.metadata?.resourceVersion ?? '';
       // Items of a list carry no apiVersion/kind for built-in types (and PartialObjectMetadata's
       // own when metadataOnly); callers expect the kind they asked for.
-      for (const item of page.items ?? []) items.push({ ...item, apiVersion, kind });
+      const keep = options.project;
+      for (const item of page.items ?? []) {
+        const typed = { ...item, apiVersion, kind };
+        items.push((keep ? keep(typed) : typed) as T);
+      }
       next = page.metadata?.continue || undefined;
     } while (next);
     return { items, resourceVersion };
