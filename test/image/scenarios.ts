@@ -23,6 +23,7 @@ import { dirtyPvc } from '../../functions/restore-fixer/test/dirty-objects.ts';
 import { apiServerEvent } from '../support/cloudevents.ts';
 import { formatClosureRecord } from '../../functions/vmgroup/closure-record.ts';
 import { veleroStandIn } from './velero-stand-in.ts';
+import { dataUploadFor } from '../../functions/velero/test/velero-stand-ins.ts';
 
 export interface ScenarioContext {
   admin: Kube;
@@ -181,26 +182,14 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
       spec: { includedNamespaces: [appNs] },
       status: { phase: 'WaitingForPluginOperations' },
     });
-    const owner = { apiVersion: 'velero.io/v1', kind: 'Backup', name: b.metadata.name };
-    const d = await admin.create<KubeObject>({
-      apiVersion: 'velero.io/v2alpha1',
-      kind: 'DataUpload',
-      metadata: {
+    const d = await admin.create<KubeObject>(
+      dataUploadFor(b, {
         name: `${b.metadata.name}-a`,
-        namespace: veleroNs,
-        labels: { 'velero.io/backup-uid': b.metadata.uid ?? '' },
-        ownerReferences: [{ ...owner, uid: b.metadata.uid ?? '' }],
-      },
-      spec: {
-        snapshotType: 'CSI',
-        sourcePVC: 'data',
-        sourceNamespace: appNs,
-        backupStorageLocation: 'default',
-        operationTimeout: '10m',
-        csiSnapshot: { volumeSnapshot: 'vs', storageClass: 'sc' },
-      },
-      status: { phase: 'Completed', progress: { totalBytes: 42, bytesDone: 42 } },
-    });
+        veleroNamespace: veleroNs,
+        appNamespace: appNs,
+        status: { phase: 'Completed', progress: { totalBytes: 42, bytesDone: 42 } },
+      }),
+    );
     return {
       event: apiServerEvent('update', d),
       replyType: EVENT_TYPE_DATA_LANDED,

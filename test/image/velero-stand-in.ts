@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import type { Kube, KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import type { ResourceList } from '../../functions/vmgroup/backup-verification.ts';
+import { answerResourceListRequest } from '../../functions/velero/test/velero-stand-ins.ts';
 
 export type DownloadRequest = KubeObject & {
   spec?: { target?: { kind?: string; name?: string } };
@@ -63,19 +64,7 @@ export async function veleroStandIn(
       if (!lists.has(target)) continue;
       standIn.seen.set(dr.metadata.name, dr);
       if (dr.status?.downloadURL) continue;
-      await admin.patch(
-        { apiVersion: 'velero.io/v1', kind: 'DownloadRequest', namespace, name: dr.metadata.name },
-        {
-          type: 'merge',
-          body: {
-            status: {
-              phase: 'Processed',
-              downloadURL: `${storeUrl}/bucket/backups/${target}/${target}-resourcelist.json.gz?X-Amz-Signature=s`,
-              expiration: new Date(Date.now() + 600_000).toISOString(),
-            },
-          },
-        },
-      );
+      await answerResourceListRequest(admin, namespace, dr.metadata.name, target, storeUrl);
     }
   }
   standIn.close = async () => {

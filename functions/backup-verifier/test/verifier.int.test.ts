@@ -35,6 +35,7 @@ import type { BackupVerified } from '../../../schemas/generated/events/backup-ve
 import verifier from '../index.ts';
 import { VERIFIER_RULES } from '../rbac.ts';
 import { API } from '../item-list.ts';
+import { answerResourceListRequest } from '../../velero/test/velero-stand-ins.ts';
 
 interface Tls {
   cert: string;
@@ -114,19 +115,7 @@ describe('backup-verifier on the control plane', function () {
         seen.set(dr.metadata.name, dr);
         const target = dr.spec?.target?.name ?? '';
         if (dr.status?.downloadURL || unanswered.has(target)) continue;
-        await admin.patch(
-          { ...API.downloadRequest, namespace: veleroNs, name: dr.metadata.name },
-          {
-            type: 'merge',
-            body: {
-              status: {
-                phase: 'Processed',
-                downloadURL: `${storeUrl}/bucket/backups/${target}/${target}-resourcelist.json.gz?X-Amz-Signature=s`,
-                expiration: new Date(Date.now() + 600_000).toISOString(),
-              },
-            },
-          },
-        );
+        await answerResourceListRequest(admin, veleroNs, dr.metadata.name, target, storeUrl);
       }
       await new Promise((r) => setTimeout(r, 100));
     }

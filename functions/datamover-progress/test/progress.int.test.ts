@@ -22,6 +22,7 @@ import { DATAMOVER_RULES } from '../rbac.ts';
 import { API } from '../handler.ts';
 import type { BackupDataFailed } from '../../../schemas/generated/events/backup-data-failed.ts';
 import type { BackupDataLanded } from '../../../schemas/generated/events/backup-data-landed.ts';
+import { dataUploadFor } from '../../velero/test/velero-stand-ins.ts';
 
 type Status = Record<string, unknown>;
 
@@ -243,35 +244,15 @@ describe('datamover-progress on the control plane', function () {
   it("follows Velero's DataUploads (owner reference and backup-uid label)", async () => {
     const b = await backup('WaitingForPluginOperations');
     const du = (name: string, phase: string) =>
-      admin.create<KubeObject>({
-        ...API.dataUpload,
-        metadata: {
+      admin.create<KubeObject>(
+        dataUploadFor(b, {
           name,
-          namespace: veleroNs,
-          labels: {
-            'velero.io/backup-name': b.metadata.name,
-            'velero.io/backup-uid': b.metadata.uid ?? '',
-          },
-          ownerReferences: [
-            {
-              apiVersion: 'velero.io/v1',
-              kind: 'Backup',
-              name: b.metadata.name,
-              uid: b.metadata.uid ?? '',
-              controller: true,
-            },
-          ],
-        },
-        spec: {
-          snapshotType: 'CSI',
-          sourcePVC: 'data',
-          sourceNamespace: appNs,
-          backupStorageLocation: 'default',
-          operationTimeout: '10m',
-          csiSnapshot: { volumeSnapshot: 'vs', storageClass: 'sc' },
-        },
-        status: { phase },
-      });
+          veleroNamespace: veleroNs,
+          appNamespace: appNs,
+          status: { phase },
+          controlled: true,
+        }),
+      );
     const d1 = await du(`${b.metadata.name}-a`, 'Accepted');
     const d2 = await du(`${b.metadata.name}-b`, 'InProgress');
     assert.equal((await deliver(d1, 'add')).status, 204);
@@ -318,31 +299,14 @@ describe('datamover-progress on the control plane', function () {
 
   it('lands a Velero data-mover backup once every DataUpload completed', async () => {
     const b = await backup('WaitingForPluginOperations');
-    const d = await admin.create<KubeObject>({
-      ...API.dataUpload,
-      metadata: {
+    const d = await admin.create<KubeObject>(
+      dataUploadFor(b, {
         name: `${b.metadata.name}-a`,
-        namespace: veleroNs,
-        labels: { 'velero.io/backup-uid': b.metadata.uid ?? '' },
-        ownerReferences: [
-          {
-            apiVersion: 'velero.io/v1',
-            kind: 'Backup',
-            name: b.metadata.name,
-            uid: b.metadata.uid ?? '',
-          },
-        ],
-      },
-      spec: {
-        snapshotType: 'CSI',
-        sourcePVC: 'data',
-        sourceNamespace: appNs,
-        backupStorageLocation: 'default',
-        operationTimeout: '10m',
-        csiSnapshot: { volumeSnapshot: 'vs', storageClass: 'sc' },
-      },
-      status: { phase: 'Completed', progress: { totalBytes: 42, bytesDone: 42 } },
-    });
+        veleroNamespace: veleroNs,
+        appNamespace: appNs,
+        status: { phase: 'Completed', progress: { totalBytes: 42, bytesDone: 42 } },
+      }),
+    );
     const [first, second] = await Promise.all([deliver(d, 'add'), deliver(d, 'update')]);
     // Concurrent deliveries: the resourceVersion-guarded write lets exactly one of them land it.
     const types = [first?.reply?.type, second?.reply?.type].filter(Boolean);
@@ -390,31 +354,14 @@ describe('datamover-progress on the control plane', function () {
         await snapshot(b, `${b.metadata.name}-s1`);
         obj = await upload(`${b.metadata.name}-u1`, `${b.metadata.name}-s1`, { phase });
       } else {
-        obj = await admin.create<KubeObject>({
-          ...API.dataUpload,
-          metadata: {
+        obj = await admin.create<KubeObject>(
+          dataUploadFor(b, {
             name: `${b.metadata.name}-d`,
-            namespace: veleroNs,
-            labels: { 'velero.io/backup-uid': b.metadata.uid ?? '' },
-            ownerReferences: [
-              {
-                apiVersion: 'velero.io/v1',
-                kind: 'Backup',
-                name: b.metadata.name,
-                uid: b.metadata.uid ?? '',
-              },
-            ],
-          },
-          spec: {
-            snapshotType: 'CSI',
-            sourcePVC: 'data',
-            sourceNamespace: appNs,
-            backupStorageLocation: 'default',
-            operationTimeout: '10m',
-            csiSnapshot: { volumeSnapshot: 'vs', storageClass: 'sc' },
-          },
-          status: { phase },
-        });
+            veleroNamespace: veleroNs,
+            appNamespace: appNs,
+            status: { phase },
+          }),
+        );
       }
       const res = await deliver(obj, 'update');
       assert.equal(res.reply?.type, EVENT_TYPE_DATA_FAILED);
