@@ -10,6 +10,8 @@
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 # --- build: full install, then the esbuild bundle (dist/) -------------------------------------
+# dist/ bundles every production dependency (esbuild, no externals), so the runtime stage needs no
+# node_modules: the image test runs every function from it (test/image, docs/testing.md).
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
@@ -20,25 +22,19 @@ COPY schemas/ schemas/
 COPY functions/ functions/
 RUN node scripts/build.ts
 
-# --- production dependencies only ---------------------------------------------------------------
-FROM ${NODE_IMAGE} AS deps
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
-
 # --- runtime -------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
     PORT=8080
 WORKDIR /app
 # Owned by root and not writable by the process: the container runs with a read-only root file system.
-COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
+# package.json: "type": "module" makes Node load bin/ and dist/ as ES modules.
 COPY package.json ./
 COPY bin/ ./bin/
 # The base image's unprivileged `node` user, by number so Kubernetes can verify runAsNonRoot.
 USER 1000:1000
 EXPOSE 8080
 # No HEALTHCHECK: Knative probes /health/readiness and /health/liveness (config/base/patches).
-ENTRYPOINT ["node", "--enable-source-maps", "/app/bin/velero-vmgroup-functions.js"]
+ENTRYPOINT ["node", "--enable-source-maps", "--max-semi-space-size=16", "--min-semi-space-size=16", "/app/bin/velero-vmgroup-functions.js"]
 CMD ["serve"]

@@ -8,7 +8,8 @@
 // both, and what it held per object at its peak.
 // Sizes: `npm run bench -- labeler-scale` 1,000 VMs; `--full` 1,000 then 10,000 VMs; `--quick`
 // (what CI runs) 100 VMs over 2 namespaces.
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,7 @@ import { objectPath, ok, restClient } from '../test/reliability/support/rest.ts'
 import type { Rest } from '../test/reliability/support/rest.ts';
 import { keptMeta, keptVm } from '../functions/backup-labeler/projection.ts';
 import { benchFlags } from './flags.ts';
+import { imageNodeFlags, podHeapFlags, podMemoryLimit } from './runtime-setup.ts';
 import { callsByKind, describeCalls, since, sum } from './kube-calls.ts';
 import type { Calls } from './kube-calls.ts';
 import type { BenchResult } from './run.ts';
@@ -49,6 +51,7 @@ const FIXTURE = JSON.parse(
 ) as KubeObject & { spec: Record<string, unknown>; status: Record<string, unknown> };
 
 const MiB = 1024 * 1024;
+const PROBE = fileURLToPath(new URL('./fixtures/memory-probe.js', import.meta.url));
 const log = (line: string): void => void process.stderr.write(`labeler-scale: ${line}\n`);
 
 /** One VM shaped like the 17 KiB fixture: its spec, status and managedFields, renamed. */
@@ -220,6 +223,38 @@ interface Figures {
   warm: Calls;
   baseRssMiB: number;
   peakRssMiB: number;
+  /** The labeler's Node flags (the pod's heap and the image's flags unless BENCH_LABELER_NODE=bare). */
+  nodeArgs: string[];
+  /** RSS high-water mark (VmHWM) after the cold tick and after both, MiB. */
+  hwmColdMiB: number;
+  hwmMiB: number;
+  /** The memory probe's maxima per phase (idle, cold tick, unchanged tick), MiB. */
+  phases: Array<{ max: Record<string, number>; atRssPeak: Record<string, number> }>;
+}
+
+/** Node flags of the labeler: as in the Knative Service's pod (its heap, the image's flags) unless bare. */
+function labelerNodeArgs(): string[] {
+  const pod =
+    process.env.BENCH_LABELER_NODE === 'bare'
+      ? []
+      : [...podHeapFlags(podMemoryLimit()), ...imageNodeFlags()];
+  return [...pod, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+}
+
+function procStatusKiB(pid: number, field: string): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? NaN);
+}
+
+/** Ends the probe's phase (SIGUSR2) and reads its summary. */
+async function endPhase(r: Replica, out: string, n: number): Promise<Figures['phases'][number]> {
+  r.child.kill('SIGUSR2');
+  const file = `${out}.${n}`;
+  for (let i = 0; !existsSync(file); i++) {
+    if (i > 600) throw new Error(`memory probe wrote no ${file}`);
+    await sleep(50);
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as Figures['phases'][number];
 }
 
 async function measure(size: Size): Promise<Figures> {
@@ -229,6 +264,8 @@ async function measure(size: Size): Promise<Figures> {
   try {
     const admin = restClient(plane.kubeconfigPath);
     const seeded = await seed(plane, admin, size);
+    const nodeArgs = labelerNodeArgs();
+    const probeOut = join(dir, 'memory');
     replica = await startReplica({
       fn: 'backup-labeler',
       kubeconfig: await functionKubeconfig(plane, 'backup-labeler'),
@@ -236,7 +273,14 @@ async function measure(size: Size): Promise<Figures> {
       index: 0,
       logLevel: 'warn',
       // e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to see where the time goes.
-      nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      nodeArgs: [...nodeArgs, `--import=${PROBE}`],
+      env: {
+        MEMORY_PROBE_OUT: probeOut,
+        // e.g. LABELER_VM_PAGE_SIZE=500 to compare page sizes.
+        ...(process.env.LABELER_VM_PAGE_SIZE
+          ? { LABELER_VM_PAGE_SIZE: process.env.LABELER_VM_PAGE_SIZE }
+          : {}),
+      },
     });
     const r = replica;
     const baseRssMiB = r.rssKiB() / 1024;
@@ -251,10 +295,15 @@ async function measure(size: Size): Promise<Figures> {
       return { ms, calls: since(await callsByKind(r), before) };
     };
     try {
+      const phases = [await endPhase(r, probeOut, 0)];
       log(`cold tick over ${seeded.objects.length} objects`);
       const cold = await tick();
+      phases.push(await endPhase(r, probeOut, 1));
+      const hwmColdMiB = procStatusKiB(r.pid, 'VmHWM') / 1024;
       log(`cold tick ${(cold.ms / 1000).toFixed(1)} s; unchanged tick`);
       const warm = await tick();
+      phases.push(await endPhase(r, probeOut, 2));
+      const hwmMiB = procStatusKiB(r.pid, 'VmHWM') / 1024;
       clearInterval(sampler);
       const coldWrites = sum(cold.calls, 'patch');
       // Every group, VM, Secret and PVC gains a label: the labeler must have written each once.
@@ -280,6 +329,10 @@ async function measure(size: Size): Promise<Figures> {
         warm: warm.calls,
         baseRssMiB,
         peakRssMiB: peakKiB / 1024,
+        nodeArgs,
+        hwmColdMiB,
+        hwmMiB,
+        phases,
       };
     } finally {
       clearInterval(sampler);
@@ -304,7 +357,7 @@ function report(f: Figures, lines: string[]): void {
     `  unchanged tick: ${(f.warmMs / 1000).toFixed(2)} s = ${((100 * f.warmMs) / f.coldMs).toFixed(1)}% of the cold tick (target ≤ 5%), ${sum(f.warm, 'patch')} writes (target 0)`,
   );
   lines.push(
-    `    calls: ${describeCalls(f.warm)} (pages of 500: cluster-wide for groups, VMs, ConfigMaps, PVCs; one per namespace × kind for the ${f.size.namespaces} namespaces' services, policies, encryption classes)`,
+    `    calls: ${describeCalls(f.warm)} (pages of 100 for VMs, 500 for the rest: cluster-wide for groups, VMs, ConfigMaps, PVCs; one per namespace × kind for the ${f.size.namespaces} namespaces' services, policies, encryption classes)`,
   );
   const s = f.seeded;
   lines.push(
@@ -312,8 +365,22 @@ function report(f: Figures, lines: string[]): void {
   );
   const heldPerObject = ((f.peakRssMiB - f.baseRssMiB) * MiB) / f.objects;
   lines.push(
-    `  labeler RSS: ${f.baseRssMiB.toFixed(0)} MiB idle, peak ${f.peakRssMiB.toFixed(0)} MiB through both ticks (target ≤ 256 MiB); peak − idle = ${heldPerObject.toFixed(0)} bytes per object`,
+    `  labeler RSS: ${f.baseRssMiB.toFixed(0)} MiB idle, peak ${f.peakRssMiB.toFixed(0)} MiB through both ticks (target ≤ 256 MiB; high-water mark ${f.hwmColdMiB.toFixed(0)} MiB after the cold tick, ${f.hwmMiB.toFixed(0)} MiB after both); peak − idle = ${heldPerObject.toFixed(0)} bytes per object`,
   );
+  lines.push(`    labeler Node flags: ${f.nodeArgs.join(' ') || '(none)'}`);
+  const fields = ['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers', 'malloced'];
+  const spaces = ['new_space', 'old_space', 'large_object_space', 'code_space'];
+  const show = (o: Record<string, number>) =>
+    [
+      ...fields.map((k) => `${k} ${o[k]}`),
+      ...spaces.map((k) => `${k.replace('_space', '')} ${o[`${k}.used`]}`),
+    ].join(', ');
+  ['idle', 'tick from nothing', 'unchanged tick'].forEach((name, i) => {
+    const p = f.phases[i];
+    if (!p) return;
+    lines.push(`    ${name}, max MiB: ${show(p.max)}`);
+    lines.push(`      at its RSS peak: ${show(p.atRssPeak)}`);
+  });
 }
 
 export default async function labelerScaleBench(): Promise<BenchResult> {

@@ -102,22 +102,69 @@ export interface Sample {
   ok: boolean;
 }
 
+/**
+ * Pure. vegeta's `encode -to=csv` rows (Go's encoding/csv: a field holding a comma, a quote or a
+ * line break is quoted, its quotes doubled): timestamp (ns since the epoch), code, latency (ns),
+ * bytes out, bytes in, error, body (base64), attack, seq, method, url, headers. An error text
+ * holds quotes and may hold commas (`Post "http://host/a,b": dial tcp …`). sentNs is counted from
+ * the first row's timestamp, in BigInt, since ns since the epoch do not fit a double exactly.
+ */
 export function parseCsv(text: string): Sample[] {
-  // Columns: timestamp, code, latency, bytes out, bytes in, error, body, attack, seq, … (no
-  // field here holds a comma: bodies are not captured and errors of a loopback run are short).
-  const out: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    const f = line.split(',');
+  const rows = parseCsvRecords(text);
+  const first = rows[0]?.[0];
+  const origin = first === undefined ? 0n : BigInt(first);
+  return rows.map((f) => {
     const code = Number(f[1]);
-    out.push({
-      sentNs: Number(f[0]),
+    return {
+      sentNs: Number(BigInt(f[0] ?? '0') - origin),
       latencyNs: Number(f[2]),
       seq: Number(f[8]),
       ok: code >= 200 && code < 300,
-    });
+    };
+  });
+}
+
+/** Pure. RFC 4180 records: fields split on commas outside quotes, `""` a quote inside one; CRLF or LF ends a record; blank lines are skipped. */
+export function parseCsvRecords(text: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let field = '';
+  let quoted = false;
+  let i = 0;
+  const endRecord = () => {
+    record.push(field);
+    if (record.length > 1 || record[0] !== '') records.push(record);
+    record = [];
+    field = '';
+  };
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i += 2;
+          continue;
+        }
+        quoted = false;
+      } else field += c;
+      i++;
+      continue;
+    }
+    if (c === '"' && field === '') quoted = true;
+    else if (c === ',') {
+      record.push(field);
+      field = '';
+    } else if (c === '\n') endRecord();
+    else if (c === '\r' && text[i + 1] === '\n') {
+      endRecord();
+      i++;
+    } else field += c;
+    i++;
   }
-  return out;
+  if (quoted) throw new Error('CSV: unterminated quoted field');
+  if (field !== '' || record.length > 0) endRecord();
+  return records;
 }
 
 /**

@@ -7,42 +7,36 @@
 // ce-id each). The old half-saturation figure (autocannon overallRate, which spends a per-second
 // budget in bursts and over-corrects coordinated omission with a 1 ms expected interval) is
 // printed beside it for comparison only. Ours runs exactly what ships: dist/cli.js (built first)
-// via bin/, `serve` with a kubeconfig, log level info.
+// via bin/ with the image's Node flags (bench/runtime-setup.ts), `serve` with a kubeconfig, log
+// level info.
 
-import { spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
-import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
-import { build } from '../scripts/build.ts';
-import { readSchemaFiles } from '../functions/runtime/schema/schema-files.ts';
-import { standaloneValidatorsModule } from '../functions/runtime/schema/schema-compiler.ts';
-import { apiServerEvent, toBinaryHttp } from '../test/support/cloudevents.ts';
-import { ensureBinary } from '../scripts/binaries/ensure.ts';
+import { loadavg, cpus } from 'node:os';
+import { benchFlags } from './flags.ts';
 import { openLoop } from './open-loop.ts';
 import type { BenchResult } from './run.ts';
+import {
+  LOAD_CPU,
+  NICE,
+  PINNED,
+  SERVER_CPU,
+  autocannon,
+  cpuSeconds,
+  randomPort,
+  rssMb,
+  setUp,
+  sleep,
+  start,
+  stop,
+} from './runtime-setup.ts';
+import type { Runtime, Setup } from './runtime-setup.ts';
+import { median } from './stats.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const work = join(root, '.tmp', 'bench-runtime');
-const node = process.execPath;
-const SERVER_CPU = '1';
-const LOAD_CPU = '0';
 const CONNECTIONS = 20;
-const COLD_STARTS = 9;
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-// Both runtimes and the load generator run at raised priority when allowed (root), so other work
-// on a shared machine disturbs the comparison less; `taskset -c` pins each to its core.
-const NICE = spawnSync('nice', ['-n', '-10', 'true']).status === 0;
-const PINNED = NICE ? ['nice', '-n', '-10', 'taskset', '-c'] : ['taskset', '-c'];
-
-interface Runtime {
-  name: string;
-  command(port: number): string[];
-}
+// --quick (CI): a few seconds, only to prove the bench still runs.
+const QUICK = benchFlags().quick;
+const COLD_STARTS = QUICK ? 3 : 9;
+const SECONDS = QUICK ? 2 : Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = QUICK ? 1 : Number(process.env.BENCH_ROUNDS ?? 2);
 
 interface Figures {
   coldStartMs: number[];
@@ -73,41 +67,11 @@ interface Figures {
 }
 
 export default async function runtimeBench(): Promise<BenchResult> {
-  mkdirSync(work, { recursive: true });
-  await build();
-  // Built from Go modules on first use (~1 min); before any measurement, not in the middle of one.
-  await ensureBinary('vegeta');
-  const faasFunction = await bundleFaasFunction();
-  const kubeconfig = writeKubeconfig();
-  const { headers, body } = benchEvent();
-  writeFileSync(join(work, 'event.json'), body);
-
-  const runtimes: Runtime[] = [
-    {
-      name: 'velero-vmgroup-functions',
-      command: (port) => [
-        join(root, 'bin/velero-vmgroup-functions.js'),
-        'serve',
-        join(root, 'bench/fixtures/validate-vm-function.js'),
-        '--port',
-        String(port),
-        '--kubeconfig',
-        kubeconfig,
-      ],
-    },
-    {
-      name: `faas-js-runtime ${faasVersion()}`,
-      command: (port) => [
-        join(root, 'node_modules/faas-js-runtime/bin/cli.js'),
-        faasFunction,
-        '--port',
-        String(port),
-      ],
-    },
-  ];
+  const setup = await setUp('bench-runtime');
+  const runtimes = [setup.ours, setup.faas];
   const loadBefore = loadavg()[0] ?? 0;
-  const results = await measureAll(runtimes, headers);
-  const lines = report(runtimes, results, body.length);
+  const results = await measureAll(runtimes, setup);
+  const lines = report(runtimes, results, setup.body.length);
   lines.push(
     '',
     `machine: ${cpus().length} CPUs, 1-minute load average ${loadBefore.toFixed(1)} before and ` +
@@ -120,11 +84,8 @@ export default async function runtimeBench(): Promise<BenchResult> {
 type LoadFigures = Omit<Figures, 'coldStartMs' | 'coldStartCpuMs' | 'p99AtHalfRoundsMs'>;
 
 /** Cold starts and load rounds alternate between the runtimes so both see the same machine. */
-async function measureAll(
-  runtimes: Runtime[],
-  headers: Record<string, string>,
-): Promise<Figures[]> {
-  const port = 18_000 + Math.floor(Math.random() * 2000);
+async function measureAll(runtimes: Runtime[], setup: Setup): Promise<Figures[]> {
+  const port = randomPort();
   const cold: number[][] = runtimes.map(() => []);
   const coldCpu: number[][] = runtimes.map(() => []);
   for (let i = 0; i < COLD_STARTS; i++) {
@@ -138,7 +99,7 @@ async function measureAll(
   const rounds: LoadFigures[][] = runtimes.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
     for (const [k, runtime] of runtimes.entries())
-      rounds[k]?.push(await measureLoad(runtime, port, headers));
+      rounds[k]?.push(await measureLoad(runtime, port, setup));
   }
   // Best of the rounds for each figure: other work on the machine only ever makes them worse.
   return runtimes.map((_, k) => {
@@ -167,20 +128,18 @@ async function measureAll(
   });
 }
 
-async function measureLoad(
-  runtime: Runtime,
-  port: number,
-  headers: Record<string, string>,
-): Promise<LoadFigures> {
+async function measureLoad(runtime: Runtime, port: number, setup: Setup): Promise<LoadFigures> {
+  const closedLoop = (o: { seconds: number; rate?: number }) =>
+    autocannon(setup, port, { ...o, connections: CONNECTIONS });
   const { child } = await start(runtime, port);
   try {
     await sleep(1500);
     const idleRssMb = rssMb(child);
     let loadedRssMb = idleRssMb;
     const sampler = setInterval(() => (loadedRssMb = Math.max(loadedRssMb, rssMb(child))), 250);
-    await autocannon(port, headers, { seconds: 3 }); // warm-up: JIT, pools
+    await closedLoop({ seconds: QUICK ? 1 : 3 }); // warm-up: JIT, pools
     const cpuBefore = cpuSeconds(child);
-    const saturated = await autocannon(port, headers, { seconds: SECONDS });
+    const saturated = await closedLoop({ seconds: SECONDS });
     const cpuUsPerEvent = ((cpuSeconds(child) - cpuBefore) * 1e6) / saturated.requests.total;
     const halfRate = Math.floor(saturated.requests.average / 2);
     const bucketsBefore = await handlingBuckets(port);
@@ -188,13 +147,13 @@ async function measureLoad(
       url: `http://127.0.0.1:${port}/`,
       rate: halfRate,
       seconds: SECONDS,
-      headers,
-      bodyFile: join(work, 'event.json'),
-      work,
+      headers: setup.headers,
+      bodyFile: setup.bodyFile,
+      work: setup.work,
       pin: [...PINNED, LOAD_CPU],
     });
     const inServerP99Ms = p99FromBuckets(bucketsBefore, await handlingBuckets(port));
-    const cannon = await autocannon(port, headers, { seconds: SECONDS, rate: halfRate });
+    const cannon = await closedLoop({ seconds: SECONDS, rate: halfRate });
     clearInterval(sampler);
     return {
       idleRssMb,
@@ -248,178 +207,6 @@ function p99FromBuckets(
   if (total <= 0) return undefined;
   const bound = bounds.find((b) => (after.get(b) ?? 0) - (before.get(b) ?? 0) >= 0.99 * total);
   return bound === undefined ? undefined : bound * 1000;
-}
-
-/** Spawn → first 200 from /health/readiness. */
-async function start(
-  runtime: Runtime,
-  port: number,
-): Promise<{ child: ChildProcess; ms: number; cpuMs: number }> {
-  const started = performance.now();
-  const child = spawn(
-    PINNED[0] as string,
-    [...PINNED.slice(1), SERVER_CPU, node, ...runtime.command(port)],
-    {
-      cwd: root,
-      env: { PATH: process.env.PATH, LOG_LEVEL: 'info', NODE_ENV: 'production' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`${runtime.name} exited ${child.exitCode}: ${stderr}`);
-    if ((await status(`http://127.0.0.1:${port}/health/readiness`)) === 200) {
-      return { child, ms: performance.now() - started, cpuMs: cpuSeconds(child) * 1000 };
-    }
-    if (performance.now() - started > 20_000)
-      throw new Error(`${runtime.name} not ready after 20 s: ${stderr}`);
-    await sleep(2);
-  }
-}
-
-function status(url: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = get(url, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', () => resolve(0));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** utime + stime of the server process (Linux clock ticks of 1/100 s). */
-function cpuSeconds(child: ChildProcess): number {
-  const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function rssMb(child: ChildProcess): number {
-  // taskset execs node, so the child's pid is the server's.
-  const text = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(text)?.[1] ?? 0);
-  return kb / 1024;
-}
-
-interface CannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-}
-
-/** autocannon (bench/load.ts) in its own process on the other core, unique ce-id per request. */
-function autocannon(
-  port: number,
-  headers: Record<string, string>,
-  opts: { seconds: number; rate?: number },
-): Promise<CannonResult> {
-  const load = {
-    url: `http://127.0.0.1:${port}/`,
-    connections: CONNECTIONS,
-    seconds: opts.seconds,
-    rate: opts.rate,
-    headers,
-    bodyFile: join(work, 'event.json'),
-  };
-  const args = ['-c', LOAD_CPU, node, join(root, 'bench/load.ts'), JSON.stringify(load)];
-  return new Promise((resolve, reject) => {
-    const child = spawn(PINNED[0] as string, [...PINNED.slice(1), ...args.slice(1)], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) => {
-      try {
-        if (code !== 0) throw new Error(`exit ${code}`);
-        resolve(JSON.parse(out) as CannonResult);
-      } catch (e) {
-        reject(new Error(`load generator failed (${(e as Error).message}): ${err}`));
-      }
-    });
-  });
-}
-
-function benchEvent(): { headers: Record<string, string>; body: string } {
-  const vm = JSON.parse(readFileSync(join(root, 'bench/fixtures/virtualmachine.json'), 'utf8')) as {
-    apiVersion: string;
-    kind: string;
-    metadata: { name: string; namespace: string };
-  };
-  return toBinaryHttp(apiServerEvent('add', vm));
-}
-
-function writeKubeconfig(): string {
-  // Parsed and turned into a client at start like any kubeconfig; the handler never calls the API.
-  const path = join(work, 'kubeconfig');
-  writeFileSync(
-    path,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'current-context: bench',
-      'clusters: [{name: bench, cluster: {server: "https://127.0.0.1:6443", insecure-skip-tls-verify: true}}]',
-      'users: [{name: bench, user: {token: bench-token}}]',
-      'contexts: [{name: bench, context: {cluster: bench, user: bench}}]',
-      '',
-    ].join('\n'),
-  );
-  return path;
-}
-
-async function bundleFaasFunction(): Promise<string> {
-  writeFileSync(join(work, 'validators.js'), standaloneValidatorsModule(readSchemaFiles()));
-  const out = join(work, 'faas-function.mjs');
-  await esbuild.build({
-    stdin: {
-      contents: `
-        import { validators } from './validators.js';
-        const validate = validators.get('https://vmgroup-backup.dev/schemas/objects/virtualmachine.schema.json');
-        export function handle(context, event) {
-          if (!validate(event.data)) throw new Error('invalid VirtualMachine');
-        }`,
-      resolveDir: work,
-      loader: 'js',
-    },
-    nodePaths: [join(root, 'node_modules')],
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node24',
-    minify: true,
-    outfile: out,
-    logLevel: 'warning',
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-  });
-  return out;
-}
-
-function faasVersion(): string {
-  return (
-    JSON.parse(readFileSync(join(root, 'node_modules/faas-js-runtime/package.json'), 'utf8')) as {
-      version: string;
-    }
-  ).version;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 function report(runtimes: Runtime[], r: Figures[], bodyBytes: number): string[] {
@@ -532,8 +319,4 @@ function range(values: number[]): string {
 
 function mb(value: number): string {
   return `${value.toFixed(1)} MB`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -6,7 +6,8 @@
 //   4. stand in for Knative: watch what the ApiServerSources watch and deliver the same CloudEvents
 //      through the Triggers (retries, replies back into the Broker: scripts/broker-standin/);
 //   5. create a namespace with two groups (one nested), show the labels and the backup command;
-//      then verify the backup (the verifier reads the item list Velero would have written);
+//      print what a restore of it brings back per VM (the labeler's Backup report), then verify
+//      the backup (the verifier reads the item list Velero would have written);
 //   6. restore it the way Velero does (resource modifiers, item order) and show the power-on order.
 // Ends with a summary and checks; exit 0 when every check holds. --keep leaves it all running.
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,6 +53,8 @@ import { startSources, toCloudEvent } from './demo/source.ts';
 import type { RunningSources, WatchedChange } from './demo/source.ts';
 import { watchProductEvents } from './demo/product-events.ts';
 import { showVerification } from './demo/verify.ts';
+import { showFidelity } from './demo/fidelity.ts';
+import { vsphereLine } from './demo/vsphere.ts';
 import type { ProductEvent } from './demo/product-events.ts';
 
 const HELP = `Usage: npm run demo [-- --keep]
@@ -61,7 +64,12 @@ kube-apiserver built from Go modules on first use, which takes a while once), th
 
   --keep   leave the control plane and the functions running; prints the kubeconfig path.
            Stop with Ctrl-C.
-  --help   this text`;
+  --help   this text
+
+The power-on times printed are those the restore sequencer wrote (spec.powerState): no VM
+Operator runs here. For the times vCenter powered each VM on, build the VM Operator binaries
+(\`node scripts/binaries/ensure.ts vm-operator\`, needs Go) and run \`npm run test:vm-operator\`;
+the summary says whether they are built.`;
 
 const PRODUCT_NS = 'vmgroup-backup';
 const VELERO_NS = 'velero';
@@ -104,6 +112,15 @@ async function main(argv: string[]): Promise<number> {
   let exit = 1;
   try {
     await phaseBackup(run);
+    say.line(
+      "what a restore of this backup brings back, per VM (the labeler's Backup report, reply backup.expanded):",
+    );
+    run.checks.push(
+      showFidelity(run.broker.events, `${NAMESPACE}-backup`, [
+        ...EXPECTED_ORDER.map((e) => e.vm),
+        ...KEPT_OFF,
+      ]),
+    );
     const backupSnapshot = await backedUpObjects(run);
     run.checks.push(
       await showVerification(run.admin, {
@@ -424,6 +441,7 @@ function summary(run: Run, powerOns: PowerOn[]): number {
     say.detail(
       `+${((p.at - first) / 1000).toFixed(1)}s  ${p.kind} ${p.name} → PoweredOn   (${new Date(p.at).toISOString().slice(11, 23)})`,
     );
+  say.line(vsphereLine());
   const onNames = powerOns.map((p) => p.name);
   const expected: string[] = EXPECTED_ORDER.map((e) => e.vm);
   run.checks.push({

@@ -33,3 +33,27 @@ export class Coalescer<T> {
     return p;
   }
 }
+
+/**
+ * One run at a time, joined by whoever asks while it runs (the tick: a PingSource tick redelivered
+ * by the Broker after its timeout, or the next one arriving while a long resync still runs, joins
+ * the resync under way instead of starting another over the same objects). A call after the run
+ * ended starts a fresh one, so each answer still comes from lists taken after the run began.
+ */
+export class SingleFlight<T> {
+  private current: Promise<T> | undefined;
+
+  /** Whether a run is under way (a caller now would join it). */
+  get running(): boolean {
+    return this.current !== undefined;
+  }
+
+  run(fn: () => Promise<T>): Promise<T> {
+    if (this.current) return this.current;
+    const p = fn().finally(() => {
+      if (this.current === p) this.current = undefined;
+    });
+    this.current = p;
+    return p;
+  }
+}

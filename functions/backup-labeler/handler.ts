@@ -39,13 +39,15 @@ import {
 } from './plan-backup.ts';
 import type { LiveObject } from './plan.ts';
 import type { ReconcileDeps, ReconcileOptions, ReconcileResult } from './reconcile.ts';
-import { reconcileNamespace } from './reconcile.ts';
+import { VM_PAGE_SIZE, reconcileNamespace } from './reconcile.ts';
 import { checkSecretLabels, expectedSecretLabels } from './secret-check.ts';
-import type { Coalescer } from './coalesce.ts';
+import type { Coalescer, SingleFlight } from './coalesce.ts';
 
 export interface LabelerDeps extends ReconcileDeps {
   /** Shares one reconcile among events for the same namespace (see coalesce.ts); none in tests that want every run. */
   coalescer?: Coalescer<ReconcileResult>;
+  /** The resync under way, joined by ticks that arrive while it runs (coalesce.ts SingleFlight). */
+  resync?: SingleFlight<Totals>;
 }
 
 export interface Totals {
@@ -69,7 +71,9 @@ function byNamespace<T extends { metadata: { namespace?: string } }>(items: T[])
   const out = new Map<string, T[]>();
   for (const i of items) {
     const ns = i.metadata.namespace ?? '';
-    out.set(ns, [...(out.get(ns) ?? []), i]);
+    const list = out.get(ns);
+    if (list) list.push(i);
+    else out.set(ns, [i]);
   }
   return out;
 }
@@ -85,7 +89,10 @@ async function clusterSnapshot(deps: LabelerDeps, withMembers = false): Promise<
     deps.kube.list<VirtualMachineGroup>(deps.vmopApiVersion, KIND_VMG, undefined, {
       project: keptGroup,
     }),
-    deps.kube.list<VirtualMachine>(deps.vmopApiVersion, KIND_VM, undefined, { project: keptVm }),
+    deps.kube.list<VirtualMachine>(deps.vmopApiVersion, KIND_VM, undefined, {
+      project: keptVm,
+      pageSize: deps.vmPageSize ?? VM_PAGE_SIZE,
+    }),
     withMembers ? deps.kube.list('v1', 'ConfigMap', undefined, meta) : undefined,
     withMembers ? deps.kube.list('v1', 'PersistentVolumeClaim', undefined, meta) : undefined,
   ]);
@@ -335,8 +342,18 @@ async function onBackup(
   ];
 }
 
+/**
+ * A tick that arrives while a resync runs (the Broker redelivering one it gave up waiting for, or
+ * the next period's) joins it: at 1,000 VMs a cold resync took 65–111 s on a loaded machine, and
+ * starting another over the same objects would only race the first one's writes.
+ */
 export async function onTick(_event: InboundEvent, deps: LabelerDeps): Promise<void> {
-  await resyncAll(deps);
+  if (!deps.resync) {
+    await resyncAll(deps);
+    return;
+  }
+  if (deps.resync.running) deps.logger.info({}, 'tick joins the resync under way');
+  await deps.resync.run(() => resyncAll(deps));
 }
 
 export type { Logger };

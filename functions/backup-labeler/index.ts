@@ -6,8 +6,9 @@ import type { FunctionDefinition, RuntimeContext } from '../runtime/function.ts'
 import { VMOP_API_VERSION } from '../vmgroup/names.ts';
 import { bindings } from './bindings.ts';
 import type { LabelerDeps } from './handler.ts';
-import { Coalescer } from './coalesce.ts';
+import { Coalescer, SingleFlight } from './coalesce.ts';
 import { AbsentSecrets } from './absent-secrets.ts';
+import { VM_PAGE_SIZE } from './reconcile.ts';
 
 function positiveInt(value: string | undefined, fallback: number): number {
   const n = Number(value);
@@ -29,7 +30,9 @@ const backupLabeler: FunctionDefinition<LabelerDeps> = {
     vmopApiVersion: ctx.env.VMOP_API_VERSION || VMOP_API_VERSION,
     maxPasses: positiveInt(ctx.env.LABELER_MAX_PASSES, 6),
     concurrency: positiveInt(ctx.env.LABELER_WRITE_CONCURRENCY, 16),
+    vmPageSize: positiveInt(ctx.env.LABELER_VM_PAGE_SIZE, VM_PAGE_SIZE),
     coalescer: new Coalescer(),
+    resync: new SingleFlight(),
     // The longest a Secret found absent goes unprobed; 0 turns the memory off.
     absentSecrets: new AbsentSecrets(
       nonNegativeInt(ctx.env.LABELER_ABSENT_SECRET_MAX_SECONDS, 300) * 1000,

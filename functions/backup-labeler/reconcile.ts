@@ -60,7 +60,17 @@ export interface ReconcileDeps {
   absentSecrets?: AbsentSecrets;
   /** The write budget shared with namespaces reconciled at the same time (write-slots.ts). */
   writeSlots?: WriteSlots;
+  /** VMs per list page (LABELER_VM_PAGE_SIZE); VM_PAGE_SIZE unless set. */
+  vmPageSize?: number;
 }
+
+/**
+ * VMs per list page. A page is held whole while it is read and parsed (its text, the Buffers it
+ * came in, the parsed objects), and a stored VM is ~17 KiB: 500 made an 8.8 MB page and ~36 MB
+ * held at once per page, most of it promoted to the old generation before it could be collected
+ * (docs/performance.md "Labeler at scale"). 100 keeps a page under 2 MB.
+ */
+export const VM_PAGE_SIZE = 100;
 
 export interface ReconcileOptions {
   deletedRecords?: ReadonlyMap<string, readonly string[]>;
@@ -118,6 +128,7 @@ async function listNamespace(
         ? undefined
         : kube.list<VirtualMachine & KubeObject>(vmopApiVersion, KIND_VM, namespace, {
             project: keptVm,
+            pageSize: deps.vmPageSize ?? VM_PAGE_SIZE,
           }),
       prefetched?.configMaps ? undefined : kube.list('v1', 'ConfigMap', namespace, meta),
       prefetched?.pvcs

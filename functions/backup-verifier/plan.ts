@@ -83,7 +83,7 @@ export function parseRecorded(raw: string | undefined): Recorded | undefined {
     )
       return { state: 'verifying', downloadRequest: v.downloadRequest, since: v.since };
     if (v?.state === 'verified' || v?.state === 'incomplete' || v?.state === 'unverifiable')
-      return v as unknown as Result;
+      return v as Result;
   } catch {
     // fall through: a value we did not write
   }
@@ -128,10 +128,7 @@ export function claimFor(downloadRequest: string, now: Date): Claim {
   return { state: 'verifying', downloadRequest, since: now.toISOString() };
 }
 
-/** A DownloadRequest name of Velero's CLI form, `<backup>-<random>`, kept within 253 characters. */
-export function downloadRequestName(backup: string, random: string): string {
-  return `${backup.slice(0, 253 - random.length - 1)}-${random}`;
-}
+export { downloadRequestName } from '../velero/download-request.ts';
 
 export interface Outcome {
   result: Result;

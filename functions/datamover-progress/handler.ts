@@ -1,18 +1,11 @@
 // Thin doing part of datamover-progress: find the Backup an event is about, list its live
-// uploads, let progress.ts decide, then report failures (Warning Events), write the annotation
-// only when it changed (resourceVersion-guarded, so data-landed is recorded exactly once) and
-// reply with data-landed or data-failed.
+// uploads, let progress.ts decide and outcome.ts word it, then record its Events, write the
+// annotation only when it changed (resourceVersion-guarded, so data-landed is recorded exactly
+// once) and send the reply outcome.ts chose.
 
 import type { Clock, InboundEvent, Logger, OutboundEvent } from '../runtime/function.ts';
 import type { Kube, KubeObject } from '../runtime/kube/kube-api.ts';
-import {
-  ANNOTATION_DATA_PROGRESS,
-  EVENT_TYPE_DATA_FAILED,
-  EVENT_TYPE_DATA_LANDED,
-  REASON_DATA_FAILED,
-  REASON_DATA_LANDED,
-  VELERO_BACKUP_NAME_LABEL,
-} from '../vmgroup/names.ts';
+import { ANNOTATION_DATA_PROGRESS, VELERO_BACKUP_NAME_LABEL } from '../vmgroup/names.ts';
 import type { BackupKey } from './link.ts';
 import {
   backupForDataUpload,
@@ -20,17 +13,11 @@ import {
   collectItems,
   parseSnapshotReference,
 } from './link.ts';
-import type { DataProgress, FailureReport, ProgressPlan } from './progress.ts';
 import { formatProgress, parseProgress, planProgress } from './progress.ts';
-import { schemaId } from '../runtime/schema/schema-files.ts';
+import { needsResync, planEvents, replyFor, type BackupObject } from './outcome.ts';
 import type { VeleroBackup } from '../../schemas/generated/objects/backup.ts';
 import type { VeleroDataUpload } from '../../schemas/generated/objects/dataupload.ts';
 import type { VsphereUpload } from '../../schemas/generated/objects/upload.ts';
-
-const LANDED_SCHEMA = schemaId('events/backup-data-landed');
-const FAILED_SCHEMA = schemaId('events/backup-data-failed');
-import type { BackupDataFailed } from '../../schemas/generated/events/backup-data-failed.ts';
-import type { BackupDataLanded } from '../../schemas/generated/events/backup-data-landed.ts';
 
 export interface ProgressDeps {
   kube: Pick<Kube, 'get' | 'list' | 'patch' | 'recordEvent'>;
@@ -46,10 +33,6 @@ export const API = {
   upload: { apiVersion: 'datamover.cnsdp.vmware.com/v1alpha1', kind: 'Upload' },
   snapshot: { apiVersion: 'backupdriver.cnsdp.vmware.com/v1alpha1', kind: 'Snapshot' },
 } as const;
-
-interface BackupObject extends KubeObject {
-  status?: { phase?: string; completionTimestamp?: string };
-}
 
 const isNotFound = (err: unknown): boolean => (err as { status?: unknown } | null)?.status === 404;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -119,44 +102,6 @@ async function liveItems(deps: ProgressDeps, backup: BackupObject) {
   return collectItems(snapshots, uploads, dataUploads);
 }
 
-function progressData(p: DataProgress): BackupDataLanded['progress'] {
-  const { done, total, bytesDone, totalBytes, failed, retrying } = p;
-  return {
-    done,
-    total,
-    ...(totalBytes !== undefined ? { bytesDone: bytesDone ?? 0, totalBytes } : {}),
-    failed,
-    retrying,
-  };
-}
-
-function failureText(f: FailureReport): string {
-  const { kind, namespace, name, phase, retryCount, message } = f.item;
-  const retry = f.final ? 'final' : `retry ${retryCount ?? 0}, will be retried`;
-  return `${kind} ${namespace}/${name} ${phase} (${retry})${message ? `: ${message}` : ''}`;
-}
-
-async function report(deps: ProgressDeps, backup: BackupObject, plan: ProgressPlan): Promise<void> {
-  for (const f of plan.failures) {
-    await deps.kube.recordEvent(backup, {
-      type: 'Warning',
-      reason: REASON_DATA_FAILED,
-      message: failureText(f),
-      dedupeKey: f.key,
-    });
-  }
-  if (plan.landed) {
-    const { done, totalBytes } = plan.next;
-    const bytes = totalBytes !== undefined ? `, ${totalBytes} bytes` : '';
-    await deps.kube.recordEvent(backup, {
-      type: 'Normal',
-      reason: REASON_DATA_LANDED,
-      message: `all ${done} volume uploads Completed${bytes}`,
-      dedupeKey: 'data-landed',
-    });
-  }
-}
-
 async function onBackupKey(
   event: InboundEvent,
   key: BackupKey | undefined,
@@ -175,10 +120,6 @@ async function onBackupKey(
   return out ? [out] : undefined;
 }
 
-/** Backups that never had an upload this long after completing will not get one. */
-const RESYNC_HORIZON_MS = 24 * 3600_000;
-const NO_DATA = new Set(['Failed', 'FailedValidation', 'Deleting']);
-
 /**
  * The periodic tick: recompute every Backup that may still be moving data, so lost or dropped
  * events cannot leave progress stale. HTTP carries one reply, so a tick that lands or fails
@@ -196,11 +137,7 @@ export async function onTick(
   );
   const replies: OutboundEvent[] = [];
   for (const b of backups.items) {
-    if (NO_DATA.has(b.status?.phase ?? '')) continue;
-    const raw = b.metadata.annotations?.[ANNOTATION_DATA_PROGRESS];
-    if (parseProgress(raw)?.landed) continue;
-    const completed = Date.parse(b.status?.completionTimestamp ?? '');
-    if (raw === undefined && now - completed > RESYNC_HORIZON_MS) continue;
+    if (!needsResync(b, now)) continue;
     const out = await reconcile(deps, b);
     if (out) replies.push(out);
   }
@@ -221,7 +158,7 @@ async function reconcile(
   if (!plan.changed) return undefined;
   // Events first, deduplicated by key: if the guarded write below loses a race, the retry
   // re-plans from live state and re-records the same Events without duplicating them.
-  await report(deps, backup, plan);
+  for (const e of planEvents(plan)) await deps.kube.recordEvent(backup, e);
   await deps.kube.patch(
     { ...API.backup, ...key },
     {
@@ -235,27 +172,4 @@ async function reconcile(
     },
   );
   return replyFor(backup, plan);
-}
-
-function replyFor(backup: BackupObject, plan: ProgressPlan): OutboundEvent | undefined {
-  const { namespace = '', name, uid } = backup.metadata;
-  const phase = backup.status?.phase;
-  const ref = { namespace, name, ...(uid ? { uid } : {}), ...(phase ? { phase } : {}) };
-  const subject = `backups/${namespace}/${name}`;
-  if (plan.landed) {
-    const data: BackupDataLanded = { backup: ref, progress: progressData(plan.next) };
-    return { type: EVENT_TYPE_DATA_LANDED, subject, dataschema: LANDED_SCHEMA, data };
-  }
-  if (plan.failures.length === 0) return undefined;
-  const failures = plan.failures.map((f) => ({
-    kind: f.item.kind,
-    namespace: f.item.namespace,
-    name: f.item.name,
-    phase: f.item.phase,
-    final: f.final,
-    ...(f.item.retryCount !== undefined ? { retryCount: f.item.retryCount } : {}),
-    ...(f.item.message ? { message: f.item.message } : {}),
-  }));
-  const data: BackupDataFailed = { backup: ref, failures, progress: progressData(plan.next) };
-  return { type: EVENT_TYPE_DATA_FAILED, subject, dataschema: FAILED_SCHEMA, data };
 }

@@ -23,12 +23,19 @@ import {
 } from './report.ts';
 import { findRestore, veleroLabelValue } from '../velero/restore-lookup.ts';
 import { pvcFixPatch, verify } from './verify.ts';
+import { refusedEvent, refusedObjects } from './refusals.ts';
+import type { DownloadRequestDeps } from '../velero/download-request.ts';
+import { DownloadMissing, downloadRequestName } from '../velero/download-request.ts';
+import { failedItems, readRestoreResults } from '../velero/restore-results.ts';
+import { TransientError } from '../runtime/errors.ts';
 
-export interface FixerDeps {
-  kube: Pick<Kube, 'get' | 'list' | 'patch' | 'recordEvent'>;
+export interface FixerDeps extends DownloadRequestDeps {
+  kube: Pick<Kube, 'get' | 'list' | 'patch' | 'create' | 'delete' | 'recordEvent'>;
   logger: Logger;
   /** Where Velero's Restores live (Velero's install namespace). */
   veleroNamespace: string;
+  /** Suffix of a DownloadRequest's name (random, as Velero's CLI makes it). */
+  randomSuffix(): string;
 }
 
 const VMOP = VMOP_API_VERSION;
@@ -119,10 +126,57 @@ async function reportStrip(namespace: string, restoreName: string, deps: FixerDe
   if (record) await deps.kube.recordEvent(restore, record);
 }
 
+/**
+ * An ended Restore with errors: one Warning per VM Operator object its webhook refused, read from
+ * the Restore's results. Returns the refused objects (`Kind/namespace/name`); a results file
+ * that cannot be read now is retried later (the error is thrown after the rest of the report).
+ */
+async function reportRefusals(
+  restore: RestoreLike,
+  deps: FixerDeps,
+): Promise<{ refused: Set<string>; retry?: unknown }> {
+  const refused = new Set<string>();
+  if (!(restore.status?.errors ?? 0)) return { refused };
+  const log = { restore: restore.metadata.name };
+  let objects;
+  try {
+    const dr = downloadRequestName(restore.metadata.name, deps.randomSuffix());
+    const results = await readRestoreResults(deps, restore, dr);
+    objects = refusedObjects(failedItems(results), restore);
+  } catch (err) {
+    if (err instanceof TransientError) return { refused, retry: err };
+    const why =
+      err instanceof DownloadMissing ? err.message : `unreadable: ${(err as Error).message}`;
+    deps.logger.warn({ ...log, err: why }, 'restore results not read; refusals not reported');
+    return { refused };
+  }
+  for (const o of objects) {
+    await deps.kube.recordEvent(restore, refusedEvent(restore, o));
+    refused.add(`${o[0]!.kind}/${o[0]!.namespace}/${o[0]!.name}`);
+  }
+  if (objects.length)
+    deps.logger.info({ ...log, refused: objects.length }, 'refused creates reported');
+  return { refused };
+}
+
 async function onRestore(restore: RestoreLike, deps: FixerDeps): Promise<void> {
-  if (usesOurModifier(restore) || restore.metadata.deletionTimestamp) return;
+  if (restore.metadata.deletionTimestamp) return;
   const phase = restore.status?.phase ?? '';
-  if (!TERMINAL_PHASES.includes(phase)) {
+  const ended = TERMINAL_PHASES.includes(phase);
+  const { refused, retry } = ended
+    ? await reportRefusals(restore, deps)
+    : { refused: new Set<string>(), retry: undefined };
+  if (!usesOurModifier(restore)) await reportWithoutModifier(restore, ended, refused, deps);
+  if (retry) throw retry;
+}
+
+async function reportWithoutModifier(
+  restore: RestoreLike,
+  ended: boolean,
+  refused: ReadonlySet<string>,
+  deps: FixerDeps,
+): Promise<void> {
+  if (!ended) {
     if (targetsGroups(restore)) await deps.kube.recordEvent(restore, modifierMissingEvent(restore));
     return;
   }
@@ -145,9 +199,11 @@ async function onRestore(restore: RestoreLike, deps: FixerDeps): Promise<void> {
       ...vms.items.map((v) => `VirtualMachine/${v.metadata.name}`),
       ...vmgs.items.map((v) => `VirtualMachineGroup/${v.metadata.name}`),
     ]);
+    // A member named by a Refused Warning already has its precise report.
     const missing = gs.flatMap((g) =>
       members(g as Parameters<typeof members>[0])
         .filter((m) => !present.has(`${m.kind}/${m.name}`))
+        .filter((m) => !refused.has(`${m.kind}/${namespace}/${m.name}`))
         .map((m) => `${m.kind} ${namespace}/${m.name} (group ${g.metadata.name})`),
     );
     const record = membersMissingEvent(restore, namespace, missing);

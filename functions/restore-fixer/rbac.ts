@@ -16,5 +16,13 @@ export const FIXER_RULES: readonly PolicyRule[] = [
   // The Restore a restored object names, and the report on it (get+patch bump a repeated Event).
   // list: a name longer than 63 characters is only in the label as its hashed form.
   { apiGroups: ['velero.io'], resources: ['restores'], verbs: ['get', 'list'] },
+  // An ended Restore with errors: its results, as Velero's CLI reads them (a DownloadRequest of
+  // its own, deleted afterwards), and the storage location's inline CA through the Restore's Backup.
+  {
+    apiGroups: ['velero.io'],
+    resources: ['downloadrequests'],
+    verbs: ['create', 'get', 'delete'],
+  },
+  { apiGroups: ['velero.io'], resources: ['backups', 'backupstoragelocations'], verbs: ['get'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'get', 'patch'] },
 ];

@@ -32,7 +32,7 @@ export interface RestoreLike extends KubeObject {
     orLabelSelectors?: Selector[] | null;
     resourceModifier?: { kind?: string; name?: string } | null;
   };
-  status?: { phase?: string };
+  status?: { phase?: string; errors?: number };
 }
 
 /** Event messages stay readable in `kubectl describe`; longer lists end with a count. */

@@ -1,8 +1,9 @@
 // Thin doing part of the restore sequencer: read, let the pure planners decide (targets.ts: which
 // trees; plan.ts: what to release; continuation.ts: what to answer and how long to wait;
 // report.ts: what to tell), then write in a crash-safe order — captured network, the due members'
-// power, and last the progress on the top group (guarded by its resourceVersion; a conflict makes
-// the runtime re-run the handler on fresh state). Events come after the writes they report.
+// power, and last the progress on the top group (guarded by its resourceVersion; a conflict with
+// another replica's progress makes the runtime re-run the handler on fresh state, one with any
+// other change is written again: plan.ts afterProgressConflict). Events come after the writes.
 
 import type { Clock, InboundEvent, Logger, OutboundEvent } from '../runtime/function.ts';
 import { ConflictError } from '../runtime/errors.ts';
@@ -22,7 +23,13 @@ import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtua
 import { findRestore } from '../velero/restore-lookup.ts';
 import { isHeld } from '../velero/held.ts';
 import { nextWait, planReply, pickReply, type ReplyPlan, type Trigger } from './continuation.ts';
-import { decide, readProgress, type Decision, type Progress } from './plan.ts';
+import {
+  afterProgressConflict,
+  decide,
+  readProgress,
+  type Decision,
+  type Progress,
+} from './plan.ts';
 import {
   anyLookup,
   imageOf,
@@ -384,21 +391,38 @@ async function applyDecision(deps: SequencerDeps, world: World, d: Decision): Pr
     }
   }
   if (!d.progress) return;
-  const group = world.groups.get(d.top)!;
+  const decidedFrom = world.groups.get(d.top)!;
+  const ref = memberRef(d.namespace, { kind: KIND_VMG, name: d.top });
   const annotations: Record<string, string> = {
     [ANNOTATION_RESTORE_PROGRESS]: JSON.stringify(d.progress),
   };
   if (topPower) annotations[ANNOTATION_RESTORE_RELEASED] = d.restore;
-  const body: Record<string, unknown> = {
-    metadata: { resourceVersion: group.metadata.resourceVersion, annotations },
-  };
-  if (topPower) body.spec = { powerState: topPower };
-  const updated = await deps.kube.patch<Vmg & KubeObject>(
-    memberRef(d.namespace, { kind: KIND_VMG, name: d.top }),
-    { type: 'merge', body },
-  );
-  (world.groups as Map<string, Vmg>).set(d.top, updated);
+  let group: Vmg = decidedFrom;
+  for (let attempt = 1; ; attempt++) {
+    const body: Record<string, unknown> = {
+      metadata: { resourceVersion: group.metadata.resourceVersion, annotations },
+    };
+    if (topPower) body.spec = { powerState: topPower };
+    try {
+      const updated = await deps.kube.patch<Vmg & KubeObject>(ref, { type: 'merge', body });
+      (world.groups as Map<string, Vmg>).set(d.top, updated);
+      return;
+    } catch (err) {
+      if (!(err instanceof ConflictError) || attempt >= PROGRESS_WRITE_ATTEMPTS) throw err;
+      // The role grants list, not get (least privilege): one item by its name.
+      const current = (
+        await deps.kube.list<Vmg & KubeObject>(VMOP, KIND_VMG, d.namespace, {
+          fieldSelector: `metadata.name=${d.top}`,
+        })
+      ).items[0];
+      if (afterProgressConflict(decidedFrom, current) === 'rerun') throw err;
+      group = current!;
+    }
+  }
 }
+
+/** Writes of one decision's progress when only others' changes to the group conflict. */
+const PROGRESS_WRITE_ATTEMPTS = 5;
 
 /** Best effort: a conflict means another replica moved the sequence on, and it renews its own lease. */
 async function renewLease(

@@ -407,3 +407,22 @@ function unstartable(
 function stepAt(step: Step): number {
   return step.offsetMs;
 }
+
+/**
+ * What to do when writing a decision's progress conflicts (the top group's resourceVersion moved
+ * since it was read). If the group still carries the progress the decision was made from, another
+ * writer changed something else — on a real Supervisor VM Operator updates a group's status and
+ * its power-state annotations while its members are created and released — so the decision
+ * stands and is written again on the current version. Re-running it later instead would make a
+ * tree whose first stage was just released "ready" anew: a later readyAt, and every later stage
+ * delayed by as long as the re-run took. If the progress changed, another replica moved the
+ * sequence on: decide again on fresh state.
+ */
+export function afterProgressConflict(
+  decidedFrom: Vmg | undefined,
+  current: Vmg | undefined,
+): 'rewrite' | 'rerun' {
+  if (!decidedFrom || !current) return 'rerun';
+  const progressOf = (g: Vmg) => g.metadata.annotations?.[ANNOTATION_RESTORE_PROGRESS];
+  return progressOf(decidedFrom) === progressOf(current) ? 'rewrite' : 'rerun';
+}

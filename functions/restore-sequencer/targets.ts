@@ -3,13 +3,10 @@
 
 import type { KubeObject } from '../runtime/kube/kube-api.ts';
 import { KIND_VM, KIND_VMG, type MemberRef } from '../vmgroup/boot-order.ts';
-import {
-  ANNOTATION_RESTORE_PROGRESS,
-  ANNOTATION_RESTORE_RELEASED,
-  VELERO_RESTORE_NAME_LABEL,
-} from '../vmgroup/names.ts';
+import { ANNOTATION_RESTORE_RELEASED, VELERO_RESTORE_NAME_LABEL } from '../vmgroup/names.ts';
 import { isHeld } from '../velero/held.ts';
 import { veleroLabelValue } from '../velero/restore-lookup.ts';
+import { readProgress } from './plan.ts';
 import { restoreOf, type Vm, type Vmg } from './tree.ts';
 
 /** One object to start from: the handler finds its top group in its namespace. */
@@ -85,8 +82,7 @@ export function tickTargets(groups: readonly Vmg[], vms: readonly Vm[]): Target[
   for (const g of groups) {
     const restore = restoreOf(g);
     if (!restore || g.spec?.groupName) continue;
-    const progress = parseProgress(g.metadata.annotations?.[ANNOTATION_RESTORE_PROGRESS]);
-    if (!(progress?.restore === restore && progress.releasedAt))
+    if (!readProgress(g, restore)?.releasedAt)
       targets.push({ namespace: g.metadata.namespace ?? '', restore, start: refOf(g) });
   }
   for (const v of vms) {
@@ -98,16 +94,6 @@ export function tickTargets(groups: readonly Vmg[], vms: readonly Vm[]): Target[
       targets.push({ namespace: v.metadata.namespace ?? '', restore, start: refOf(v) });
   }
   return targets;
-}
-
-function parseProgress(
-  text: string | undefined,
-): { restore?: string; releasedAt?: string } | undefined {
-  try {
-    return text ? (JSON.parse(text) as { restore?: string; releasedAt?: string }) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {

@@ -148,6 +148,8 @@ export const EVENT_TYPE_RESTORE_SEQUENCE_DUE = `${EVENT_TYPE_PREFIX}restore.sequ
 export const REASON_RESTORE_MODIFIER_MISSING = 'VMGroupRestoreModifierMissing';
 export const REASON_RESTORE_STRIP_INCOMPLETE = 'VMGroupRestoreStripIncomplete';
 export const REASON_RESTORE_MEMBERS_MISSING = 'VMGroupRestoreMembersMissing';
+/** One per object VM Operator's webhook refused when the Restore created it (restore-fixer). */
+export const REASON_RESTORE_REFUSED = 'VMGroupRestoreRefused';
 export const REASON_RESTORE_GROUP_WAITING = 'VMGroupRestoreWaiting';
 export const REASON_RESTORE_GROUP_MISSING = 'VMGroupRestoreGroupMissing';
 export const REASON_RESTORE_GROUP_READY = 'VMGroupRestoreReady';

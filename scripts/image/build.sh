@@ -14,7 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 dockerfile=Dockerfile
-tag=localhost/velero-vmgroup-functions:test
+default_tag=localhost/velero-vmgroup-functions:test
+tag=$default_tag
 while [ $# -gt 0 ]; do
   case "$1" in
     --dockerfile) dockerfile="$2"; shift 2 ;;
@@ -81,7 +82,10 @@ key=$( { sha256sum "$dockerfile"; "${bh[@]}" images --noheading --no-trunc --for
   git ls-files -co --exclude-standard -z -- .dockerignore package.json package-lock.json bin functions \
     schemas scripts/build.ts | xargs -0 sha256sum; } | sha256sum | cut -c1-16)
 stamp="$cache/built-$(printf %s "$tag" | tr -c 'A-Za-z0-9._-' _)"
-if [ "$(cat "$stamp" 2>/dev/null)" = "$key" ] && "${bh[@]}" inspect --type image "$tag" >/dev/null 2>&1; then
+stage_tag=localhost/vvf-build-stage:test
+has() { "${bh[@]}" inspect --type image "$1" >/dev/null 2>&1; }
+if [ "$(cat "$stamp" 2>/dev/null)" = "$key" ] && has "$tag" &&
+  { [ "$tag" != "$default_tag" ] || has "$stage_tag"; }; then
   echo "image: $tag is up to date (context $key)"
   echo "$tag"
   exit 0
@@ -90,8 +94,27 @@ rm -f "$stamp"
 
 t0=$(date +%s)
 echo "image: buildah bud -f $dockerfile --build-arg NODE_IMAGE=$base -> $tag"
-"${bh[@]}" bud --isolation chroot --layers=false --pull=never "${run_mounts[@]}" \
-  --build-arg "NODE_IMAGE=$base" -f "$dockerfile" -t "$tag" . >&2
+# The shipped image (the default tag): --layers, every step cached as an image, so `npm ci` reruns
+# only when package*.json change; its build stage is tagged $stage_tag for test/image's broken
+# variants, which replace that stage by it and build without the cache (--layers=false: with vfs
+# every cached step is a full copy of the root, ~0.3-0.6 GB, and costs ~10 s to make and remove).
+# After it, the cached steps it did not use (older contexts) are removed.
+layers=--layers=false
+[ "$tag" = "$default_tag" ] && layers=--layers
+log="$cache/bud-$(printf %s "$tag" | tr -c 'A-Za-z0-9._-' _).log"
+"${bh[@]}" bud --isolation chroot "$layers" --pull=never "${run_mounts[@]}" \
+  --build-arg "NODE_IMAGE=$base" -f "$dockerfile" -t "$tag" . 2>&1 | tee "$log" >&2
 echo "image: built in $(( $(date +%s) - t0 ))s; $("${bh[@]}" images --format '{{.Size}}' "$tag")"
+if [ "$tag" = "$default_tag" ]; then
+  # The id the build stage ended with: the last "--> ID" before the runtime stage's first step.
+  stage_id=$(awk '/^\[2\/[0-9]+\] STEP 1\//{print last; exit} /^--> /{last=$NF}' "$log")
+  [ -n "$stage_id" ] && "${bh[@]}" tag "$stage_id" "$stage_tag"
+  used=$(grep -oE -- '--> (Using cache )?[0-9a-f]{11,}' "$log" | grep -oE '[0-9a-f]{11,}' | cut -c1-11)
+  for pass in 1 2 3; do # a cached step can go only once the steps cached on top of it are gone
+    for id in $("${bh[@]}" images --all --filter dangling=true --noheading --format '{{.ID}}'); do
+      grep -qx "${id:0:11}" <<<"$used" || "${bh[@]}" rmi "$id" >/dev/null 2>&1 || true
+    done
+  done
+fi
 echo "$key" >"$stamp"
 echo "$tag"

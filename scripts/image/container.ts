@@ -76,12 +76,16 @@ export interface ContainerSpec {
 
 export interface Container {
   name: string;
+  /** performance.now() when `buildah run` was spawned (after the working container was made). */
+  startedAt: number;
   /** Host pid of the container's process (no PID namespace under chroot isolation); 0 if it ended at once. */
   pid: number;
   output(): string;
   /** Resolves with the container process's exit code (buildah run passes it through). */
   exited: Promise<number | null>;
   hasExited(): boolean;
+  /** Sends `signal` to the container's process (to buildah when that process is gone). */
+  kill(signal: NodeJS.Signals): void;
   /** Sends `signal` to the container's process, waits up to `graceMs`, returns its exit code. */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | null>;
   /** Unmounts and removes the working container (after stop). */
@@ -207,6 +211,7 @@ export async function startContainer(spec: ContainerSpec): Promise<Container> {
     ]);
     mounted = mountReadOnlyRoot(root);
     const env = Object.entries(spec.env).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
+    const startedAt = performance.now();
     const child = spawn(
       'buildah',
       buildahArgv([
@@ -245,28 +250,25 @@ export async function startContainer(spec: ContainerSpec): Promise<Container> {
       await exited;
       throw new Error(`${(err as Error).message}\n${out}`);
     });
+    const kill = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(pid > 0 ? pid : child.pid!, signal);
+      } catch {
+        child.kill(signal); // already gone
+      }
+    };
     return {
       name: spec.name,
+      startedAt,
       pid,
       output: () => out,
       exited,
       hasExited: () => child.exitCode !== null || child.signalCode !== null,
+      kill,
       async stop(signal = 'SIGTERM', graceMs = 30_000) {
-        if (child.exitCode === null && pid > 0) {
-          try {
-            process.kill(pid, signal);
-          } catch {
-            // already gone
-          }
-        }
+        if (child.exitCode === null) kill(signal);
         // The kubelet kills the container when the grace period ends.
-        const timer = setTimeout(() => {
-          try {
-            process.kill(pid > 0 ? pid : child.pid!, 'SIGKILL');
-          } catch {
-            child.kill('SIGKILL');
-          }
-        }, graceMs);
+        const timer = setTimeout(() => kill('SIGKILL'), graceMs);
         try {
           return await exited;
         } finally {

@@ -74,6 +74,7 @@ const functionServices = (objects: KubeObject[]) =>
 
 interface Container {
   image: string;
+  command?: string[];
   env?: Array<{ name: string; value?: string }>;
   readinessProbe?: { httpGet?: { path?: string } };
   livenessProbe?: { httpGet?: { path?: string } };
@@ -298,6 +299,15 @@ for (const name of DEPLOYABLE) {
           c.resources?.requests?.['memory'] && c.resources.limits?.['memory'],
           `${key(svc)} has no memory bounds`,
         );
+        // `command` would replace the image's ENTRYPOINT and drop its Node flags (16 MiB
+        // semi-spaces, docs/performance.md "Tail latency, like for like"); NODE_OPTIONS cannot
+        // carry --min-semi-space-size, so a young-generation setting there would contradict them.
+        assert.equal(c.command, undefined, `${key(svc)} replaces the image's ENTRYPOINT`);
+        assert.equal(
+          c.env?.some((e) => e.name === 'NODE_OPTIONS'),
+          false,
+          `${key(svc)} sets NODE_OPTIONS`,
+        );
         assert.ok((t.spec.containerConcurrency ?? 0) > 0, `${key(svc)} has unbounded concurrency`);
         const a = t.metadata?.annotations ?? {};
         const min = Number(a['autoscaling.knative.dev/min-scale']);
@@ -318,6 +328,32 @@ for (const name of DEPLOYABLE) {
       const accounts = new Set(ofKind(objects, 'ServiceAccount').map((sa) => sa.metadata.name));
       for (const svc of services)
         assert.ok(accounts.has(svc.metadata.name), `no ServiceAccount ${svc.metadata.name}`);
+    });
+
+    it("gives the labeler's resync the time it takes, and its Trigger waits as long", () => {
+      const timeoutOf = (svc: KubeObject | undefined) =>
+        (svc?.['spec'] as { template: { spec: { timeoutSeconds?: number } } } | undefined)?.template
+          .spec.timeoutSeconds;
+      const services = functionServices(objects);
+      const labeler = timeoutOf(services.find((s) => s.metadata.name === 'backup-labeler'));
+      // docs/performance.md "Labeler at scale": a cold resync took up to 111 s per 1,000 VMs (loaded
+      // machine). Hold at least 5,000 VMs at that rate, within Knative Serving's default ceiling
+      // (max-revision-timeout-seconds 600: a larger value is rejected by its webhook).
+      assert.ok(
+        labeler !== undefined && labeler >= 5 * 111 && labeler <= 600,
+        `backup-labeler timeoutSeconds ${labeler}`,
+      );
+      for (const s of services)
+        if (s.metadata.name !== 'backup-labeler')
+          assert.equal(timeoutOf(s), 60, `${key(s)} keeps the short default`);
+      const resync = ofKind(objects, 'Trigger').find(
+        (t) => t.metadata.name === 'backup-labeler-resync',
+      );
+      const delivery = (resync?.['spec'] as { delivery?: { timeout?: string; retry?: number } })
+        .delivery;
+      const seconds = /^PT(\d+)S$/.exec(delivery?.timeout ?? '')?.[1];
+      assert.equal(Number(seconds), labeler, 'the Broker waits for the tick as long as it may run');
+      assert.ok((delivery?.retry ?? 0) >= 3, 'the merge kept the retries');
     });
 
     it('retries every Trigger with exponential backoff, then dead-letters to a Service in the config', () => {

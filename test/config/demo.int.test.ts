@@ -37,6 +37,7 @@ describe('npm run demo', function () {
     const { code, out } = await runDemo(['--help'], 30_000);
     assert.equal(code, 0);
     assert.match(out, /--keep/);
+    assert.match(out, /node scripts\/binaries\/ensure\.ts vm-operator/);
   });
 
   it('runs the main job end to end, ends with a correct summary and exit 0, and cleans up', async () => {
@@ -66,6 +67,8 @@ describe('npm run demo', function () {
       /Event on Restore shop-restore: VMGroupRestoreGateWaiting[\s\S]*db reports IP address[\s\S]*Event on Restore shop-restore: VMGroupRestoreGatePassed[\s\S]*VirtualMachine web-1 powered on/,
     );
     assert.match(out, /VirtualMachineService shop-web/);
+    // One line on vSphere's power-on times: how to get them, whether or not the binaries are built.
+    assert.match(out, /power-on times in vSphere: .*npm run test:vm-operator/);
     const plane = /dir (\/tmp\/vvf-plane-\w+)/.exec(out)?.[1];
     assert.ok(plane && !existsSync(plane), `control plane folder ${plane} left behind`);
     process.stdout.write(`      (demo took ${(ms / 1000).toFixed(0)}s)\n`);

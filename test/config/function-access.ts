@@ -166,7 +166,8 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
     ],
   },
   // handler.ts: patches restored PVCs (get on a conflict, cluster-wide list for the tick), lists
-  // restored VMs and groups to verify the modifier ran, reads the Restore and records Events on it.
+  // restored VMs and groups to verify the modifier ran, reads the Restore and records Events on it;
+  // reads an ended Restore's results through a DownloadRequest (and the storage location's CA).
   'restore-fixer': {
     needs: [
       ...rw('', 'persistentvolumeclaims', ['get', 'list', 'patch'], USER),
@@ -174,9 +175,16 @@ export const FUNCTION_ACCESS: Record<string, FunctionAccess> = {
       ...rw(VMOP, 'virtualmachines', ['list']),
       ...rw(VMOP, 'virtualmachinegroups', ['list'], USER),
       ...rw('velero.io', 'restores', ['get', 'list'], VELERO_NS),
+      ...rw('velero.io', 'downloadrequests', ['create', 'get', 'delete'], VELERO_NS),
+      ...rw('velero.io', 'backups', ['get'], VELERO_NS),
+      ...rw('velero.io', 'backupstoragelocations', ['get'], VELERO_NS),
       ...events(VELERO_NS),
     ],
     beyond: [
+      { verb: 'list', group: 'velero.io', resource: 'downloadrequests', namespace: VELERO_NS },
+      { verb: 'create', group: 'velero.io', resource: 'downloadrequests', namespace: USER },
+      { verb: 'patch', group: 'velero.io', resource: 'backups', namespace: VELERO_NS },
+      { verb: 'get', group: '', resource: 'secrets', namespace: VELERO_NS },
       { verb: 'patch', group: VMOP, resource: 'virtualmachines', namespace: USER },
       { verb: 'delete', group: '', resource: 'persistentvolumeclaims', namespace: USER },
       { verb: 'patch', group: 'velero.io', resource: 'restores', namespace: VELERO_NS },

@@ -64,9 +64,9 @@ export interface VmOperatorPlane extends ControlPlane {
   /**
    * What the Supervisor sets up for a namespace before VMs can live in it: the vSphere folder
    * and resource pool, the zone's entry for them, a VirtualMachineClass, the StorageClass in
-   * its ResourceQuota. Idempotent.
+   * its ResourceQuota. Idempotent; `again` redoes it for a namespace deleted and created anew.
    */
-  prepareNamespace(namespace: string): Promise<void>;
+  prepareNamespace(namespace: string, options?: { again?: boolean }): Promise<void>;
   powerEvents(): Promise<PowerEvent[]>;
   simulatorVms(): Promise<SimulatorVm[]>;
   /** Last lines of VM Operator's log, for failure messages. */
@@ -209,44 +209,47 @@ async function startManager(
   webhookCerts: string,
   env: NodeJS.ProcessEnv,
 ): Promise<{ m: Managed; webhookPort: number }> {
-  const [webhookPort, metrics, health, profiler] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
-  const args = [
-    `--kubeconfig=${plane.kubeconfigPath}`,
-    '--enable-leader-election=false',
-    `--pod-namespace=${POD_NAMESPACE}`,
-    `--webhook-secret-namespace=${POD_NAMESPACE}`,
-    `--webhook-service-namespace=${POD_NAMESPACE}`,
-    `--webhook-secret-volume-mount-path=${webhookCerts}`,
-    `--webhook-service-container-port=${webhookPort}`,
-    `--metrics-addr=127.0.0.1:${metrics}`,
-    `--health-addr=127.0.0.1:${health}`,
-    `--profiler-address=127.0.0.1:${profiler}`,
-    '--max-concurrent-reconciles=4',
-    // VMOP_LOG_LEVEL=5 shows the vSphere watcher's and power-state decisions (default 2).
-    ...(env['VMOP_LOG_LEVEL'] ? [`--v=${env['VMOP_LOG_LEVEL']}`] : []),
-  ];
-  const spawnManager = () => {
+  const spawnManager = async () => {
+    const [webhookPort, metrics, health, profiler] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
+    const args = [
+      `--kubeconfig=${plane.kubeconfigPath}`,
+      '--enable-leader-election=false',
+      `--pod-namespace=${POD_NAMESPACE}`,
+      `--webhook-secret-namespace=${POD_NAMESPACE}`,
+      `--webhook-service-namespace=${POD_NAMESPACE}`,
+      `--webhook-secret-volume-mount-path=${webhookCerts}`,
+      `--webhook-service-container-port=${webhookPort}`,
+      `--metrics-addr=127.0.0.1:${metrics}`,
+      `--health-addr=127.0.0.1:${health}`,
+      `--profiler-address=127.0.0.1:${profiler}`,
+      '--max-concurrent-reconciles=4',
+      // VMOP_LOG_LEVEL=5 shows the vSphere watcher's and power-state decisions (default 2).
+      ...(env['VMOP_LOG_LEVEL'] ? [`--v=${env['VMOP_LOG_LEVEL']}`] : []),
+    ];
     const m = spawnLogged('vm-operator', exe, args, join(plane.dir, 'vm-operator.log'), {
       env: { ...env, ...FEATURE_ENV },
     });
     plane.adopt(m);
-    return m;
+    return { m, webhookPort, health };
   };
-  const ready = async () => (await fetch(`http://127.0.0.1:${health}/readyz`)).ok;
   // On its first start VM Operator installs its CRDs and then, before discovery lists them,
   // fails to map VirtualMachine and exits; in a cluster the Deployment restarts it. So here.
+  // A port picked free may be taken by another process before the manager binds it (other
+  // suites start servers on the same machine): then it starts again on new ports.
+  const restartable = /no matches for kind|address already in use/;
   for (let attempt = 1; ; attempt++) {
-    const m = spawnManager();
+    const { m, webhookPort, health } = await spawnManager();
+    const ready = async () => (await fetch(`http://127.0.0.1:${health}/readyz`)).ok;
     try {
       await waitUntil('vm-operator', m, 180_000, ready);
       return { m, webhookPort };
     } catch (err) {
-      if (attempt >= 3 || !m.hasExited() || !/no matches for kind/.test(logTail(m, 5))) throw err;
+      if (attempt >= 4 || !m.hasExited() || !restartable.test(logTail(m, 5))) throw err;
     }
   }
 }
@@ -492,8 +495,8 @@ export async function startVmOperatorPlane(
       ...plane,
       simulator: sim,
       webhookUrl,
-      async prepareNamespace(namespace) {
-        if (prepared.has(namespace)) return;
+      async prepareNamespace(namespace, { again = false } = {}) {
+        if (prepared.has(namespace) && !again) return;
         const info = await admin<{ folder: string; pool: string }>(
           sim,
           'PUT',

@@ -129,20 +129,26 @@ export interface RunOptions {
   plane: ControlPlane;
   svc: KubeObject;
   image: string;
+  /** Added to the Service's env and what the kubelet adds (e.g. the downward API's). */
+  env?: Record<string, string>;
+  /** Where the container's output goes (default: its temporary folder, removed by cleanup). */
+  logFile?: string;
 }
 
 export interface Served {
   container: Container;
   url: string;
   graceMs: number;
-  /** Spawn → readiness 200, ms. */
+  /** `buildah from` + mount of the working container, ms (vfs: a full copy of the image). */
+  createMs: number;
+  /** Spawn of `buildah run` → readiness 200, ms. */
   readyMs: number;
   dir: string;
   cleanup(): void;
 }
 
 /** Starts the Service's container from `image` and waits for readiness (or its exit). */
-export async function serve({ plane, svc, image }: RunOptions): Promise<Served> {
+export async function serve({ plane, svc, image, env, logFile }: RunOptions): Promise<Served> {
   const dir = mkdtempSync(join(tmpdir(), `vvf-image-${svc.metadata.name}-`));
   const { graceMs, ...spec } = containerFrom(svc, image);
   const api = new URL(plane.server);
@@ -167,9 +173,10 @@ export async function serve({ plane, svc, image }: RunOptions): Promise<Served> 
       K_SERVICE: name,
       K_CONFIGURATION: name,
       K_REVISION: `${name}-00001`,
+      ...env,
     },
     readOnlyMounts: [{ source: sa, destination: SA_DIR }],
-    logFile: join(dir, 'container.log'),
+    logFile: logFile ?? join(dir, 'container.log'),
   }).catch((err: unknown) => {
     rmSync(dir, { recursive: true, force: true });
     throw err;
@@ -192,7 +199,8 @@ export async function serve({ plane, svc, image }: RunOptions): Promise<Served> 
         throw new Error(`${name} not ready after 60s:\n${container.output()}`);
       await new Promise((r) => setTimeout(r, 20));
     }
-    return { container, url, graceMs, readyMs: performance.now() - t0, dir, cleanup };
+    const readyMs = performance.now() - container.startedAt;
+    return { container, url, graceMs, createMs: container.startedAt - t0, readyMs, dir, cleanup };
   } catch (err) {
     await container.stop('SIGKILL', 5_000);
     cleanup();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Coalescer } from '../coalesce.ts';
+import { Coalescer, SingleFlight } from '../coalesce.ts';
 
 function deferred() {
   let resolve!: () => void;
@@ -42,5 +42,32 @@ describe('backup-labeler: coalescing reconciles of one namespace', () => {
     await assert.rejects(failing, /api down/);
     assert.equal(await after, 'again');
     assert.equal(await c.run('a', async () => 'fresh'), 'fresh');
+  });
+});
+
+describe('backup-labeler: one resync at a time (SingleFlight)', () => {
+  it('callers during a run join it; a call after it ends (or fails) starts a new one', async () => {
+    const f = new SingleFlight<number>();
+    const gate = deferred();
+    let runs = 0;
+    const fn = async () => {
+      const n = ++runs;
+      await gate.promise;
+      return n;
+    };
+    const calls = [f.run(fn), f.run(fn), f.run(fn)];
+    assert.equal(runs, 1);
+    assert.equal(f.running, true);
+    gate.resolve();
+    assert.deepEqual(await Promise.all(calls), [1, 1, 1]);
+    assert.equal(f.running, false);
+    assert.equal(await f.run(fn), 2);
+    await assert.rejects(
+      f.run(async () => {
+        throw new Error('api down');
+      }),
+      /api down/,
+    );
+    assert.equal(await f.run(fn), 3);
   });
 });

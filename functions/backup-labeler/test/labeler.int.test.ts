@@ -552,6 +552,47 @@ describe('backup-labeler on the control plane', function () {
     clockAheadMs = 0;
   });
 
+  it('lists VMs page by page (LABELER_VM_PAGE_SIZE): a group spanning several pages is labelled whole, by its event and by the tick', async () => {
+    const paged = await startServer(backupLabeler as never, {
+      port: 0,
+      host: '127.0.0.1',
+      product: PRODUCT,
+      ctx: {
+        kube: env.kube,
+        logger: quietLogger,
+        clock: { now: () => new Date() },
+        env: { LABELER_VM_PAGE_SIZE: '2' },
+      },
+    });
+    try {
+      const VMS = 5;
+      const allLabelled = async (ns: string, group: string) => {
+        for (let i = 0; i < VMS; i++)
+          for (const [apiVersion, kind, name] of [
+            [V5, 'VirtualMachine', `${group}-vm-${i}`],
+            ['v1', 'Secret', `${group}-vm-${i}-boot`],
+          ] as const)
+            assert.equal(
+              (await labelsOn(env.admin, ns, apiVersion, kind, name))[key(group)],
+              kind,
+              `${kind} ${name}`,
+            );
+      };
+      const byEvent = await env.cluster.newNamespace('lab-paged');
+      await createAll(env.admin, byEvent, groupFixture('pages', VMS));
+      const group = await get(byEvent, V5, 'VirtualMachineGroup', 'pages');
+      const res = await postEvent(paged.url, apiServerEvent('add', group));
+      assert.ok(res.status < 300, `status ${res.status}`);
+      await allLabelled(byEvent, 'pages');
+      const byTick = await env.cluster.newNamespace('lab-paged-tick');
+      await createAll(env.admin, byTick, groupFixture('ticked', VMS));
+      assert.equal((await postEvent(paged.url, pingEvent())).status, 204);
+      await allLabelled(byTick, 'ticked');
+    } finally {
+      await paged.close();
+    }
+  });
+
   it('the periodic tick labels what no event announced and cleans labels of groups deleted unseen', async () => {
     const ns = await env.cluster.newNamespace('lab-tick');
     await createAll(env.admin, ns, [
@@ -587,6 +628,30 @@ describe('backup-labeler on the control plane', function () {
     const lists = env.log.calls.filter((c) => c.verb === 'list').map((c) => c.resource);
     assert.equal(lists.filter((r) => r === 'configmaps').length, 1);
     assert.equal(lists.filter((r) => r === 'persistentvolumeclaims').length, 1);
+  });
+
+  it('ticks arriving while a resync runs join it (one resync), each answered when it is done; a later tick runs again', async () => {
+    const ns = await env.cluster.newNamespace('lab-tick-join');
+    await createAll(env.admin, ns, groupFixture('joined', 3));
+    // A resync lists ConfigMaps once, cluster-wide (as the test above shows): count resyncs by it.
+    const resyncs = () =>
+      env.log.calls.filter((c) => c.verb === 'list' && c.resource === 'configmaps').length;
+    env.log.reset();
+    const answers = await Promise.all([1, 2, 3].map(() => postEvent(server.url, pingEvent())));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [204, 204, 204],
+    );
+    assert.equal(resyncs(), 1, 'three ticks at once ran more than one resync');
+    // Each was answered after the joined resync's writes: the labels are there.
+    assert.deepEqual(ours(await labelsOn(env.admin, ns, 'v1', 'Secret', 'joined-vm-2-boot')), {
+      [key('joined')]: 'Secret',
+    });
+    // A tick after it ended is not joined to a finished run: it resyncs again.
+    env.log.reset();
+    assert.equal((await postEvent(server.url, pingEvent())).status, 204);
+    assert.equal((await postEvent(server.url, pingEvent())).status, 204);
+    assert.equal(resyncs(), 2);
   });
 
   it('the closure CLI --live agrees with what was labelled', async () => {

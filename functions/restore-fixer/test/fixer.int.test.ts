@@ -3,10 +3,8 @@
 // acting as a service account bound to exactly FIXER_RULES.
 
 import assert from 'node:assert/strict';
-import { testCluster, type TestCluster } from '../../../test/harness/index.ts';
+import type { TestCluster } from '../../../test/harness/index.ts';
 import { apiServerEvent, pingEvent } from '../../../test/support/cloudevents.ts';
-import { createKube } from '../../runtime/kube/kube.ts';
-import { createLogger } from '../../runtime/process/logger.ts';
 import type { Kube, KubeObject } from '../../runtime/kube/kube-api.ts';
 import {
   REASON_RESTORE_MEMBERS_MISSING,
@@ -18,11 +16,10 @@ import { asKube, vm, vmg, vmMember } from '../../vmgroup/test/builders.ts';
 import type { FixerDeps } from '../handler.ts';
 import restoreFixer from '../index.ts';
 import { deliver } from '../../runtime/events/match.ts';
-import { FIXER_RULES } from '../rbac.ts';
 import { veleroLabelValue } from '../../velero/restore-lookup.ts';
-import { kubeAs } from '../../../test/harness/identity.ts';
 import { dirtyPvc, dirtyVm } from './dirty-objects.ts';
 import { restoreObject, veleroCreate } from '../../velero/test/velero-create.ts';
+import { fixerOnPlane } from './fixer-plane.ts';
 
 interface CoreEvent extends KubeObject {
   reason?: string;
@@ -40,14 +37,8 @@ describe('restore fixer (control plane)', function () {
   let veleroNs: string;
 
   before(async function () {
-    cluster = await testCluster();
-    kube = createKube(cluster.kubeconfigPath);
-    veleroNs = await cluster.newNamespace('velero');
-    deps = {
-      kube: await kubeAs(cluster, 'restore-fixer', FIXER_RULES),
-      logger: createLogger('silent'),
-      veleroNamespace: veleroNs,
-    };
+    // Restores here end without errors: their results are never read.
+    ({ cluster, admin: kube, veleroNs, deps } = await fixerOnPlane());
   });
 
   async function eventsFor(restore: string): Promise<CoreEvent[]> {

@@ -4,7 +4,7 @@ import {
   ANNOTATION_RESTORE_PROGRESS,
 } from '../../vmgroup/names.ts';
 import { networkPatch } from '../network.ts';
-import { decide, readProgress, type Progress } from '../plan.ts';
+import { afterProgressConflict, decide, readProgress, type Progress } from '../plan.ts';
 import { buildSchedule } from '../schedule.ts';
 import { locateTop } from '../tree.ts';
 import {
@@ -379,4 +379,44 @@ describe('restore sequencer: a spec VM Operator would refuse', () => {
     assert.equal(d.state, 'blocked');
     assert.match(d.problem ?? '', /invalid duration "5 seconds"/);
   });
+});
+
+describe('restore sequencer: a conflicting progress write', () => {
+  const group = (annotations: Record<string, string>, resourceVersion: string) => {
+    const g = restoredVmg('app', [{ members: [V('a')] }], { was: 'PoweredOn', annotations });
+    g.metadata.resourceVersion = resourceVersion;
+    return g;
+  };
+  const progress = (released: number) => ({
+    [ANNOTATION_RESTORE_PROGRESS]: JSON.stringify({
+      restore: RESTORE,
+      mode: 'staged',
+      readyAt: at(0),
+      released,
+      times: [],
+    }),
+  });
+  const vmop = { 'vmoperator.vmware.com.protected/last-updated-power-state-time': at(1) };
+  const cases: Array<[string, Record<string, string>, Record<string, string> | undefined, string]> =
+    [
+      // The first decision of a tree: no progress yet, and VM Operator updated the group meanwhile.
+      ['no progress before or now (another writer changed the group)', {}, {}, 'rewrite'],
+      [
+        'the same progress, VM Operator’s annotations added',
+        progress(1),
+        { ...progress(1), ...vmop },
+        'rewrite',
+      ],
+      ['another replica wrote progress first', {}, progress(1), 'rerun'],
+      ['another replica moved the progress on', progress(1), progress(2), 'rerun'],
+      ['the progress was removed', progress(1), {}, 'rerun'],
+      ['the group is gone', {}, undefined, 'rerun'],
+    ];
+  for (const [name, before, now, want] of cases)
+    it(`${name}: ${want}`, () => {
+      assert.equal(
+        afterProgressConflict(group(before, '1'), now ? group(now, '2') : undefined),
+        want,
+      );
+    });
 });

@@ -14,7 +14,7 @@ import { apiServerEvent, pingEvent } from '../../../test/support/cloudevents.ts'
 import type { InboundEvent, OutboundEvent } from '../../runtime/function.ts';
 import { deliver } from '../../runtime/events/match.ts';
 import { createKube } from '../../runtime/kube/kube.ts';
-import type { Kube, KubeObject } from '../../runtime/kube/kube-api.ts';
+import type { Kube, KubeObject, ObjectRef } from '../../runtime/kube/kube-api.ts';
 import { createLogger } from '../../runtime/process/logger.ts';
 import { loadValidators } from '../../runtime/schema/schema-source.ts';
 import { violation, type ValidatorSet } from '../../runtime/schema/validation.ts';
@@ -81,6 +81,11 @@ export interface ScenarioOptions {
   /** Create the class and the storage quota the builders' VMs name (default true). */
   offer?: boolean;
   gatePollMs?: number;
+  /**
+   * Runs before each patch the sequencer sends (another writer on the real API server, say VM
+   * Operator updating a group's status while the sequencer releases its members).
+   */
+  beforePatch?: (ref: ObjectRef) => Promise<void>;
 }
 
 export interface SequencerPlane {
@@ -159,8 +164,21 @@ export class Scenario {
   }
 
   private replica(): SequencerDeps {
+    const k = this.shared.saKube;
+    const hook = this.o.beforePatch;
+    const kube: SequencerDeps['kube'] = hook
+      ? {
+          get: (ref) => k.get(ref),
+          list: (...a) => k.list(...a),
+          recordEvent: (...a) => k.recordEvent(...a),
+          patch: async (ref, patch) => {
+            await hook(ref);
+            return k.patch(ref, patch);
+          },
+        }
+      : k;
     return {
-      kube: this.shared.saKube,
+      kube,
       clock: this.time.clock,
       sleep: this.time.sleep,
       logger: createLogger('silent'),

@@ -195,6 +195,58 @@ describe('restore sequencer (control plane)', function () {
     assert.equal((await s.reasons()).filter((r) => r === REASON_RESTORE_STAGE_RELEASED).length, 2);
   });
 
+  it('VM Operator updating the group while the first stage is released: the clock starts at that release, in the same request', async () => {
+    let touched = 0;
+    const s: Awaited<ReturnType<typeof scenario>> = await scenario('seq-conflict', {
+      // What VM Operator's group controller does as members change: a status write, which moves
+      // the group's resourceVersion between the sequencer's read and its progress write.
+      beforePatch: async (ref) => {
+        if (ref.kind !== 'VirtualMachine' || touched++ > 0) return;
+        await s.patchStatus(`namespaces/${s.namespace}/virtualmachinegroups/app`, {
+          conditions: [
+            {
+              type: 'ReadyType',
+              status: 'False',
+              reason: 'NotReady',
+              message: '',
+              lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+            },
+          ],
+        });
+      },
+    });
+    await s.create(
+      asKube(
+        vmg('app', {
+          bootOrder: [
+            { members: [vmMember('db')] },
+            { members: [vmMember('cache'), vmMember('web')], powerOnDelay: '5s' },
+          ],
+        }),
+      ),
+    );
+    await s.create(backedUpVm('cache', 'app', 'PoweredOff'));
+    await s.create(backedUpVm('db', 'app'));
+    const t0 = s.time.t;
+    const ready = await s.create(backedUpVm('web', 'app'));
+    assert.equal(touched > 0, true, 'the group changed during the release');
+    assert.equal(ready?.type, EVENT_TYPE_RESTORE_GROUP_READY);
+    assert.deepEqual(await s.powers('db', 'web'), ['PoweredOn', 'PoweredOff']);
+    const progress = JSON.parse(
+      (await s.group('app')).metadata.annotations![ANNOTATION_RESTORE_PROGRESS]!,
+    );
+    // Not re-run later with a new readyAt (which would delay every later stage by as much).
+    assert.equal(progress.readyAt, new Date(t0).toISOString());
+    assert.deepEqual(progress.times, [new Date(t0).toISOString()]);
+    await s.broker(ready);
+    assert.equal(s.time.t - t0, 5_000);
+    assert.deepEqual(await s.powers('db', 'cache', 'web'), [
+      'PoweredOn',
+      'PoweredOff',
+      'PoweredOn',
+    ]);
+  });
+
   it('long delays chain continuations, each request sleeping no longer than its bound', async () => {
     const s = await scenario('seq-long', { maxWaitMs: 20_000 });
     await s.create(

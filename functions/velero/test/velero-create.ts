@@ -37,9 +37,11 @@ export interface VeleroRestoreItem {
   namespace: string;
   /** Apply config/base/velero-resource-modifiers (default true). */
   modifier?: boolean;
+  /** A variant's ConfigMap file to apply instead of the default one. */
+  modifierConfigMap?: URL;
 }
 
-const doc = modifierDocument(readConfigMap());
+const defaultDoc = modifierDocument(readConfigMap());
 
 /** The object as Velero would create it (without creating it). */
 export function asRestored<T extends KubeObject>(obj: T, item: VeleroRestoreItem): T {
@@ -48,7 +50,7 @@ export function asRestored<T extends KubeObject>(obj: T, item: VeleroRestoreItem
   delete (o as Record<string, unknown>).status;
   if (item.modifier !== false)
     o = applyModifiers(
-      doc,
+      item.modifierConfigMap ? modifierDocument(readConfigMap(item.modifierConfigMap)) : defaultDoc,
       o,
       groupResourceOf(o.apiVersion, PLURALS[o.kind] ?? `${o.kind.toLowerCase()}s`),
     );

@@ -1,5 +1,6 @@
 // Test support: what Velero's own controllers write, for tests where no Velero server runs — a
-// DataUpload its CSI data mover creates for a Backup, and the answer to a DownloadRequest.
+// DataUpload its CSI data mover creates for a Backup, and the answer to a DownloadRequest (a
+// Backup's resource list, a Restore's results).
 
 import type { Kube, KubeObject } from '../../runtime/kube/kube-api.ts';
 
@@ -52,16 +53,12 @@ export function dataUploadFor(
   };
 }
 
-/**
- * Answers a DownloadRequest for `backup`'s resource list as Velero's controller does: Processed,
- * with a presigned-looking URL into `storeUrl`'s bucket, valid ten minutes.
- */
-export async function answerResourceListRequest(
+/** Answers a DownloadRequest as Velero's controller does: Processed, `url`, valid ten minutes. */
+export async function answerDownloadRequest(
   admin: Pick<Kube, 'patch'>,
   veleroNamespace: string,
   request: string,
-  backup: string,
-  storeUrl: string,
+  url: string,
 ): Promise<void> {
   await admin.patch(
     {
@@ -75,10 +72,30 @@ export async function answerResourceListRequest(
       body: {
         status: {
           phase: 'Processed',
-          downloadURL: `${storeUrl}/bucket/backups/${backup}/${backup}-resourcelist.json.gz?X-Amz-Signature=s`,
+          downloadURL: url,
           expiration: new Date(Date.now() + 600_000).toISOString(),
         },
       },
     },
   );
+}
+
+/**
+ * Answers a DownloadRequest for `backup`'s resource list as Velero's controller does: Processed,
+ * with a presigned-looking URL into `storeUrl`'s bucket, valid ten minutes.
+ */
+export async function answerResourceListRequest(
+  admin: Pick<Kube, 'patch'>,
+  veleroNamespace: string,
+  request: string,
+  backup: string,
+  storeUrl: string,
+): Promise<void> {
+  const url = `${storeUrl}/bucket/backups/${backup}/${backup}-resourcelist.json.gz?X-Amz-Signature=s`;
+  await answerDownloadRequest(admin, veleroNamespace, request, url);
+}
+
+/** Where Velero keeps a Restore's results (pkg/persistence `getRestoreResultsKey`), presigned-looking. */
+export function restoreResultsUrl(storeUrl: string, restore: string): string {
+  return `${storeUrl}/bucket/restores/${restore}/restore-${restore}-results.gz?X-Amz-Signature=s`;
 }

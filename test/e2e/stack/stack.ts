@@ -80,7 +80,18 @@ async function ensureBundle(log: (l: string) => void): Promise<void> {
   await build();
 }
 
-export async function startStack(log: (line: string) => void): Promise<Stack> {
+export interface StackOptions {
+  /**
+   * The control plane to run on (say the VM Operator plane, test/harness/vm-operator.ts); the
+   * run's shared test cluster by default. The stack never stops it.
+   */
+  plane?: ControlPlane;
+}
+
+export async function startStack(
+  log: (line: string) => void,
+  options: StackOptions = {},
+): Promise<Stack> {
   const timings: Record<string, number> = {};
   let t = Date.now();
   const step = (name: string) => {
@@ -98,14 +109,14 @@ export async function startStack(log: (line: string) => void): Promise<Stack> {
   );
   await ensureBundle(log);
   step('binaries and bundle ready');
-  const plane = await testCluster();
+  const plane = options.plane ?? (await testCluster());
   step('control plane');
   const dir = mkdtempSync(join(tmpdir(), 'vvf-e2e-'));
   const reaper = startReaper();
   const keep = process.env['VVF_E2E_KEEP'] === '1';
   // The reaper removes the folder if this process dies without stop(); kept on request for debugging.
   if (!keep) reaper.watchDir(dir);
-  const options = { reaper };
+  const startOptions = { reaper };
   const processes: Managed[] = [];
   let broker: Broker | undefined;
   const logs = (lines = 25) =>
@@ -124,7 +135,7 @@ export async function startStack(log: (line: string) => void): Promise<Stack> {
         bins['kube-controller-manager']!,
         plane.kubeconfigPath,
         dir,
-        options,
+        startOptions,
       ),
     );
     step('kube-controller-manager');
@@ -140,7 +151,7 @@ export async function startStack(log: (line: string) => void): Promise<Stack> {
     await plane.applyYaml(rest.map((o) => stringify(o)).join('---\n'));
     step('config applied');
 
-    const store = await startObjectStore(bins['gofakes3']!, dir, options);
+    const store = await startObjectStore(bins['gofakes3']!, dir, startOptions);
     processes.push(store.process);
     step('object store');
     // Velero first: its controller manager binds :8080 for metrics, the port every receive
@@ -150,16 +161,16 @@ export async function startStack(log: (line: string) => void): Promise<Stack> {
       { velero: bins['velero']!, awsPlugin: bins['velero-plugin-for-aws']! },
       store,
       dir,
-      options,
+      startOptions,
     );
     processes.push(velero.process);
     step('velero server (BackupStorageLocation Available)');
 
-    const functions = await startFunctions(plane, productServices(config), dir, options);
+    const functions = await startFunctions(plane, productServices(config), dir, startOptions);
     processes.push(...functions.map((f) => f.process));
     step('functions');
 
-    let adapterOptions: StartOptions = options;
+    let adapterOptions: StartOptions = startOptions;
     if (kind === 'knative') {
       const real = await startKnativeBroker({
         plane,
@@ -168,13 +179,13 @@ export async function startStack(log: (line: string) => void): Promise<Stack> {
         config,
         functions,
         dir,
-        options,
+        options: startOptions,
         log,
       });
       broker = real;
       processes.push(...real.processes);
       // The adapters post to the Broker's cluster address, through the same loopback proxy.
-      adapterOptions = { ...options, env: { HTTP_PROXY: real.proxyUrl } };
+      adapterOptions = { ...startOptions, env: { HTTP_PROXY: real.proxyUrl } };
       step('Knative Broker and Triggers Ready');
     } else
       broker = await startBroker({

@@ -1,5 +1,5 @@
-// The one outbound HTTP call of the verifier: GET the presigned URL a DownloadRequest it created
-// was given, as Velero's CLI does (pkg/cmd/util/downloadrequest/downloadrequest.go `download`):
+// The one outbound HTTP call of a function reading Velero's object store: GET the presigned URL
+// a DownloadRequest it created was given, as Velero's CLI does (pkg/cmd/util/downloadrequest/downloadrequest.go `download`):
 // the system's trust roots plus the BackupStorageLocation's CA when it has one, 200 or an error,
 // no redirect followed (only that URL is ever fetched). Bounded in time and size.
 
@@ -70,7 +70,7 @@ export function download(raw: string, options: DownloadOptions): Promise<Uint8Ar
             url,
             {
               ca: options.caPem ? [...rootCertificates, options.caPem] : [...rootCertificates],
-              // One request per Backup: a fresh connection, so every download verifies the
+              // One request per download: a fresh connection, so every download verifies the
               // certificate the store presents now (no pooled socket, no resumed session).
               agent: false,
             },
