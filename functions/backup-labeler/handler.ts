@@ -41,7 +41,7 @@ import type { LiveObject } from './plan.ts';
 import type { ReconcileDeps, ReconcileOptions, ReconcileResult } from './reconcile.ts';
 import { VM_PAGE_SIZE, reconcileNamespace } from './reconcile.ts';
 import { checkSecretLabels, expectedSecretLabels } from './secret-check.ts';
-import type { Coalescer, SingleFlight } from './coalesce.ts';
+import type { Coalescer, SingleFlight } from '../runtime/events/coalesce.ts';
 
 export interface LabelerDeps extends ReconcileDeps {
   /** Shares one reconcile among events for the same namespace (see coalesce.ts); none in tests that want every run. */

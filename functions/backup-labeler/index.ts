@@ -6,7 +6,7 @@ import type { FunctionDefinition, RuntimeContext } from '../runtime/function.ts'
 import { VMOP_API_VERSION } from '../vmgroup/names.ts';
 import { bindings } from './bindings.ts';
 import type { LabelerDeps } from './handler.ts';
-import { Coalescer, SingleFlight } from './coalesce.ts';
+import { Coalescer, SingleFlight } from '../runtime/events/coalesce.ts';
 import { AbsentSecrets } from './absent-secrets.ts';
 import { VM_PAGE_SIZE } from './reconcile.ts';
 

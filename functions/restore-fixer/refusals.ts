@@ -125,8 +125,9 @@ export function refusalsOf(item: FailedItem, restore: RestoreLike): Refusal[] {
   if (!kind || !denied) return [];
   return denied[1]!.split(SPLIT).flatMap((part): Refusal[] => {
     const m = FIELD_ERROR.exec(part.trim());
-    if (!m) return [];
-    const [, field, detail] = m as unknown as [string, string, string];
+    if (!m?.[1] || m[2] === undefined) return [];
+    const field = m[1];
+    const detail = m[2];
     const base = { kind, namespace: item.namespace, name: item.name, field, detail };
     const known = UNSTRIPPABLE.find((k) => k.field.test(field) && k.detail.test(detail));
     if (known) return [{ ...base, rule: known.rule, why: known.why, remedy: known.remedy }];

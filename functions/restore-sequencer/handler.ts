@@ -20,6 +20,7 @@ import type { RestoreSequenceDue } from '../../schemas/generated/events/restore-
 import type { VeleroRestore } from '../../schemas/generated/objects/restore.ts';
 import type { VirtualMachine } from '../../schemas/generated/objects/virtualmachine.ts';
 import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtualmachinegroup.ts';
+import type { Batcher } from '../runtime/events/coalesce.ts';
 import { findRestore } from '../velero/restore-lookup.ts';
 import { isHeld } from '../velero/held.ts';
 import { nextWait, planReply, pickReply, type ReplyPlan, type Trigger } from './continuation.ts';
@@ -49,6 +50,7 @@ import {
 } from './report.ts';
 import {
   TERMINAL_RESTORE_PHASES,
+  distinctTargets,
   endedRestoreLabel,
   groupBy,
   memberTargets,
@@ -77,6 +79,12 @@ export interface SequencerDeps {
   maxWaitMs: number;
   /** How often a continuation re-checks an open readiness gate (default 5 s). */
   gatePollMs?: number;
+  /**
+   * Shares one run among member events of a namespace that arrive while it is sequenced (a
+   * restore creates its objects one after another, each an event): the follow-up run reads once
+   * for all of them. None in tests that want a run per event.
+   */
+  batcher?: Batcher<Target[], OutboundEvent[]>;
 }
 
 export const VMOP = VMOP_API_VERSION;
@@ -110,7 +118,13 @@ export async function onMember(
   event: InboundEvent<VirtualMachineGroup | VirtualMachine>,
   deps: SequencerDeps,
 ): Promise<OutboundEvent[]> {
-  return sequence(deps, 'event', memberTargets(event.data));
+  const targets = memberTargets(event.data);
+  if (!deps.batcher || targets.length === 0) return sequence(deps, 'event', targets);
+  const joined = await deps.batcher.run(targets[0]!.namespace, targets, (all) =>
+    sequence(deps, 'event', distinctTargets(all.flat())),
+  );
+  // The run's continuation goes out once, with its lead's answer.
+  return joined.lead ? joined.value : [];
 }
 
 /** A Restore changed: when it ended, every tree it restored. */

@@ -9,6 +9,7 @@ import type { FunctionDefinition, RuntimeContext } from '../runtime/function.ts'
 import { bindings } from './bindings.ts';
 import type { SequencerDeps } from './handler.ts';
 import { veleroNamespace } from '../velero/namespace.ts';
+import { Batcher } from '../runtime/events/coalesce.ts';
 
 /** Well below Knative Serving's default request timeout (300 s) and typical Broker delivery timeouts. */
 export const DEFAULT_MAX_WAIT_SECONDS = 20;
@@ -31,6 +32,7 @@ const restoreSequencer: FunctionDefinition<SequencerDeps> = {
     sleep: (ms) => sleep(ms),
     veleroNamespace: veleroNamespace(ctx.env),
     maxWaitMs: maxWaitMs(ctx.env),
+    batcher: new Batcher(),
   }),
 };
 

@@ -44,6 +44,14 @@ export function memberTargets(obj: MemberObject): Target[] {
   return [{ namespace: obj.metadata.namespace ?? '', restore, start: refOf(obj) }];
 }
 
+/** Targets without repeats (events batched into one run often name the same member). */
+export function distinctTargets(targets: Target[]): Target[] {
+  const seen = new Map<string, Target>();
+  for (const t of targets)
+    seen.set(JSON.stringify([t.namespace, t.restore, t.start.kind, t.start.name]), t);
+  return [...seen.values()];
+}
+
 /**
  * The label value of a Restore that has ended, else undefined. While a restore runs, its objects'
  * own events drive the sequence; its end is what matters (groups still incomplete then will not

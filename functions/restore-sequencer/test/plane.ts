@@ -31,6 +31,7 @@ import {
   type VeleroRestoreItem,
 } from '../../velero/test/velero-create.ts';
 import { VMOP, type SequencerDeps } from '../handler.ts';
+import { Batcher } from '../../runtime/events/coalesce.ts';
 import restoreSequencer from '../index.ts';
 import { SEQUENCER_RULES } from '../rbac.ts';
 import { BUILDER_STORAGE_CLASS, builderOffer } from '../../vmgroup/test/builders.ts';
@@ -86,6 +87,8 @@ export interface ScenarioOptions {
    * Operator updating a group's status while the sequencer releases its members).
    */
   beforePatch?: (ref: ObjectRef) => Promise<void>;
+  /** Member events of the namespace share runs, as in the served function (index.ts). */
+  batch?: boolean;
 }
 
 export interface SequencerPlane {
@@ -163,20 +166,24 @@ export class Scenario {
     return new Scenario(shared, namespace, restore, o);
   }
 
+  /** The sequencer's list calls so far, as "kind namespace" (namespace "*" for cluster-wide). */
+  readonly lists: string[] = [];
+
   private replica(): SequencerDeps {
     const k = this.shared.saKube;
     const hook = this.o.beforePatch;
-    const kube: SequencerDeps['kube'] = hook
-      ? {
-          get: (ref) => k.get(ref),
-          list: (...a) => k.list(...a),
-          recordEvent: (...a) => k.recordEvent(...a),
-          patch: async (ref, patch) => {
-            await hook(ref);
-            return k.patch(ref, patch);
-          },
-        }
-      : k;
+    const kube: SequencerDeps['kube'] = {
+      get: (ref) => k.get(ref),
+      list: (...a) => {
+        this.lists.push(`${a[1]} ${a[2] ?? '*'}`);
+        return k.list(...a);
+      },
+      recordEvent: (...a) => k.recordEvent(...a),
+      patch: async (ref, patch) => {
+        await hook?.(ref);
+        return k.patch(ref, patch);
+      },
+    };
     return {
       kube,
       clock: this.time.clock,
@@ -185,6 +192,7 @@ export class Scenario {
       veleroNamespace: this.shared.veleroNs,
       maxWaitMs: this.o.maxWaitMs ?? 20_000,
       ...(this.o.gatePollMs !== undefined ? { gatePollMs: this.o.gatePollMs } : {}),
+      ...(this.o.batch ? { batcher: new Batcher() } : {}),
     };
   }
 

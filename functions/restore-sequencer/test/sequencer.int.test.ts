@@ -102,6 +102,31 @@ describe('restore sequencer (control plane)', function () {
     assert.equal((await s.vm('web-1')).metadata.resourceVersion, marked.metadata.resourceVersion);
   });
 
+  it('member events arriving together share a run: released once, one reply saying so, one namespace read per run', async () => {
+    const s = await scenario('seq-batch', { batch: true });
+    const names = Array.from({ length: 8 }, (_, i) => `vm-${i}`);
+    const created: KubeObject[] = [];
+    for (const o of [
+      asKube(vmg('app', { powerState: 'PoweredOn', bootOrder: [names.map((n) => vmMember(n))] })),
+      ...names.map((n) => backedUpVm(n, 'app')),
+    ])
+      created.push(await s.createOnly(o));
+    const replies = await Promise.all(created.map((o) => s.deliver(apiServerEvent('add', o))));
+    const sent = replies.filter((r) => r !== undefined).map((r) => answer(r));
+    assert.deepEqual(
+      sent.filter((t) => t === EVENT_TYPE_RESTORE_GROUP_RELEASED),
+      [EVENT_TYPE_RESTORE_GROUP_RELEASED],
+      `replies: ${sent.join(', ')}`,
+    );
+    assert.ok(sent.length <= 2, `one reply per run at most: ${sent.join(', ')}`);
+    assert.equal((await s.group('app')).spec.powerState, 'PoweredOn');
+    // The first event's run reads the namespace; the eight arriving meanwhile share the next one.
+    const vmLists = s.lists.filter((l) => l === `VirtualMachine ${s.namespace}`).length;
+    assert.ok(vmLists >= 1 && vmLists <= 3, `${vmLists} VM lists for 9 events`);
+    const released = (await s.events()).filter((e) => e.reason === REASON_RESTORE_GROUP_RELEASED);
+    assert.equal(released.length, 1);
+  });
+
   it('adversarial order: VMs first, minutes apart, group last; reports the missing group meanwhile and never powers members blindly', async () => {
     const s = await scenario('seq-adv');
     await s.create(backedUpVm('web', 'app'));

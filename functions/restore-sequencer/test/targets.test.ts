@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {
+  distinctTargets,
   endedRestoreLabel,
   memberTargets,
   restoreTargets,
@@ -167,6 +168,35 @@ describe('restore-sequencer targets (pure)', function () {
     for (const [what, groups, vms, want] of cases)
       it(what, function () {
         assert.deepEqual(names(tickTargets(groups, vms)), want);
+      });
+  });
+
+  describe('distinctTargets: events batched into one run', function () {
+    const t = (restore: string, kind: string, name: string, namespace = NS): Target => ({
+      namespace,
+      restore,
+      start: { kind: kind as Target['start']['kind'], name },
+    });
+    const cases: Array<[string, Target[], string[]]> = [
+      ['nothing', [], []],
+      [
+        'the same member twice, once',
+        [t('r1', 'VirtualMachine', 'a'), t('r1', 'VirtualMachine', 'a')],
+        ['r1:VirtualMachine/a'],
+      ],
+      [
+        'same name, other kind or restore: kept apart',
+        [
+          t('r1', 'VirtualMachine', 'a'),
+          t('r1', 'VirtualMachineGroup', 'a'),
+          t('r2', 'VirtualMachine', 'a'),
+        ],
+        ['r1:VirtualMachine/a', 'r1:VirtualMachineGroup/a', 'r2:VirtualMachine/a'],
+      ],
+    ];
+    for (const [what, input, want] of cases)
+      it(what, function () {
+        assert.deepEqual(names(distinctTargets(input)), want);
       });
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Coalescer, SingleFlight } from '../coalesce.ts';
+import { Batcher, Coalescer, SingleFlight } from '../events/coalesce.ts';
 
 function deferred() {
   let resolve!: () => void;
@@ -7,7 +7,7 @@ function deferred() {
   return { promise, resolve };
 }
 
-describe('backup-labeler: coalescing reconciles of one namespace', () => {
+describe('runtime: coalescing runs of one namespace (Coalescer)', () => {
   it('runs once for a burst: the first now, everyone arriving meanwhile in one run after it', async () => {
     const c = new Coalescer<number>();
     const gates = [deferred(), deferred()];
@@ -45,7 +45,7 @@ describe('backup-labeler: coalescing reconciles of one namespace', () => {
   });
 });
 
-describe('backup-labeler: one resync at a time (SingleFlight)', () => {
+describe('runtime: one run at a time (SingleFlight)', () => {
   it('callers during a run join it; a call after it ends (or fails) starts a new one', async () => {
     const f = new SingleFlight<number>();
     const gate = deferred();
@@ -69,5 +69,57 @@ describe('backup-labeler: one resync at a time (SingleFlight)', () => {
       /api down/,
     );
     assert.equal(await f.run(fn), 3);
+  });
+});
+
+describe('runtime: batching inputs of one namespace (Batcher)', () => {
+  it('the follow-up run gets every input that arrived meanwhile, and one lead per run', async () => {
+    const b = new Batcher<string, string[]>();
+    const gates = new Map(['a', 'b', 'z'].map((x) => [x, deferred()]));
+    const runs: string[][] = [];
+    const fn = async (inputs: string[]) => {
+      runs.push([...inputs]);
+      await gates.get(inputs[0]!)!.promise;
+      return [...inputs];
+    };
+    const first = b.run('ns', 'a', fn);
+    const later = ['b', 'c', 'd'].map((x) => b.run('ns', x, fn));
+    const other = b.run('other', 'z', fn);
+    assert.deepEqual(runs, [['a'], ['z']], 'a run per key at once, nothing queued started');
+    gates.get('a')!.resolve();
+    assert.deepEqual(await first, { value: ['a'], lead: true });
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(runs, [['a'], ['z'], ['b', 'c', 'd']]);
+    gates.get('b')!.resolve();
+    gates.get('z')!.resolve();
+    const joined = await Promise.all(later);
+    assert.deepEqual(
+      joined.map((j) => j.value),
+      [
+        ['b', 'c', 'd'],
+        ['b', 'c', 'd'],
+        ['b', 'c', 'd'],
+      ],
+    );
+    assert.deepEqual(
+      joined.map((j) => j.lead),
+      [true, false, false],
+    );
+    assert.equal((await other).lead, true);
+  });
+
+  it('a failed run rejects its callers only; the queued run still runs with its inputs', async () => {
+    const b = new Batcher<number, number>();
+    const gate = deferred();
+    const failing = b.run('ns', 1, async () => {
+      await gate.promise;
+      throw new Error('api down');
+    });
+    const queued = b.run('ns', 2, async (xs) => xs.reduce((s, x) => s + x, 0));
+    const joining = b.run('ns', 3, async () => -1);
+    gate.resolve();
+    await assert.rejects(failing, /api down/);
+    assert.deepEqual(await queued, { value: 5, lead: true });
+    assert.deepEqual(await joining, { value: 5, lead: false });
   });
 });
