@@ -8,18 +8,15 @@
 //  3. Reads grow with namespaces × kinds: the same tick over 1 and over 10 namespaces.
 
 import type { KubeObject } from '../functions/runtime/kube/kube-api.ts';
-import { startServer } from '../functions/runtime/http/server.ts';
-import backupLabeler from '../functions/backup-labeler/index.ts';
 import { groupFixture } from '../functions/vmgroup/test/builders.ts';
 import { memberLabelKey } from '../functions/vmgroup/names.ts';
-import { labelerIdentity, quietLogger } from '../functions/backup-labeler/test/support.ts';
+import { labelerIdentity, serveLabeler } from '../functions/backup-labeler/test/support.ts';
 import type { LabelerEnv } from '../functions/backup-labeler/test/support.ts';
 import { startControlPlane } from '../test/harness/index.ts';
 import type { TestCluster } from '../test/harness/index.ts';
 import { apiServerEvent, pingEvent, postEvent } from '../test/support/cloudevents.ts';
 import type { BenchResult } from './run.ts';
 import { median } from './stats.ts';
-import { PRODUCT } from '../functions/product.ts';
 
 const SMALL_RUNS = Number(process.env.BENCH_LABELER_RUNS ?? 15);
 const ONLY = process.env.BENCH_LABELER_ONLY; // 'small' | 'big' while tuning
@@ -247,17 +244,7 @@ export default async function labelerBench(): Promise<BenchResult> {
     const plane = await startControlPlane({ log: () => {} });
     try {
       const env = await labelerIdentity(plane);
-      const server = await startServer(backupLabeler as never, {
-        port: 0,
-        host: '127.0.0.1',
-        product: PRODUCT,
-        ctx: {
-          kube: env.kube,
-          logger: quietLogger,
-          clock: { now: () => new Date() },
-          env: process.env,
-        },
-      });
+      const server = await serveLabeler(env.kube, { env: process.env });
       try {
         if (lines.length > 0) lines.push('');
         await scenario(plane, env, server, lines);

@@ -68,6 +68,25 @@ export function pickReply<T extends ReplyPlan>(plans: readonly T[]): T | undefin
   return plans.filter((p) => p.reply).sort((a, b) => rank(a) - rank(b))[0];
 }
 
+/**
+ * Each ask's one reply, when one run answers several asks (member events batched into one run):
+ * an ask names the trees its targets lie in, and each tree's reply goes to the first ask naming
+ * it, so every tree that has something to send gets it out, as if each event had run alone.
+ */
+export function assignReplies<T extends ReplyPlan>(
+  asks: ReadonlyArray<readonly string[]>,
+  plans: ReadonlyMap<string, T>,
+): Array<T | undefined> {
+  const taken = new Set<string>();
+  return asks.map((trees) => {
+    const free = [...new Set(trees)].filter((k) => !taken.has(k) && plans.get(k)?.reply);
+    const chosen = pickReply(free.map((k) => plans.get(k)!));
+    const key = free.find((k) => plans.get(k) === chosen);
+    if (key !== undefined) taken.add(key);
+    return chosen;
+  });
+}
+
 export type Wait =
   { sleepMs: number; then: 'decide' } | { sleepMs: number; then: 'reply'; dueMs: number };
 

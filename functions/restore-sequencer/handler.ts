@@ -23,7 +23,13 @@ import type { VirtualMachineGroup } from '../../schemas/generated/objects/virtua
 import type { Batcher } from '../runtime/events/coalesce.ts';
 import { findRestore } from '../velero/restore-lookup.ts';
 import { isHeld } from '../velero/held.ts';
-import { nextWait, planReply, pickReply, type ReplyPlan, type Trigger } from './continuation.ts';
+import {
+  assignReplies,
+  nextWait,
+  planReply,
+  type ReplyPlan,
+  type Trigger,
+} from './continuation.ts';
 import {
   afterProgressConflict,
   decide,
@@ -84,7 +90,7 @@ export interface SequencerDeps {
    * restore creates its objects one after another, each an event): the follow-up run reads once
    * for all of them. None in tests that want a run per event.
    */
-  batcher?: Batcher<Target[], OutboundEvent[]>;
+  batcher?: Batcher<Target[], OutboundEvent[][]>;
 }
 
 export const VMOP = VMOP_API_VERSION;
@@ -120,11 +126,10 @@ export async function onMember(
 ): Promise<OutboundEvent[]> {
   const targets = memberTargets(event.data);
   if (!deps.batcher || targets.length === 0) return sequence(deps, 'event', targets);
-  const joined = await deps.batcher.run(targets[0]!.namespace, targets, (all) =>
-    sequence(deps, 'event', distinctTargets(all.flat())),
+  const joined = await deps.batcher.run(targets[0]!.namespace, targets, (asks) =>
+    sequenceAll(deps, 'event', asks),
   );
-  // The run's continuation goes out once, with its lead's answer.
-  return joined.lead ? joined.value : [];
+  return joined.value[joined.index] ?? [];
 }
 
 /** A Restore changed: when it ended, every tree it restored. */
@@ -150,22 +155,42 @@ async function sequence(
   trigger: Trigger,
   targets: Target[],
 ): Promise<OutboundEvent[]> {
+  return (await sequenceAll(deps, trigger, [targets]))[0]!;
+}
+
+/** One pass over the trees several asks name (each ask an event's targets); each ask's reply. */
+async function sequenceAll(
+  deps: SequencerDeps,
+  trigger: Trigger,
+  asks: Target[][],
+): Promise<OutboundEvent[][]> {
   const run: Run = { deps, trigger, restores: new Map() };
-  const outcomes: Outcome[] = [];
-  for (const [namespace, ts] of groupBy(targets, (t) => t.namespace)) {
+  const outcomes = new Map<string, Outcome>();
+  const treesOf: string[][] = asks.map(() => []);
+  for (const [namespace, ts] of groupBy(distinctTargets(asks.flat()), (t) => t.namespace)) {
     const world = await loadWorld(deps, namespace);
     for (const [top, restore] of await topsOf(run, world, ts)) {
       const o = await step(run, world, top, restore, false);
-      if (o.reply) outcomes.push(o);
+      outcomes.set(treeKey(namespace, top), o);
       if (o.d.state === 'released') await markFinished(deps, world, o.d, ts);
     }
+    asks.forEach((ask, i) => {
+      for (const t of ask.filter((x) => x.namespace === namespace)) {
+        const where = locateTop(world, t.start);
+        if ('top' in where) treesOf[i]!.push(treeKey(namespace, where.top));
+      }
+    });
   }
-  const chosen = pickReply(outcomes);
-  if (!chosen) return [];
-  if (chosen.leaseUntil)
-    await renewLease(deps, chosen.world, chosen.d.top, chosen.progress!, chosen.leaseUntil);
-  return [chosen.reply!];
+  const answers: OutboundEvent[][] = [];
+  for (const chosen of assignReplies(treesOf, outcomes)) {
+    if (chosen?.leaseUntil)
+      await renewLease(deps, chosen.world, chosen.d.top, chosen.progress!, chosen.leaseUntil);
+    answers.push(chosen?.reply ? [chosen.reply] : []);
+  }
+  return answers;
 }
+
+const treeKey = (namespace: string, top: string): string => `${namespace}/${top}`;
 
 async function listTargets(
   deps: SequencerDeps,

@@ -40,7 +40,13 @@ import type { BackupVerified } from '../../schemas/generated/events/backup-verif
 import type { Stack } from './stack/stack.ts';
 import { eventually } from './stack/proc.ts';
 import { VELERO_NAMESPACE } from './stack/velero.ts';
-import { backupResourceList, byKind, restoreResults, waitTerminal } from './velero-api.ts';
+import {
+  backupResourceList,
+  byKind,
+  restoreResults,
+  restoreWithModifier,
+  waitTerminal,
+} from './velero-api.ts';
 import { watchCollection } from './watch-log.ts';
 import type { WatchLog } from './watch-log.ts';
 
@@ -398,18 +404,7 @@ describe('end to end: Velero backs up and restores VM groups whole (real program
     const vms: WatchLog = await watchCollection(kc, pathFor('VirtualMachine', ns));
     try {
       const restore = `${backup}-fixed-${suffix()}`;
-      await stack.velero.cli([
-        'restore',
-        'create',
-        restore,
-        '--from-backup',
-        backup,
-        '--resource-modifier-configmap',
-        RESOURCE_MODIFIER_CONFIGMAP,
-      ]);
-      const done = await waitTerminal(kube, 'Restore', restore, 5 * MINUTE);
-      assert.equal(done.status?.phase, 'Completed', JSON.stringify(done.status));
-      assert.equal(done.status?.errors ?? 0, 0);
+      await restoreWithModifier(stack.velero, kube, backup, restore);
       // Velero created every namespaced item; its only warnings are the two CRDs it backed up
       // along, which exist already (as on any Supervisor).
       const results = (await restoreResults(kube, restore)) as {

@@ -1,11 +1,13 @@
 // What the scenario reads from Velero, through the API as Velero's own CLI does: a Backup's or
 // Restore's phase, and a backup's item list via a DownloadRequest (`velero backup describe
 // --details` does exactly this: DownloadRequest BackupResourceList → presigned URL → gzipped JSON).
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { Kube, KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import type { ResourceList } from '../../functions/vmgroup/backup-verification.ts';
 import { parseResourceList } from '../../functions/vmgroup/backup-verification.ts';
+import { RESOURCE_MODIFIER_CONFIGMAP } from '../../functions/vmgroup/names.ts';
 import { eventually } from './stack/proc.ts';
 import { VELERO_NAMESPACE } from './stack/velero.ts';
 
@@ -37,6 +39,31 @@ export async function waitTerminal(
     });
     return obj?.status?.phase && TERMINAL.includes(obj.status.phase) ? obj : undefined;
   });
+}
+
+/**
+ * `velero restore create R --from-backup B --resource-modifier-configmap <the product's>`, as a
+ * user runs it, waited to its end: it must complete without errors.
+ */
+export async function restoreWithModifier(
+  velero: { cli(args: string[]): Promise<string> },
+  kube: Kube,
+  backup: string,
+  restore: string,
+): Promise<VeleroStatus> {
+  await velero.cli([
+    'restore',
+    'create',
+    restore,
+    '--from-backup',
+    backup,
+    '--resource-modifier-configmap',
+    RESOURCE_MODIFIER_CONFIGMAP,
+  ]);
+  const done = await waitTerminal(kube, 'Restore', restore, 5 * 60_000);
+  assert.equal(done.status?.phase, 'Completed', JSON.stringify(done.status));
+  assert.equal(done.status?.errors ?? 0, 0);
+  return done;
 }
 
 export type { ResourceList };

@@ -13,14 +13,13 @@ import {
   REASON_RESTORE_GATE_PASSED,
   REASON_RESTORE_GATE_TIMED_OUT,
   REASON_RESTORE_GROUP_RELEASED,
-  RESOURCE_MODIFIER_CONFIGMAP,
   memberLabelKey,
 } from '../../functions/vmgroup/names.ts';
 import { startStack } from '../e2e/stack/stack.ts';
 import type { Stack } from '../e2e/stack/stack.ts';
 import { eventually } from '../e2e/stack/proc.ts';
 import { VELERO_NAMESPACE } from '../e2e/stack/velero.ts';
-import { waitTerminal } from '../e2e/velero-api.ts';
+import { restoreWithModifier, waitTerminal } from '../e2e/velero-api.ts';
 import { watchCollection } from '../e2e/watch-log.ts';
 import type { WatchLog } from '../e2e/watch-log.ts';
 import type { PowerEvent, VmOperatorPlane } from '../harness/vm-operator.ts';
@@ -192,18 +191,7 @@ describe('restore end to end on VM Operator v1.10.0: real Velero, the simulator 
       `/apis/${VMOP}/namespaces/${ns}/virtualmachines`,
     );
     restoreStartMs = Date.now();
-    await stack.velero.cli([
-      'restore',
-      'create',
-      restore,
-      '--from-backup',
-      backup,
-      '--resource-modifier-configmap',
-      RESOURCE_MODIFIER_CONFIGMAP,
-    ]);
-    const done = await waitTerminal(kube, 'Restore', restore, 5 * MINUTE);
-    assert.equal(done.status?.phase, 'Completed', JSON.stringify(done.status));
-    assert.equal(done.status?.errors ?? 0, 0);
+    await restoreWithModifier(stack.velero, kube, backup, restore);
     const ids = await eventually('every restored VM created in vSphere', 3 * MINUTE, async () => {
       const m = await moids();
       return m.size === allVms.length && [...m.values()].every((id) => firstSeen.has(id))

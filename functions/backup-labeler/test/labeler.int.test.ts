@@ -3,7 +3,6 @@
 
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../runtime/kube/kube-api.ts';
-import { startServer } from '../../runtime/http/server.ts';
 import { loadValidators } from '../../runtime/schema/schema-source.ts';
 import { violation } from '../../runtime/schema/validation.ts';
 import { apiServerEvent, pingEvent, postEvent } from '../../../test/support/cloudevents.ts';
@@ -33,13 +32,11 @@ import {
   vmMember,
   vmService,
 } from '../../vmgroup/test/builders.ts';
-import backupLabeler from '../index.ts';
 import { parseClosureRecord } from '../../vmgroup/closure-record.ts';
 import type { BackupExpanded } from '../../../schemas/generated/events/backup-expanded.ts';
 import { EXPANDED_SCHEMA } from '../handler.ts';
-import { createAll, labelerEnv, labelsOn, ours, quietLogger } from './support.ts';
+import { createAll, labelerEnv, labelsOn, ours, serveLabeler } from './support.ts';
 import type { LabelerEnv } from './support.ts';
-import { PRODUCT } from '../../product.ts';
 
 const V5 = 'vmoperator.vmware.com/v1alpha5';
 const key = memberLabelKey;
@@ -52,17 +49,7 @@ describe('backup-labeler on the control plane', function () {
 
   before(async function () {
     env = await labelerEnv();
-    server = await startServer(backupLabeler as never, {
-      port: 0,
-      host: '127.0.0.1',
-      product: PRODUCT,
-      ctx: {
-        kube: env.kube,
-        logger: quietLogger,
-        clock: { now: () => new Date(Date.now() + clockAheadMs) },
-        env: {},
-      },
-    });
+    server = await serveLabeler(env.kube, { now: () => new Date(Date.now() + clockAheadMs) });
   });
   after(async () => server?.close());
 
@@ -553,17 +540,7 @@ describe('backup-labeler on the control plane', function () {
   });
 
   it('lists VMs page by page (LABELER_VM_PAGE_SIZE): a group spanning several pages is labelled whole, by its event and by the tick', async () => {
-    const paged = await startServer(backupLabeler as never, {
-      port: 0,
-      host: '127.0.0.1',
-      product: PRODUCT,
-      ctx: {
-        kube: env.kube,
-        logger: quietLogger,
-        clock: { now: () => new Date() },
-        env: { LABELER_VM_PAGE_SIZE: '2' },
-      },
-    });
+    const paged = await serveLabeler(env.kube, { env: { LABELER_VM_PAGE_SIZE: '2' } });
     try {
       const VMS = 5;
       const allLabelled = async (ns: string, group: string) => {

@@ -11,6 +11,9 @@ import type { TestCluster } from '../../../test/harness/index.ts';
 import { LABELER_RULES } from '../rbac.ts';
 import type { LabelerDeps } from '../handler.ts';
 import { VMOP_API_VERSION } from '../../vmgroup/names.ts';
+import { startServer } from '../../runtime/http/server.ts';
+import { PRODUCT } from '../../product.ts';
+import backupLabeler from '../index.ts';
 
 export interface CallLog {
   /** `at`: performance.now() when the call finished. */
@@ -144,4 +147,22 @@ export function ours(labels: Record<string, string>): Record<string, string> {
         k.startsWith('member.vmgroup-backup.dev/') || k === 'vmgroup.vmoperator.vmware.com/name',
     ),
   );
+}
+
+/** The labeler served over HTTP on a free loopback port, as its Knative Service runs it. */
+export function serveLabeler(
+  kube: Kube,
+  o: { now?: () => Date; env?: Readonly<Record<string, string | undefined>> } = {},
+): Promise<{ url: string; close(): Promise<void> }> {
+  return startServer(backupLabeler as never, {
+    port: 0,
+    host: '127.0.0.1',
+    product: PRODUCT,
+    ctx: {
+      kube,
+      logger: quietLogger,
+      clock: { now: o.now ?? (() => new Date()) },
+      env: o.env ?? {},
+    },
+  });
 }

@@ -6,11 +6,11 @@
 // resourceVersions (409s, extra passes) and repeated each other's reads and writes (the labeler's
 // reliability suite, issue 9; the sequencer at 1,000 restored VMs, issue 18).
 
-/** A caller's share of a batched run: its answer, and whether its input opened that run. */
+/** A caller's share of a batched run: the run's answer and where the caller's input is in it. */
 export interface Joined<T> {
   value: T;
-  /** True for exactly one caller per run: the one to pass on anything that must go out once. */
-  lead: boolean;
+  /** The caller's input is `inputs[index]` of the run (0: the caller who opened it). */
+  index: number;
 }
 
 /**
@@ -24,11 +24,11 @@ export class Batcher<I, T> {
 
   run(key: string, input: I, fn: (inputs: I[]) => Promise<T>): Promise<Joined<T>> {
     const current = this.running.get(key);
-    if (!current) return this.start(key, [input], fn).then((value) => ({ value, lead: true }));
+    if (!current) return this.start(key, [input], fn).then((value) => ({ value, index: 0 }));
     const waiting = this.queued.get(key);
     if (waiting) {
-      waiting.inputs.push(input);
-      return waiting.result.then((value) => ({ value, lead: false }));
+      const index = waiting.inputs.push(input) - 1;
+      return waiting.result.then((value) => ({ value, index }));
     }
     const inputs = [input];
     const result = current
@@ -38,7 +38,7 @@ export class Batcher<I, T> {
         return this.start(key, inputs, fn);
       });
     this.queued.set(key, { inputs, result });
-    return result.then((value) => ({ value, lead: true }));
+    return result.then((value) => ({ value, index: 0 }));
   }
 
   private start(key: string, inputs: I[], fn: (inputs: I[]) => Promise<T>): Promise<T> {

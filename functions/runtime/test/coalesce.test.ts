@@ -73,7 +73,7 @@ describe('runtime: one run at a time (SingleFlight)', () => {
 });
 
 describe('runtime: batching inputs of one namespace (Batcher)', () => {
-  it('the follow-up run gets every input that arrived meanwhile, and one lead per run', async () => {
+  it('the follow-up run gets every input that arrived meanwhile; each caller learns its place', async () => {
     const b = new Batcher<string, string[]>();
     const gates = new Map(['a', 'b', 'z'].map((x) => [x, deferred()]));
     const runs: string[][] = [];
@@ -87,7 +87,7 @@ describe('runtime: batching inputs of one namespace (Batcher)', () => {
     const other = b.run('other', 'z', fn);
     assert.deepEqual(runs, [['a'], ['z']], 'a run per key at once, nothing queued started');
     gates.get('a')!.resolve();
-    assert.deepEqual(await first, { value: ['a'], lead: true });
+    assert.deepEqual(await first, { value: ['a'], index: 0 });
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(runs, [['a'], ['z'], ['b', 'c', 'd']]);
     gates.get('b')!.resolve();
@@ -102,10 +102,10 @@ describe('runtime: batching inputs of one namespace (Batcher)', () => {
       ],
     );
     assert.deepEqual(
-      joined.map((j) => j.lead),
-      [true, false, false],
+      joined.map((j) => j.index),
+      [0, 1, 2],
     );
-    assert.equal((await other).lead, true);
+    assert.equal((await other).index, 0);
   });
 
   it('a failed run rejects its callers only; the queued run still runs with its inputs', async () => {
@@ -119,7 +119,7 @@ describe('runtime: batching inputs of one namespace (Batcher)', () => {
     const joining = b.run('ns', 3, async () => -1);
     gate.resolve();
     await assert.rejects(failing, /api down/);
-    assert.deepEqual(await queued, { value: 5, lead: true });
-    assert.deepEqual(await joining, { value: 5, lead: false });
+    assert.deepEqual(await queued, { value: 5, index: 0 });
+    assert.deepEqual(await joining, { value: 5, index: 1 });
   });
 });
