@@ -10,6 +10,7 @@
 //  - A Broker adds the `knativearrivaltime` extension when it delivers to a Trigger subscriber.
 
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import type { InboundEvent } from '../../functions/runtime/function.ts';
 
 /** What ApiServerSource's in-cluster rest.Config has as Host. */
@@ -141,11 +142,40 @@ export async function postRaw(
   method = 'POST',
 ): Promise<HttpResponse> {
   const res = await fetch(url, { method, headers: message.headers, body: message.body });
-  const text = await res.text();
-  const headers = Object.fromEntries(res.headers.entries());
+  return responseOf(res.status, Object.fromEntries(res.headers.entries()), await res.text());
+}
+
+function responseOf(status: number, headers: Record<string, string>, text: string): HttpResponse {
   const type = headers['content-type'] ?? '';
   const body = text === '' ? undefined : /[/+]json\b/.test(type) ? JSON.parse(text) : text;
-  return { status: res.status, headers, body, reply: replyEvent(headers, body) };
+  return { status, headers, body, reply: replyEvent(headers, body) };
+}
+
+/**
+ * An event POSTed with no client-side timeout, for requests that outlive fetch's 300 s headers
+ * timeout (undici's default): a labeler resync over 10,000 VMs answers its tick after minutes.
+ */
+export function postEventUnbounded(url: string, event: InboundEvent): Promise<HttpResponse> {
+  const message = toBinaryHttp(event);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers: message.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers))
+          if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+        try {
+          resolve(responseOf(res.statusCode ?? 0, headers, Buffer.concat(chunks).toString('utf8')));
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end(message.body);
+  });
 }
 
 export async function postEvent(
