@@ -83,7 +83,22 @@ export function networkStatus(index: number): Record<string, unknown> {
 
 const network = { interfaces: [{ name: 'eth0', network: { name: 'shop-net' } }] };
 
-export function application(ns = NAMESPACE): {
+/** What the VM Operator mode changes (scripts/demo/vm-operator.ts says why in the output). */
+export interface Variant {
+  /** The VMs' storage class (the plane's STORAGE_CLASS, backed by the simulator's policy). */
+  storageClass?: string;
+  /** The custom network `shop-net` (the simulator has none by that name): false leaves VM Operator's default. */
+  network?: boolean;
+  /** The VMs' PVC volumes (attaching them takes CSI, which the simulator plane lacks). */
+  volumes?: boolean;
+  /** The top group's readiness gate (default READINESS). */
+  readiness?: string;
+}
+
+export function application(
+  ns = NAMESPACE,
+  variant: Variant = {},
+): {
   configMaps: KubeObject[];
   pvcs: KubeObject[];
   groups: KubeObject[];
@@ -91,6 +106,10 @@ export function application(ns = NAMESPACE): {
   services: KubeObject[];
 } {
   const o = { namespace: ns };
+  const net = variant.network === false ? {} : { network };
+  const volumes = (claim: string) =>
+    variant.volumes === false ? {} : { volumes: [pvcVolume(claim)] };
+  const spec = variant.storageClass ? { spec: { storageClass: variant.storageClass } } : {};
   return {
     // The web VMs' raw cloud-config names no Secret: VM Operator then reads the same-named
     // ConfigMap, so the group's closure holds that ConfigMap.
@@ -106,7 +125,7 @@ export function application(ns = NAMESPACE): {
     groups: [
       vmg(TOP_GROUP, {
         ...o,
-        annotations: { [ANNOTATION_READINESS_GATE]: READINESS },
+        annotations: { [ANNOTATION_READINESS_GATE]: variant.readiness ?? READINESS },
         bootOrder: [[vmMember('db')], { members: [groupMember(NESTED_GROUP)], powerOnDelay: '3s' }],
       }),
       vmg(NESTED_GROUP, {
@@ -123,24 +142,27 @@ export function application(ns = NAMESPACE): {
         ...o,
         groupName: TOP_GROUP,
         bootstrap: bootstraps.cloudInitRaw('db-cloud-init'),
-        volumes: [pvcVolume('db-data')],
-        network,
+        ...volumes('db-data'),
+        ...net,
+        ...spec,
       }),
       vm('web-1', {
         ...o,
         labels: WEB_TIER,
         groupName: NESTED_GROUP,
         bootstrap: bootstraps.cloudInitRaw('web-cloud-config'),
-        volumes: [pvcVolume('web-1-data')],
-        network,
+        ...volumes('web-1-data'),
+        ...net,
+        ...spec,
       }),
       vm('web-2', {
         ...o,
         labels: WEB_TIER,
         groupName: NESTED_GROUP,
         bootstrap: bootstraps.cloudInitRaw('web-cloud-config'),
-        volumes: [pvcVolume('web-2-data')],
-        network,
+        ...volumes('web-2-data'),
+        ...net,
+        ...spec,
       }),
       vm('web-canary', {
         ...o,
@@ -148,13 +170,15 @@ export function application(ns = NAMESPACE): {
         groupName: NESTED_GROUP,
         powerState: 'PoweredOff',
         bootstrap: bootstraps.cloudInitRaw('web-cloud-config'),
-        network,
+        ...net,
+        ...spec,
       }),
       vm(OUTSIDE.vm, {
         ...o,
         bootstrap: bootstraps.cloudInitRaw(OUTSIDE.secret),
-        volumes: [pvcVolume('jumpbox-home')],
-        network,
+        ...volumes('jumpbox-home'),
+        ...net,
+        ...spec,
       }),
     ] as unknown as KubeObject[],
     services: [vmService(WEB_SERVICE, WEB_TIER, o)],
