@@ -75,7 +75,7 @@ import type { SimulatorWatch } from './demo/vm-operator.ts';
 import type { Variant } from './demo/fixture.ts';
 import type { ProductEvent } from './demo/product-events.ts';
 
-const HELP = `Usage: npm run demo [-- --keep] [-- --vm-operator | --plain]
+const HELP = `Usage: npm run demo [-- [--keep] [--vm-operator | --plain]]
 
 Runs velero-vmgroup-functions end to end on a local control plane it starts itself (etcd +
 kube-apiserver built from Go modules on first use, which takes a while once), then cleans up.
@@ -589,6 +589,26 @@ async function vsphereOutcome(run: Run, powerOns: PowerOn[]): Promise<VsphereTim
 const deliveriesTo = (run: Run, fn: string): number =>
   run.broker.deliveries.filter((d) => d.subscriber === fn).length;
 
+/** VM Operator mode: prints each VM's release and vSphere power-on; returns the vSphere checks. */
+function vsphereSummary(run: Run, times: VsphereTime[]): Check[] {
+  if (!run.vmop) return [];
+  say.line(
+    "per VM: released by the sequencer (spec.powerState PoweredOn) → powered on by vCenter, times from the Restore's creation:",
+  );
+  for (const l of describeTimes(times, run.restoreStartMs)) say.detail(l);
+  say.line(`figure: ${figureLine(times, run.restoreStartMs)}`);
+  return vsphereChecks(
+    times,
+    {
+      poweredOn: EXPECTED_ORDER.map((e) => e.vm),
+      keptOff: KEPT_OFF,
+      // The gate sits between the top group's stages: db, then the nested group web.
+      gated: { before: ['db'], after: ['web-1', 'web-2'] },
+    },
+    run.sim?.now ?? new Map(),
+  );
+}
+
 function summary(run: Run, powerOns: PowerOn[], times: VsphereTime[]): number {
   say.step('Summary');
   for (const f of run.facts) say.line(f);
@@ -602,13 +622,7 @@ function summary(run: Run, powerOns: PowerOn[], times: VsphereTime[]): number {
     say.detail(
       `+${((p.at - first) / 1000).toFixed(1)}s  ${p.kind} ${p.name} → PoweredOn   (${new Date(p.at).toISOString().slice(11, 23)})`,
     );
-  if (run.vmop) {
-    say.line(
-      "per VM: released by the sequencer (spec.powerState PoweredOn) → powered on by vCenter, times from the Restore's creation:",
-    );
-    for (const l of describeTimes(times, run.restoreStartMs)) say.detail(l);
-    say.line(`figure: ${figureLine(times, run.restoreStartMs)}`);
-  }
+  const inVsphere = vsphereSummary(run, times);
   say.line(vsphereLine(run.mode));
   const onNames = powerOns.map((p) => p.name);
   const expected: string[] = EXPECTED_ORDER.map((e) => e.vm);
@@ -636,18 +650,7 @@ function summary(run: Run, powerOns: PowerOn[], times: VsphereTime[]): number {
     what: 'the Backup got its coverage report (VMGroupBackupExpanded), and no warning that a group is incomplete',
     ok: reasons.has('VMGroupBackupExpanded') && !reasons.has('VMGroupBackupIncomplete'),
   });
-  if (run.vmop)
-    run.checks.push(
-      ...vsphereChecks(
-        times,
-        {
-          poweredOn: EXPECTED_ORDER.map((e) => e.vm),
-          keptOff: KEPT_OFF,
-          gated: { before: ['db'], after: ['web-1', 'web-2'] },
-        },
-        run.sim?.now ?? new Map(),
-      ),
-    );
+  run.checks.push(...inVsphere);
   run.checks.push({
     what: `the readiness gate (${run.gate}) was waited on: the web tier started only after db ${run.gate === 'has-ip' ? 'had an IP address' : 'was powered on'} (VMGroupRestoreGateWaiting, then VMGroupRestoreGatePassed)`,
     ok: reasons.has('VMGroupRestoreGateWaiting') && reasons.has('VMGroupRestoreGatePassed'),

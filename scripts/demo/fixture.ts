@@ -95,6 +95,31 @@ export interface Variant {
   readiness?: string;
 }
 
+/** The VMs: name, group, bootstrap object, PVC, web-tier label, off at backup. */
+const MACHINES: Array<[string, string | undefined, string, string | undefined, boolean, boolean?]> =
+  [
+    ['db', TOP_GROUP, 'db-cloud-init', 'db-data', false],
+    ['web-1', NESTED_GROUP, 'web-cloud-config', 'web-1-data', true],
+    ['web-2', NESTED_GROUP, 'web-cloud-config', 'web-2-data', true],
+    ['web-canary', NESTED_GROUP, 'web-cloud-config', undefined, true, true],
+    [OUTSIDE.vm, undefined, OUTSIDE.secret, 'jumpbox-home', false],
+  ];
+
+function machines(namespace: string, variant: Variant): KubeObject[] {
+  return MACHINES.map(([name, groupName, boot, claim, web, off]) =>
+    vm(name, {
+      namespace,
+      ...(web ? { labels: WEB_TIER } : {}),
+      ...(groupName ? { groupName } : {}),
+      ...(off ? { powerState: 'PoweredOff' as const } : {}),
+      bootstrap: bootstraps.cloudInitRaw(boot),
+      ...(claim && variant.volumes !== false ? { volumes: [pvcVolume(claim)] } : {}),
+      ...(variant.network === false ? {} : { network }),
+      ...(variant.storageClass ? { spec: { storageClass: variant.storageClass } } : {}),
+    }),
+  ) as unknown as KubeObject[];
+}
+
 export function application(
   ns = NAMESPACE,
   variant: Variant = {},
@@ -106,10 +131,6 @@ export function application(
   services: KubeObject[];
 } {
   const o = { namespace: ns };
-  const net = variant.network === false ? {} : { network };
-  const volumes = (claim: string) =>
-    variant.volumes === false ? {} : { volumes: [pvcVolume(claim)] };
-  const spec = variant.storageClass ? { spec: { storageClass: variant.storageClass } } : {};
   return {
     // The web VMs' raw cloud-config names no Secret: VM Operator then reads the same-named
     // ConfigMap, so the group's closure holds that ConfigMap.
@@ -137,50 +158,7 @@ export function application(
         ],
       }),
     ] as unknown as KubeObject[],
-    vms: [
-      vm('db', {
-        ...o,
-        groupName: TOP_GROUP,
-        bootstrap: bootstraps.cloudInitRaw('db-cloud-init'),
-        ...volumes('db-data'),
-        ...net,
-        ...spec,
-      }),
-      vm('web-1', {
-        ...o,
-        labels: WEB_TIER,
-        groupName: NESTED_GROUP,
-        bootstrap: bootstraps.cloudInitRaw('web-cloud-config'),
-        ...volumes('web-1-data'),
-        ...net,
-        ...spec,
-      }),
-      vm('web-2', {
-        ...o,
-        labels: WEB_TIER,
-        groupName: NESTED_GROUP,
-        bootstrap: bootstraps.cloudInitRaw('web-cloud-config'),
-        ...volumes('web-2-data'),
-        ...net,
-        ...spec,
-      }),
-      vm('web-canary', {
-        ...o,
-        labels: WEB_TIER,
-        groupName: NESTED_GROUP,
-        powerState: 'PoweredOff',
-        bootstrap: bootstraps.cloudInitRaw('web-cloud-config'),
-        ...net,
-        ...spec,
-      }),
-      vm(OUTSIDE.vm, {
-        ...o,
-        bootstrap: bootstraps.cloudInitRaw(OUTSIDE.secret),
-        ...volumes('jumpbox-home'),
-        ...net,
-        ...spec,
-      }),
-    ] as unknown as KubeObject[],
+    vms: machines(ns, variant),
     services: [vmService(WEB_SERVICE, WEB_TIER, o)],
   };
 }

@@ -73,7 +73,10 @@ describe('npm run demo', function () {
     assert.match(out, /VirtualMachineService shop-web/);
     // One line on vSphere's power-on times: how to get them, whether or not the binaries are built.
     assert.match(out, /plain mode: --plain/);
-    assert.match(out, /power-on times in vSphere: not shown.*npm run demo.*npm run test:vm-operator/);
+    assert.match(
+      out,
+      /power-on times in vSphere: not shown.*npm run demo.*npm run test:vm-operator/,
+    );
     const plane = /dir (\/tmp\/vvf-plane-\w+)/.exec(out)?.[1];
     assert.ok(plane && !existsSync(plane), `control plane folder ${plane} left behind`);
     process.stdout.write(`      (demo took ${(ms / 1000).toFixed(0)}s)\n`);
