@@ -328,7 +328,7 @@ async function createApplication(run: Run): Promise<void> {
     `created in namespace ${NAMESPACE}: groups ${TOP_GROUP} (db, then group ${NESTED_GROUP} after 3s) and ${NESTED_GROUP} (web-1, then web-2 and web-canary after 2s)`,
   );
   say.detail(
-    'with their bootstrap Secret db-cloud-init, ConfigMap web-cloud-config and PVCs; web-canary is powered off on purpose;',
+    `with their bootstrap Secret db-cloud-init, ConfigMap web-cloud-config${app.pvcs.length ? ' and PVCs' : ''}; web-canary is powered off on purpose;`,
   );
   say.detail(
     `VirtualMachineService ${WEB_SERVICE} fronts the web VMs (its selector matches their label);`,
@@ -337,7 +337,7 @@ async function createApplication(run: Run): Promise<void> {
     `group ${TOP_GROUP} asks for a readiness gate (vmgroup-backup.dev/readiness-gate=${run.gate}): on restore, the web tier waits for db ${gateWords(run.gate)}`,
   );
   say.detail(
-    `${OUTSIDE.vm} (with Secret ${OUTSIDE.secret} and PVC jumpbox-home) belongs to no group`,
+    `${OUTSIDE.vm} (with Secret ${OUTSIDE.secret}${app.pvcs.length ? ' and PVC jumpbox-home' : ''}) belongs to no group`,
   );
 }
 
@@ -449,6 +449,7 @@ async function reportLabels(run: Run): Promise<void> {
     .filter((o) => o.metadata.annotations?.[ANNOTATION_CAPTURED_NETWORK])
     .map((o) => o.metadata.name);
   say.line(`network identity captured for restore on: ${captured.join(', ') || '(none)'}`);
+  const pvcs = run.variant.volumes === false ? 0 : 3;
   const reporting = top
     .filter((o) => {
       const n = (o as { status?: { network?: { primaryIP4?: string; primaryIP6?: string } } })
@@ -461,13 +462,13 @@ async function reportLabels(run: Run): Promise<void> {
     labelledSecrets.includes(OUTSIDE.secret);
   run.checks.push(
     {
-      what: `every object of group ${TOP_GROUP} is labelled (2 groups, 4 VMs, 1 VirtualMachineService, 1 ConfigMap, 3 PVCs, 1 Secret)`,
+      what: `every object of group ${TOP_GROUP} is labelled (2 groups, 4 VMs, 1 VirtualMachineService, 1 ConfigMap, ${plural(pvcs, 'PVC')}, 1 Secret)`,
       ok:
         count(top, 'VirtualMachineGroup') === 2 &&
         count(top, 'VirtualMachine') === 4 &&
         count(top, 'VirtualMachineService') === 1 &&
         count(top, 'ConfigMap') === 1 &&
-        count(top, 'PersistentVolumeClaim') === 3 &&
+        count(top, 'PersistentVolumeClaim') === pvcs &&
         labelledSecrets.length === 1 &&
         labelledSecrets.includes('db-cloud-init'),
       detail: `${top.length} objects + ${plural(labelledSecrets.length, 'Secret')}`,
@@ -476,7 +477,10 @@ async function reportLabels(run: Run): Promise<void> {
       what: `the nested group ${NESTED_GROUP} carries its own label on its members`,
       ok: count(nested, 'VirtualMachine') === 3,
     },
-    { what: `${OUTSIDE.vm}, its Secret and PVC are left out`, ok: !outside },
+    {
+      what: `${OUTSIDE.vm}, its Secret${pvcs ? ' and PVC' : ''} are left out`,
+      ok: !outside,
+    },
     run.vmop
       ? {
           // No guest runs in the simulator: no VM reports an address, so there is none to capture.

@@ -142,7 +142,10 @@ export function application(
         data: { 'user-data': '#cloud-config\npackages: [nginx]\n' },
       },
     ],
-    pvcs: ['db-data', 'web-1-data', 'web-2-data', 'jumpbox-home'].map((n) => pvc(n, ns)),
+    pvcs:
+      variant.volumes === false
+        ? []
+        : ['db-data', 'web-1-data', 'web-2-data', 'jumpbox-home'].map((n) => pvc(n, ns)),
     groups: [
       vmg(TOP_GROUP, {
         ...o,

@@ -15,7 +15,11 @@ import type { PowerEventLike, RestoredVm, VsphereTime } from './vsphere-times.ts
 const VMOP = 'vmoperator.vmware.com/v1alpha5';
 
 /** The fixture as the simulator can back it. */
-export const VM_OPERATOR_VARIANT: Variant = { storageClass: STORAGE_CLASS, network: false };
+export const VM_OPERATOR_VARIANT: Variant = {
+  storageClass: STORAGE_CLASS,
+  network: false,
+  volumes: false,
+};
 
 /** The gate the group asks for in this mode: has-ip cannot pass on the simulator. */
 export const VM_OPERATOR_GATE = 'powered-on';
@@ -26,7 +30,7 @@ export const VM_OPERATOR_NOTES = [
   "left out: the custom network shop-net (the simulator has no such network; VM Operator's webhook gives each VM the default one)",
   'left out: IP addresses — the simulator runs no guest, so no VM ever reports one, the labeler has no network identity to capture, and a has-ip gate could only time out',
   `so group shop's readiness gate is ${VM_OPERATOR_GATE} here: the web tier waits until VM Operator reports db powered on (status.powerState), which it writes only after vCenter powered db on`,
-  'the PVCs stay unbound (no CSI driver runs): VM Operator creates and powers on the VMs without their disks attached',
+  "left out: the PVCs and the VMs' volumes — VM Operator powers a VM with a PVC volume on only once CSI attached the volume (pkg/providers/vsphere/session reconcileVolumes), and no CSI driver runs here",
 ];
 
 interface Vm extends KubeObject {
