@@ -174,6 +174,11 @@ async function main(argv: string[]): Promise<number> {
     plane = await startControlPlane({ log });
   }
   const run = await setUp(plane, mode, vmop);
+  run.facts.push(
+    vmop
+      ? `mode: the real VM Operator v1.10.0 on govmomi's vCenter simulator (${mode.why}); nothing in the demo wrote a VM status`
+      : `mode: plain control plane, no VM Operator (${mode.why}); the demo wrote the VM status VM Operator would`,
+  );
   let exit = 1;
   try {
     await phaseBackup(run);
@@ -309,7 +314,7 @@ async function createApplication(run: Run): Promise<void> {
   if (run.vmop) {
     await run.vmop.prepareNamespace(NAMESPACE);
     say.line(
-      `namespace ${NAMESPACE} prepared as a vSphere Namespace is: folder and resource pool in the simulator, zone, class, image, storage quota`,
+      `namespace ${NAMESPACE} prepared as a vSphere Namespace: folder and resource pool in the simulator, zone, class, image, storage quota`,
     );
   }
   const objects = [...secrets(), ...app.configMaps, ...app.pvcs, ...app.groups, ...app.vms];
@@ -677,7 +682,7 @@ function summary(run: Run, powerOns: PowerOn[], times: VsphereTime[]): number {
   say.line(
     failed === 0
       ? `All ${run.checks.length} checks hold. Demo finished in ${say.elapsedSeconds().toFixed(0)}s.`
-      : `${failed} of ${run.checks.length} checks failed; function logs are in ${run.plane.dir}`,
+      : `${failed} of ${run.checks.length} checks failed; function logs are in ${run.plane.dir}${run.vmop ? ' (VM Operator: vm-operator.log, the simulator: vcsim.log)' : ''}`,
   );
   return failed === 0 ? 0 : 1;
 }
