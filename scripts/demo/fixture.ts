@@ -93,7 +93,17 @@ export interface Variant {
   volumes?: boolean;
   /** The top group's readiness gate (default READINESS). */
   readiness?: string;
+  /**
+   * VM Operator v1.10.0 reads a raw cloud-config from a ConfigMap only when the VM carries
+   * CONFIGMAP_TRANSPORT (pkg/providers/vsphere/vmprovider_vm_utils.go getSecretData; a Secret
+   * otherwise): true puts it on the VMs whose bootstrap is the ConfigMap.
+   */
+  configMapTransport?: boolean;
 }
+
+/** VM Operator's v1alpha1 compatibility annotation: bootstrap data from a ConfigMap, not a Secret. */
+export const CONFIGMAP_TRANSPORT = 'vmoperator.vmware.com/v1a1-configmap-md-transport';
+const BOOT_CONFIGMAP = 'web-cloud-config';
 
 /** The VMs: name, group, bootstrap object, PVC, web-tier label, off at backup. */
 const MACHINES: Array<[string, string | undefined, string, string | undefined, boolean, boolean?]> =
@@ -112,6 +122,9 @@ function machines(namespace: string, variant: Variant): KubeObject[] {
       ...(web ? { labels: WEB_TIER } : {}),
       ...(groupName ? { groupName } : {}),
       ...(off ? { powerState: 'PoweredOff' as const } : {}),
+      ...(variant.configMapTransport && boot === BOOT_CONFIGMAP
+        ? { annotations: { [CONFIGMAP_TRANSPORT]: 'true' } }
+        : {}),
       bootstrap: bootstraps.cloudInitRaw(boot),
       ...(claim && variant.volumes !== false ? { volumes: [pvcVolume(claim)] } : {}),
       ...(variant.network === false ? {} : { network }),
@@ -132,8 +145,9 @@ export function application(
 } {
   const o = { namespace: ns };
   return {
-    // The web VMs' raw cloud-config names no Secret: VM Operator then reads the same-named
-    // ConfigMap, so the group's closure holds that ConfigMap.
+    // The web VMs' raw cloud-config names no Secret: VM Operator's backup then takes the
+    // same-named ConfigMap, so the group's closure holds it (to boot from it, VM Operator
+    // v1.10.0 also wants CONFIGMAP_TRANSPORT on the VM: see Variant).
     configMaps: [
       {
         apiVersion: 'v1',

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kube, KubeObject } from '../../functions/runtime/kube/kube-api.ts';
 import { IMAGE_NAME, STORAGE_CLASS, VM_CLASS } from '../../test/harness/vm-operator.ts';
 import type { SimulatorVm, VmOperatorPlane } from '../../test/harness/vm-operator.ts';
+import { CONFIGMAP_TRANSPORT } from './fixture.ts';
 import type { Variant } from './fixture.ts';
 import { vsphereTimes } from './vsphere-times.ts';
 import type { PowerEventLike, RestoredVm, VsphereTime } from './vsphere-times.ts';
@@ -27,6 +28,7 @@ export const VM_OPERATOR_GATE = 'powered-on';
 /** What this mode changes from the plain demo, and why, in plain words. */
 export const VM_OPERATOR_NOTES = [
   `the VMs use the plane's class ${VM_CLASS}, image ${IMAGE_NAME} (an OVF item in the simulator's content library) and storage class ${STORAGE_CLASS} (the simulator's storage policy)`,
+  `the web VMs carry ${CONFIGMAP_TRANSPORT}: VM Operator v1.10.0 boots them from their ConfigMap web-cloud-config only with it (without it, it looks for a Secret of that name and never creates the VM)`,
   "left out: the custom network shop-net (the simulator has no such network; VM Operator's webhook gives each VM the default one)",
   'left out: IP addresses — the simulator runs no guest, so no VM ever reports one, the labeler has no network identity to capture, and a has-ip gate could only time out',
   `so group shop's readiness gate is ${VM_OPERATOR_GATE} here: the web tier waits until VM Operator reports db powered on (status.powerState), which it writes only after vCenter powered db on`,
