@@ -31,7 +31,7 @@ export const VM_OPERATOR_NOTES = [
   `the VMs use the plane's class ${VM_CLASS}, image ${IMAGE_NAME} (an OVF item in the simulator's content library) and storage class ${STORAGE_CLASS} (the simulator's storage policy)`,
   `the web VMs carry ${CONFIGMAP_TRANSPORT}: VM Operator v1.10.0 boots them from their ConfigMap web-cloud-config only with it (without it, it looks for a Secret of that name and never creates the VM)`,
   "left out: the custom network shop-net (the simulator has no such network; VM Operator's webhook gives each VM the default one)",
-  'left out: IP addresses — the simulator runs no guest, so no VM ever reports one, the labeler has no network identity to capture, and a has-ip gate could only time out',
+  "left out: IP addresses — the simulator runs no guest, so VM Operator reports each VM's interface and MAC address but never an IP (the labeler captures what there is), and a has-ip gate could only time out",
   `so group shop's readiness gate is ${VM_OPERATOR_GATE} here: the web tier waits until VM Operator reports db powered on (status.powerState), which it writes only after vCenter powered db on`,
   "left out: the PVCs and the VMs' volumes — VM Operator powers a VM with a PVC volume on only once CSI attached the volume (pkg/providers/vsphere/session reconcileVolumes), and no CSI driver runs here",
 ];
