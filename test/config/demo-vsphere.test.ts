@@ -10,6 +10,7 @@ import {
   vsphereTimes,
 } from '../../scripts/demo/vsphere-times.ts';
 import type { VsphereTime } from '../../scripts/demo/vsphere-times.ts';
+import { missingVmOperatorBinaries, vsphereLine } from '../../scripts/demo/vsphere.ts';
 
 const T0 = Date.parse('2026-12-04T19:00:00.000Z');
 const iso = (ms: number) => new Date(T0 + ms).toISOString();
@@ -154,6 +155,27 @@ describe('demo: VM Operator mode', () => {
         'restore start → last VM powered on in vSphere 30.0s; release → vSphere power-on per VM: db 3.0s, web-1 0.5s, web-2 20.0s',
       );
       assert.equal(figureLine([], T0), 'no restored VM was powered on in vSphere');
+    });
+  });
+
+  describe('vsphereLine', () => {
+    const empty = { XDG_CACHE_HOME: '/nonexistent/vvf-demo-test' };
+
+    it('without the binaries: says none ran and how to get them', () => {
+      assert.deepEqual(missingVmOperatorBinaries(empty), ['vm-operator', 'vmop-vcsim']);
+      const line = vsphereLine(chooseMode({}, missingVmOperatorBinaries(empty)), empty);
+      assert.match(line, /not shown, no VM Operator ran/);
+      assert.match(
+        line,
+        /build vm-operator and vmop-vcsim with `node scripts\/binaries\/ensure\.ts vm-operator`/,
+      );
+    });
+
+    it("in VM Operator mode: says the times above are vCenter's", () => {
+      assert.match(
+        vsphereLine({ mode: 'vm-operator', why: '--vm-operator' }, empty),
+        /above, as vCenter .* recorded them/,
+      );
     });
   });
 });
