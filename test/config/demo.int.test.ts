@@ -1,34 +1,10 @@
 // The README's main command, `npm run demo`, run as a newcomer runs it: it must finish on its own,
 // end with every check of its summary holding, exit 0, and leave no process or folder behind.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './paths.ts';
-
-function runDemo(
-  args: string[],
-  timeoutMs: number,
-): Promise<{ code: number | null; out: string; ms: number }> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'scripts/demo.ts'), ...args], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGINT');
-      reject(new Error(`demo still running after ${timeoutMs / 1000}s:\n${out}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, ms: Date.now() - started });
-    });
-  });
-}
+import { runDemo } from './demo-run.ts';
 
 describe('npm run demo', function () {
   this.timeout(360_000);
