@@ -83,7 +83,60 @@ export function networkStatus(index: number): Record<string, unknown> {
 
 const network = { interfaces: [{ name: 'eth0', network: { name: 'shop-net' } }] };
 
-export function application(ns = NAMESPACE): {
+/** What the VM Operator mode changes (scripts/demo/vm-operator.ts says why in the output). */
+export interface Variant {
+  /** The VMs' storage class (the plane's STORAGE_CLASS, backed by the simulator's policy). */
+  storageClass?: string;
+  /** The custom network `shop-net` (the simulator has none by that name): false leaves VM Operator's default. */
+  network?: boolean;
+  /** The VMs' PVC volumes (attaching them takes CSI, which the simulator plane lacks). */
+  volumes?: boolean;
+  /** The top group's readiness gate (default READINESS). */
+  readiness?: string;
+  /**
+   * VM Operator v1.10.0 reads a raw cloud-config from a ConfigMap only when the VM carries
+   * CONFIGMAP_TRANSPORT (pkg/providers/vsphere/vmprovider_vm_utils.go getSecretData; a Secret
+   * otherwise): true puts it on the VMs whose bootstrap is the ConfigMap.
+   */
+  configMapTransport?: boolean;
+}
+
+/** VM Operator's v1alpha1 compatibility annotation: bootstrap data from a ConfigMap, not a Secret. */
+export const CONFIGMAP_TRANSPORT = 'vmoperator.vmware.com/v1a1-configmap-md-transport';
+const BOOT_CONFIGMAP = 'web-cloud-config';
+
+/** The VMs: name, group, bootstrap object, PVC, web-tier label, off at backup. */
+const MACHINES: Array<[string, string | undefined, string, string | undefined, boolean, boolean?]> =
+  [
+    ['db', TOP_GROUP, 'db-cloud-init', 'db-data', false],
+    ['web-1', NESTED_GROUP, 'web-cloud-config', 'web-1-data', true],
+    ['web-2', NESTED_GROUP, 'web-cloud-config', 'web-2-data', true],
+    ['web-canary', NESTED_GROUP, 'web-cloud-config', undefined, true, true],
+    [OUTSIDE.vm, undefined, OUTSIDE.secret, 'jumpbox-home', false],
+  ];
+
+function machines(namespace: string, variant: Variant): KubeObject[] {
+  return MACHINES.map(([name, groupName, boot, claim, web, off]) =>
+    vm(name, {
+      namespace,
+      ...(web ? { labels: WEB_TIER } : {}),
+      ...(groupName ? { groupName } : {}),
+      ...(off ? { powerState: 'PoweredOff' as const } : {}),
+      ...(variant.configMapTransport && boot === BOOT_CONFIGMAP
+        ? { annotations: { [CONFIGMAP_TRANSPORT]: 'true' } }
+        : {}),
+      bootstrap: bootstraps.cloudInitRaw(boot),
+      ...(claim && variant.volumes !== false ? { volumes: [pvcVolume(claim)] } : {}),
+      ...(variant.network === false ? {} : { network }),
+      ...(variant.storageClass ? { spec: { storageClass: variant.storageClass } } : {}),
+    }),
+  ) as unknown as KubeObject[];
+}
+
+export function application(
+  ns = NAMESPACE,
+  variant: Variant = {},
+): {
   configMaps: KubeObject[];
   pvcs: KubeObject[];
   groups: KubeObject[];
@@ -92,8 +145,9 @@ export function application(ns = NAMESPACE): {
 } {
   const o = { namespace: ns };
   return {
-    // The web VMs' raw cloud-config names no Secret: VM Operator then reads the same-named
-    // ConfigMap, so the group's closure holds that ConfigMap.
+    // The web VMs' raw cloud-config names no Secret: VM Operator's backup then takes the
+    // same-named ConfigMap, so the group's closure holds it (to boot from it, VM Operator
+    // v1.10.0 also wants CONFIGMAP_TRANSPORT on the VM: see Variant).
     configMaps: [
       {
         apiVersion: 'v1',
@@ -102,11 +156,14 @@ export function application(ns = NAMESPACE): {
         data: { 'user-data': '#cloud-config\npackages: [nginx]\n' },
       },
     ],
-    pvcs: ['db-data', 'web-1-data', 'web-2-data', 'jumpbox-home'].map((n) => pvc(n, ns)),
+    pvcs:
+      variant.volumes === false
+        ? []
+        : ['db-data', 'web-1-data', 'web-2-data', 'jumpbox-home'].map((n) => pvc(n, ns)),
     groups: [
       vmg(TOP_GROUP, {
         ...o,
-        annotations: { [ANNOTATION_READINESS_GATE]: READINESS },
+        annotations: { [ANNOTATION_READINESS_GATE]: variant.readiness ?? READINESS },
         bootOrder: [[vmMember('db')], { members: [groupMember(NESTED_GROUP)], powerOnDelay: '3s' }],
       }),
       vmg(NESTED_GROUP, {
@@ -118,45 +175,7 @@ export function application(ns = NAMESPACE): {
         ],
       }),
     ] as unknown as KubeObject[],
-    vms: [
-      vm('db', {
-        ...o,
-        groupName: TOP_GROUP,
-        bootstrap: bootstraps.cloudInitRaw('db-cloud-init'),
-        volumes: [pvcVolume('db-data')],
-        network,
-      }),
-      vm('web-1', {
-        ...o,
-        labels: WEB_TIER,
-        groupName: NESTED_GROUP,
-        bootstrap: bootstraps.cloudInitRaw('web-cloud-config'),
-        volumes: [pvcVolume('web-1-data')],
-        network,
-      }),
-      vm('web-2', {
-        ...o,
-        labels: WEB_TIER,
-        groupName: NESTED_GROUP,
-        bootstrap: bootstraps.cloudInitRaw('web-cloud-config'),
-        volumes: [pvcVolume('web-2-data')],
-        network,
-      }),
-      vm('web-canary', {
-        ...o,
-        labels: WEB_TIER,
-        groupName: NESTED_GROUP,
-        powerState: 'PoweredOff',
-        bootstrap: bootstraps.cloudInitRaw('web-cloud-config'),
-        network,
-      }),
-      vm(OUTSIDE.vm, {
-        ...o,
-        bootstrap: bootstraps.cloudInitRaw(OUTSIDE.secret),
-        volumes: [pvcVolume('jumpbox-home')],
-        network,
-      }),
-    ] as unknown as KubeObject[],
+    vms: machines(ns, variant),
     services: [vmService(WEB_SERVICE, WEB_TIER, o)],
   };
 }

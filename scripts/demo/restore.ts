@@ -7,6 +7,7 @@
 // state is watched, so the demo can tell when each one was powered on.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kube, KubeObject } from '../../functions/runtime/kube/kube-api.ts';
+import { createKube } from '../../functions/runtime/kube/kube.ts';
 import { RESOURCE_MODIFIER_CONFIGMAP } from '../../functions/vmgroup/names.ts';
 import { asRestored } from '../../functions/velero/test/velero-create.ts';
 import {
@@ -33,6 +34,22 @@ export interface RestorePlan {
   veleroNamespace: string;
   /** `--selector`: the group's membership label, so the restore takes the group and nothing else. */
   selector: string;
+}
+
+export interface RestoreOptions {
+  /** Who creates the items: Velero's ServiceAccount (not privileged to VM Operator's webhooks). */
+  creator: Kube;
+  /**
+   * Plain mode (true): no VM Operator runs, so the demo writes what it would report once a VM boots.
+   * VM Operator mode (false): VM Operator writes every VM status itself.
+   */
+  simulateBoot: boolean;
+  /** Makes the target namespace offer what the VMs name; returns what it offers, in words. */
+  offer?: (namespace: string) => Promise<string>;
+  /** How long to wait for the sequencer to release every VM on at backup. */
+  releaseTimeoutMs?: number;
+  /** Called at the moment the Restore is created (epoch ms). */
+  onStart?: (atMs: number) => void;
 }
 
 const ORDER = [
@@ -88,17 +105,25 @@ export async function restoreInto(
   backedUp: KubeObject[],
   plan: RestorePlan,
   say: (text: string) => void,
+  options: RestoreOptions,
 ): Promise<PowerOn[]> {
   await ensureNamespaces(plane.kubeConfig(), [plan.to]);
-  await offerTarget(admin, plan.to, say);
+  if (options.offer) say(await options.offer(plan.to));
+  else await offerTarget(admin, plan.to, say);
   const powerOns: PowerOn[] = [];
   const booting: Array<Promise<void>> = [];
   const stopWatch = await watchPower(plane, plan.to, (p) => {
     powerOns.push(p);
-    say(`${p.kind} ${p.name} powered on (set by the restore sequencer)`);
-    booting.push(bootAsVmOperatorWould(plane, plan.to, p.name, powerOns.length, say));
+    if (options.simulateBoot) {
+      say(`${p.kind} ${p.name} powered on (set by the restore sequencer)`);
+      booting.push(bootAsVmOperatorWould(plane, plan.to, p.name, powerOns.length, say));
+    } else
+      say(
+        `${p.kind} ${p.name} released: spec.powerState PoweredOn (set by the restore sequencer); VM Operator powers it on in vSphere`,
+      );
   });
   try {
+    options.onStart?.(Date.now());
     const restore = await admin.create({
       apiVersion: 'velero.io/v1',
       kind: 'Restore',
@@ -117,11 +142,15 @@ export async function restoreInto(
         a.metadata.name.localeCompare(b.metadata.name),
     );
     const late = items.filter((o) => o.kind === 'VirtualMachine' && o.metadata.name === LATE_VM);
-    for (const o of items.filter((i) => !late.includes(i))) await createItem(admin, o, plan, say);
+    const create = (o: KubeObject) => createItem(options.creator, o, plan, say);
+    for (const o of items.filter((i) => !late.includes(i))) await create(o);
     say(`(holding back ${LATE_VM} for 2s: the group must wait for it, powered off)`);
     await sleep(2000);
-    for (const o of late) await createItem(admin, o, plan, say);
-    await waitFor(() => EXPECTED_ORDER.every((e) => powerOns.some((p) => p.name === e.vm)), 60_000);
+    for (const o of late) await create(o);
+    await waitFor(
+      () => EXPECTED_ORDER.every((e) => powerOns.some((p) => p.name === e.vm)),
+      options.releaseTimeoutMs ?? 60_000,
+    );
     // Velero marks the restore finished once every item is created.
     await admin.patch(
       {
@@ -137,6 +166,38 @@ export async function restoreInto(
   } finally {
     stopWatch();
     await Promise.allSettled(booting);
+  }
+}
+
+/**
+ * Velero's identity, as `velero install` makes it: the ServiceAccount `velero` bound to
+ * cluster-admin. That is not privileged to VM Operator (only its own account, system:masters and
+ * its PRIVILEGED_USERS are), so its webhooks judge what the restore creates as they would Velero's.
+ */
+export async function veleroIdentity(plane: ControlPlane, veleroNamespace: string): Promise<Kube> {
+  await plane.applyYaml(
+    JSON.stringify({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'velero' },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'cluster-admin',
+      },
+      subjects: [{ kind: 'ServiceAccount', name: 'velero', namespace: veleroNamespace }],
+    }),
+  );
+  const kube = createKube(await plane.kubeconfigForServiceAccount(veleroNamespace, 'velero'));
+  // RBAC reaches the authorizer's cache a moment later: wait until the binding answers.
+  for (let i = 0; ; i++) {
+    try {
+      await kube.list('vmoperator.vmware.com/v1alpha5', 'VirtualMachine', veleroNamespace);
+      return kube;
+    } catch (err) {
+      if (i > 100) throw err;
+      await sleep(100);
+    }
   }
 }
 
@@ -187,12 +248,12 @@ async function bootAsVmOperatorWould(
 }
 
 async function createItem(
-  admin: Kube,
+  creator: Kube,
   o: KubeObject,
   plan: RestorePlan,
   say: (text: string) => void,
 ): Promise<void> {
-  const created = await admin.create(
+  const created = await creator.create(
     asRestored(asBackedUp(o), { restore: plan.restore, backup: plan.backup, namespace: plan.to }),
   );
   const power = (created as { spec?: { powerState?: string } }).spec?.powerState;
