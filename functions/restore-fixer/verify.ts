@@ -80,7 +80,10 @@ export function verify(obj: KubeObject): Verification {
   const findings: Finding[] = [];
   // A variant of the modifier keeps some keys on purpose (the zone label of `keep-zone`).
   const variant = obj.metadata.annotations?.[ANNOTATION_RESTORE_VARIANT];
+  const marker = obj.metadata.annotations?.[ANNOTATION_RESTORE_STRIPPED];
   for (const rule of rulesFor(obj.kind).filter((r) => !keptByVariant(r, variant))) {
+    // Stripped before create, then set anew by VM Operator's own mutating webhook.
+    if (marker !== undefined && rule.setOnCreateBy) continue;
     for (const what of matchRule(obj, rule)) findings.push({ rule, what });
   }
   // Not a key to strip but a value the webhook refuses at create; the modifier's hold replaces it.
@@ -97,7 +100,6 @@ export function verify(obj: KubeObject): Verification {
       what: 'spec.powerState Suspended',
     });
   }
-  const marker = obj.metadata.annotations?.[ANNOTATION_RESTORE_STRIPPED];
   return {
     kind: obj.kind,
     namespace: obj.metadata.namespace ?? '',

@@ -93,15 +93,14 @@ export interface Variant {
   volumes?: boolean;
   /** The top group's readiness gate (default READINESS). */
   readiness?: string;
-  /**
-   * VM Operator v1.10.0 reads a raw cloud-config from a ConfigMap only when the VM carries
-   * CONFIGMAP_TRANSPORT (pkg/providers/vsphere/vmprovider_vm_utils.go getSecretData; a Secret
-   * otherwise): true puts it on the VMs whose bootstrap is the ConfigMap.
-   */
-  configMapTransport?: boolean;
 }
 
-/** VM Operator's v1alpha1 compatibility annotation: bootstrap data from a ConfigMap, not a Secret. */
+/**
+ * VM Operator's v1alpha1 compatibility annotation: bootstrap data from a ConfigMap, not a Secret.
+ * VM Operator v1.10.0 boots a raw cloud-config from a ConfigMap only when the VM carries it
+ * (pkg/providers/vsphere/vmprovider_vm_utils.go getSecretData; a Secret otherwise), so the web
+ * VMs, whose bootstrap is a ConfigMap, carry it in every mode.
+ */
 export const CONFIGMAP_TRANSPORT = 'vmoperator.vmware.com/v1a1-configmap-md-transport';
 const BOOT_CONFIGMAP = 'web-cloud-config';
 
@@ -122,7 +121,7 @@ function machines(namespace: string, variant: Variant): KubeObject[] {
       ...(web ? { labels: WEB_TIER } : {}),
       ...(groupName ? { groupName } : {}),
       ...(off ? { powerState: 'PoweredOff' as const } : {}),
-      ...(variant.configMapTransport && boot === BOOT_CONFIGMAP
+      ...(boot === BOOT_CONFIGMAP
         ? { annotations: { [CONFIGMAP_TRANSPORT]: 'true' } }
         : {}),
       bootstrap: bootstraps.cloudInitRaw(boot),
@@ -147,7 +146,7 @@ export function application(
   return {
     // The web VMs' raw cloud-config names no Secret: VM Operator's backup then takes the
     // same-named ConfigMap, so the group's closure holds it (to boot from it, VM Operator
-    // v1.10.0 also wants CONFIGMAP_TRANSPORT on the VM: see Variant).
+    // v1.10.0 also wants CONFIGMAP_TRANSPORT on the VM).
     configMaps: [
       {
         apiVersion: 'v1',

@@ -20,7 +20,6 @@ export const VM_OPERATOR_VARIANT: Variant = {
   storageClass: STORAGE_CLASS,
   network: false,
   volumes: false,
-  configMapTransport: true,
 };
 
 /** The gate the group asks for in this mode: has-ip cannot pass on the simulator. */

@@ -157,6 +157,27 @@ describe('restore fixer: report', () => {
     );
   });
 
+  it('says nothing of what VM Operator sets on every create, once the modifier has stripped it', () => {
+    // VM Operator's mutating webhook: SetDefaultInstanceUUID, SetDefaultBiosUUID and
+    // ResolveClassAndClassName write these on create (demo on the VM Operator plane, 2026-12-04).
+    const created = { instanceUUID: 'new-uuid', biosUUID: 'new-bios', class: { name: 'small' } };
+    const stripped = asKube(
+      vm('db', { annotations: { [ANNOTATION_RESTORE_STRIPPED]: '1' }, spec: created }),
+    );
+    assert.deepEqual(verify(stripped).findings, []);
+    assert.equal(
+      stripIncompleteEvent(restore({ backupName: 'b' }), 'apps', [verify(stripped)]),
+      undefined,
+    );
+    // Without the modifier's marker they are the backup's own, and reported.
+    const raw = verify(asKube(vm('db', { spec: created })));
+    assert.deepEqual(raw.findings.map((f) => f.what).sort(), [
+      'spec.biosUUID',
+      'spec.class',
+      'spec.instanceUUID',
+    ]);
+  });
+
   it('flags an object stripped by an outdated copy of the modifier', () => {
     const v = asKube(vm('db', { annotations: { [ANNOTATION_RESTORE_STRIPPED]: '0' } }));
     assert.match(
