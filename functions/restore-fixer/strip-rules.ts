@@ -34,12 +34,6 @@ export interface StripRule {
   effect: StripEffect;
   by: StripBy;
   why: string;
-  /**
-   * VM Operator's mutating webhook writes this field on every create (the named function of
-   * webhooks/virtualmachine/mutation, v1.10.0), so on an object the modifier stripped, a value
-   * found after create is VM Operator's own, not the backup's: the fixer does not report it.
-   */
-  setOnCreateBy?: string;
 }
 
 const VM = 'VirtualMachine';
@@ -121,7 +115,6 @@ export const STRIP_RULES: readonly StripRule[] = [
     effect: 'rejected',
     by: 'modifier',
     why: PRIVILEGED_ONLY,
-    setOnCreateBy: 'SetDefaultInstanceUUID',
   },
   {
     kind: VM,
@@ -146,7 +139,6 @@ export const STRIP_RULES: readonly StripRule[] = [
     effect: 'rejected',
     by: 'modifier',
     why: "names the old cluster's class instance (the webhook resolves it anew from spec.className)",
-    setOnCreateBy: 'ResolveClassAndClassName',
   },
   {
     kind: VM,
@@ -196,7 +188,6 @@ export const STRIP_RULES: readonly StripRule[] = [
     effect: 'stale',
     by: 'modifier',
     why: "the old VM's BIOS UUID",
-    setOnCreateBy: 'SetDefaultBiosUUID',
   },
   {
     kind: VM,

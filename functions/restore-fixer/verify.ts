@@ -5,6 +5,7 @@ import type { KubeObject, Patch } from '../runtime/kube/kube-api.ts';
 import {
   ANNOTATION_RESTORE_STRIPPED,
   ANNOTATION_RESTORE_VARIANT,
+  RESOURCE_MODIFIER_VARIANTS,
   RESTORE_STRIP_VERSION,
 } from '../vmgroup/names.ts';
 import { keptByVariant, rulesFor, type StripRule } from './strip-rules.ts';
@@ -81,9 +82,17 @@ export function verify(obj: KubeObject): Verification {
   // A variant of the modifier keeps some keys on purpose (the zone label of `keep-zone`).
   const variant = obj.metadata.annotations?.[ANNOTATION_RESTORE_VARIANT];
   const marker = obj.metadata.annotations?.[ANNOTATION_RESTORE_STRIPPED];
+  // The shipped modifier (or a shipped variant) writes its marker in the same merge patch as
+  // every key it removes, so on an object it marks those keys were gone before create: what
+  // carries them now is VM Operator's own writing — its mutating webhook on create
+  // (SetDefaultInstanceUUID, SetDefaultBiosUUID, ResolveClassAndClassName,
+  // SetCreatedAtAnnotations) and its controllers after (manager-id, first-boot-done...) — not the
+  // backup's. A copy of another version or an unknown variant proves nothing of the kind.
+  const shipped =
+    marker === RESTORE_STRIP_VERSION &&
+    (variant === undefined || Object.hasOwn(RESOURCE_MODIFIER_VARIANTS, variant));
   for (const rule of rulesFor(obj.kind).filter((r) => !keptByVariant(r, variant))) {
-    // Stripped before create, then set anew by VM Operator's own mutating webhook.
-    if (marker !== undefined && rule.setOnCreateBy) continue;
+    if (shipped && rule.by === 'modifier') continue;
     for (const what of matchRule(obj, rule)) findings.push({ rule, what });
   }
   // Not a key to strip but a value the webhook refuses at create; the modifier's hold replaces it.

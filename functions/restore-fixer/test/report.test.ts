@@ -157,25 +157,52 @@ describe('restore fixer: report', () => {
     );
   });
 
-  it('says nothing of what VM Operator sets on every create, once the modifier has stripped it', () => {
-    // VM Operator's mutating webhook: SetDefaultInstanceUUID, SetDefaultBiosUUID and
-    // ResolveClassAndClassName write these on create (demo on the VM Operator plane, 2026-12-04).
-    const created = { instanceUUID: 'new-uuid', biosUUID: 'new-bios', class: { name: 'small' } };
+  it('says nothing of what VM Operator writes after the modifier has stripped a VM', () => {
+    // VM Operator's mutating webhook on create and its controllers after (demo on the VM Operator
+    // plane, 2026-12-04): the marker proves the modifier removed the backup's values before create.
+    const written = {
+      spec: { instanceUUID: 'new-uuid', biosUUID: 'new-bios', class: { name: 'small' } },
+      annotations: {
+        'vmoperator.vmware.com/created-at-build-version': 'v1.10.0',
+        'vmoperator.vmware.com/created-at-schema-version': 'v1alpha5',
+        'vmoperator.vmware.com/manager-id': 'new-vc',
+        'virtualmachine.vmoperator.vmware.com/first-boot-done': 'true',
+      },
+    };
     const stripped = asKube(
-      vm('db', { annotations: { [ANNOTATION_RESTORE_STRIPPED]: '1' }, spec: created }),
+      vm('db', {
+        spec: written.spec,
+        annotations: { ...written.annotations, [ANNOTATION_RESTORE_STRIPPED]: '1' },
+      }),
     );
     assert.deepEqual(verify(stripped).findings, []);
     assert.equal(
       stripIncompleteEvent(restore({ backupName: 'b' }), 'apps', [verify(stripped)]),
       undefined,
     );
-    // Without the modifier's marker they are the backup's own, and reported.
-    const raw = verify(asKube(vm('db', { spec: created })));
-    assert.deepEqual(raw.findings.map((f) => f.what).sort(), [
-      'spec.biosUUID',
-      'spec.class',
-      'spec.instanceUUID',
-    ]);
+    // Without the marker, or with an outdated one, they may be the backup's own: reported.
+    for (const marker of [undefined, '0']) {
+      const v = verify(
+        asKube(
+          vm('db', {
+            spec: written.spec,
+            annotations: {
+              ...written.annotations,
+              ...(marker ? { [ANNOTATION_RESTORE_STRIPPED]: marker } : {}),
+            },
+          }),
+        ),
+      );
+      assert.deepEqual(v.findings.map((f) => f.what).sort(), [
+        'annotation virtualmachine.vmoperator.vmware.com/first-boot-done',
+        'annotation vmoperator.vmware.com/created-at-build-version',
+        'annotation vmoperator.vmware.com/created-at-schema-version',
+        'annotation vmoperator.vmware.com/manager-id',
+        'spec.biosUUID',
+        'spec.class',
+        'spec.instanceUUID',
+      ]);
+    }
   });
 
   it('flags an object stripped by an outdated copy of the modifier', () => {
