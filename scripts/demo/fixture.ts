@@ -121,9 +121,7 @@ function machines(namespace: string, variant: Variant): KubeObject[] {
       ...(web ? { labels: WEB_TIER } : {}),
       ...(groupName ? { groupName } : {}),
       ...(off ? { powerState: 'PoweredOff' as const } : {}),
-      ...(boot === BOOT_CONFIGMAP
-        ? { annotations: { [CONFIGMAP_TRANSPORT]: 'true' } }
-        : {}),
+      ...(boot === BOOT_CONFIGMAP ? { annotations: { [CONFIGMAP_TRANSPORT]: 'true' } } : {}),
       bootstrap: bootstraps.cloudInitRaw(boot),
       ...(claim && variant.volumes !== false ? { volumes: [pvcVolume(claim)] } : {}),
       ...(variant.network === false ? {} : { network }),
