@@ -230,6 +230,9 @@ interface Figures {
   hwmMiB: number;
   /** The memory probe's maxima per phase (idle, cold tick, unchanged tick), MiB. */
   phases: Array<{ max: Record<string, number>; atRssPeak: Record<string, number> }>;
+  /** Peak RSS of the plane's kube-apiserver and etcd through the whole size, MiB. */
+  planePeakMiB: Record<string, number>;
+  apiServerArgs: string[];
 }
 
 /** Node flags of the labeler: as in the Knative Service's pod (its heap, the image's flags) unless bare. */
@@ -257,13 +260,39 @@ async function endPhase(r: Replica, out: string, n: number): Promise<Figures['ph
   return JSON.parse(readFileSync(file, 'utf8')) as Figures['phases'][number];
 }
 
-async function measure(size: Size): Promise<Figures> {
-  const plane = await startControlPlane({ log: () => {} });
+/** RSS of the plane's kube-apiserver and etcd, sampled every 500 ms, and their high-water marks. */
+function planeMemory(plane: TestCluster) {
+  const peak: Record<string, number> = {};
+  const rssKiB = (name: string): number => {
+    const pid = plane.pids()[name];
+    return pid === undefined ? NaN : procStatusKiB(pid, 'VmRSS');
+  };
+  const sample = () => {
+    for (const name of ['kube-apiserver', 'etcd'])
+      peak[name] = Math.max(peak[name] ?? 0, rssKiB(name) || 0);
+  };
+  const timer = setInterval(sample, 500);
+  return {
+    now: (name: string) => rssKiB(name) / 1024,
+    stop(): Record<string, number> {
+      clearInterval(timer);
+      sample();
+      return Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, v / 1024]));
+    },
+  };
+}
+
+async function measure(size: Size, apiServerArgs: string[]): Promise<Figures> {
+  const plane = await startControlPlane({ log: () => {}, apiServerArgs });
+  const memory = planeMemory(plane);
   const dir = mkdtempSync(join(tmpdir(), 'vvf-labeler-scale-'));
   let replica: Replica | undefined;
   try {
     const admin = restClient(plane.kubeconfigPath);
     const seeded = await seed(plane, admin, size);
+    log(
+      `kube-apiserver RSS after seeding: ${memory.now('kube-apiserver').toFixed(0)} MiB, etcd ${memory.now('etcd').toFixed(0)} MiB`,
+    );
     const nodeArgs = labelerNodeArgs();
     const probeOut = join(dir, 'memory');
     replica = await startReplica({
@@ -318,6 +347,8 @@ async function measure(size: Size): Promise<Figures> {
         throw new Error(`${vm0.name} has no member label after the tick`);
       log('floor: the same writes by a bare client');
       const floorMs = await floor(admin, seeded.objects, coldWrites);
+      const planePeakMiB = memory.stop();
+      log(`plane peak RSS: ${JSON.stringify(planePeakMiB)}`);
       return {
         size,
         objects: seeded.objects.length,
@@ -334,11 +365,14 @@ async function measure(size: Size): Promise<Figures> {
         hwmColdMiB,
         hwmMiB,
         phases,
+        planePeakMiB,
+        apiServerArgs,
       };
     } finally {
       clearInterval(sampler);
     }
   } finally {
+    memory.stop();
     await replica?.stop();
     rmSync(dir, { recursive: true, force: true });
     await plane.stop();
@@ -358,7 +392,7 @@ function report(f: Figures, lines: string[]): void {
     `  unchanged tick: ${(f.warmMs / 1000).toFixed(2)} s = ${((100 * f.warmMs) / f.coldMs).toFixed(1)}% of the cold tick (target ≤ 5%), ${sum(f.warm, 'patch')} writes (target 0)`,
   );
   lines.push(
-    `    calls: ${describeCalls(f.warm)} (pages of 100 for VMs, 500 for the rest: cluster-wide for groups, VMs, ConfigMaps, PVCs; one per namespace × kind for the ${f.size.namespaces} namespaces' services, policies, encryption classes)`,
+    `    calls: ${describeCalls(f.warm)} (pages of 100 for VMs, 500 for the rest; namespaces walked one by one: each kind listed once per namespace of the plane, its ${f.size.namespaces} scale namespaces and the plane's own)`,
   );
   const s = f.seeded;
   lines.push(
@@ -369,6 +403,9 @@ function report(f: Figures, lines: string[]): void {
     `  labeler RSS: ${f.baseRssMiB.toFixed(0)} MiB idle, peak ${f.peakRssMiB.toFixed(0)} MiB through both ticks (target ≤ 256 MiB; high-water mark ${f.hwmColdMiB.toFixed(0)} MiB after the cold tick, ${f.hwmMiB.toFixed(0)} MiB after both); peak − idle = ${heldPerObject.toFixed(0)} bytes per object`,
   );
   lines.push(`    labeler Node flags: ${f.nodeArgs.join(' ') || '(none)'}`);
+  lines.push(
+    `  control plane peak RSS through seeding, both ticks and the floor: kube-apiserver ${f.planePeakMiB['kube-apiserver']?.toFixed(0)} MiB, etcd ${f.planePeakMiB['etcd']?.toFixed(0)} MiB (kube-apiserver flags added: ${f.apiServerArgs.join(' ') || 'none'})`,
+  );
   const fields = ['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers', 'malloced'];
   const spaces = ['new_space', 'old_space', 'large_object_space', 'code_space'];
   const show = (o: Record<string, number>) =>
@@ -386,12 +423,23 @@ function report(f: Figures, lines: string[]): void {
 
 export default async function labelerScaleBench(): Promise<BenchResult> {
   const flags = benchFlags();
-  const sizes = flags.quick ? [SIZES.quick] : flags.full ? [SIZES.base, SIZES.full] : [SIZES.base];
+  // BENCH_LABELER_GROUPS=N: one size of N groups over the default's 20 namespaces.
+  const groups = Number(process.env.BENCH_LABELER_GROUPS) || 0;
+  // 41,000 stored objects, decoded in the watch cache with their event history, need more than
+  // 15 GiB of kube-apiserver heap (docs/performance.md): the full sizes run without it.
+  const apiServerArgs = flags.full || flags.noWatchCache ? ['--watch-cache=false'] : [];
+  const sizes = groups
+    ? [{ ...SIZES.base, groups }]
+    : flags.quick
+      ? [SIZES.quick]
+      : flags.full
+        ? [SIZES.base, SIZES.full]
+        : [SIZES.base];
   const lines: string[] = [];
   const started = Date.now();
   for (const size of sizes) {
     if (lines.length) lines.push('');
-    report(await measure(size), lines);
+    report(await measure(size, apiServerArgs), lines);
   }
   lines.push('', `(${((Date.now() - started) / 1000).toFixed(0)} s for this bench)`);
   return {

@@ -59,61 +59,65 @@ export interface Totals {
   labelsChanged: number;
 }
 
-interface ClusterSnapshot {
-  groups: Map<string, VirtualMachineGroup[]>;
-  vms: Map<string, VirtualMachine[]>;
-  /** Metadata only; the tick's alone (a Backup needs no cluster-wide ConfigMap list). */
-  configMaps?: Map<string, LiveObject[]>;
-  pvcs?: Map<string, LiveObject[]>;
-}
-
-function byNamespace<T extends { metadata: { namespace?: string } }>(items: T[]): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const i of items) {
-    const ns = i.metadata.namespace ?? '';
-    const list = out.get(ns);
-    if (list) list.push(i);
-    else out.set(ns, [i]);
-  }
-  return out;
-}
+type Prefetched = NonNullable<ReconcileOptions['prefetched']>;
 
 /**
- * Cluster-wide lists: groups and VMs (what all-namespace Backups start from) and, for the tick,
- * ConfigMaps and PVCs as metadata, so that labels of a group deleted unseen are found even where
- * no group or VM is left.
+ * One namespace's groups and VMs (and, for the tick, its ConfigMaps and PVCs as metadata), listed
+ * as its reconcile's first pass reads them. The tick and all-namespace Backups walk the cluster a
+ * namespace at a time (NAMESPACES_AT_ONCE), so what is held at once is bounded by the largest
+ * namespaces, not by the cluster: cluster-wide lists held every VM's projection until its
+ * namespace was reached (~100 MiB of old generation at 10,000 VMs, docs/performance.md).
  */
-async function clusterSnapshot(deps: LabelerDeps, withMembers = false): Promise<ClusterSnapshot> {
+async function listMembers(
+  deps: LabelerDeps,
+  namespace: string,
+  withMembers: boolean,
+): Promise<{ prefetched: Prefetched; reads: number }> {
   const meta = { metadataOnly: true, project: keptMeta };
   const [groups, vms, cms, pvcs] = await Promise.all([
-    deps.kube.list<VirtualMachineGroup>(deps.vmopApiVersion, KIND_VMG, undefined, {
+    deps.kube.list<VirtualMachineGroup>(deps.vmopApiVersion, KIND_VMG, namespace, {
       project: keptGroup,
     }),
-    deps.kube.list<VirtualMachine>(deps.vmopApiVersion, KIND_VM, undefined, {
+    deps.kube.list<VirtualMachine>(deps.vmopApiVersion, KIND_VM, namespace, {
       project: keptVm,
       pageSize: deps.vmPageSize ?? VM_PAGE_SIZE,
     }),
-    withMembers ? deps.kube.list('v1', 'ConfigMap', undefined, meta) : undefined,
-    withMembers ? deps.kube.list('v1', 'PersistentVolumeClaim', undefined, meta) : undefined,
+    withMembers ? deps.kube.list('v1', 'ConfigMap', namespace, meta) : undefined,
+    withMembers ? deps.kube.list('v1', 'PersistentVolumeClaim', namespace, meta) : undefined,
   ]);
-  const s: ClusterSnapshot = {
-    groups: byNamespace(groups.items),
-    vms: byNamespace(vms.items),
-  };
-  if (cms) s.configMaps = byNamespace(cms.items);
-  if (pvcs) s.pvcs = byNamespace(pvcs.items);
-  return s;
+  const prefetched: Prefetched = { groups: groups.items, vms: vms.items };
+  if (cms) prefetched.configMaps = cms.items as LiveObject[];
+  if (pvcs) prefetched.pvcs = pvcs.items as LiveObject[];
+  return { prefetched, reads: withMembers ? 4 : 2 };
 }
 
 const carriesOurLabel = (o: { metadata: { labels?: Record<string, string> } }): boolean =>
   Object.keys(o.metadata.labels ?? {}).some((k) => isMemberLabelKey(k) || k === SEED_GROUP_LABEL);
 
-/** Namespaces with groups, or with objects still labelled for a group (that may be gone). */
-function namespacesToResync(s: ClusterSnapshot): string[] {
-  const out = new Set(s.groups.keys());
-  for (const byNs of [s.vms, s.configMaps, s.pvcs])
-    for (const [ns, objects] of byNs ?? []) if (objects.some(carriesOurLabel)) out.add(ns);
-  return [...out].sort();
+/** A namespace is reconciled when it holds groups, or objects still labelled for a group (that may be gone). */
+function needsResync(p: Prefetched): boolean {
+  return (
+    p.groups.length > 0 ||
+    [p.vms, p.configMaps ?? [], p.pvcs ?? []].some((objects) => objects.some(carriesOurLabel))
+  );
+}
+
+/** Every namespace's name, sorted (metadata only). */
+async function allNamespaces(deps: LabelerDeps): Promise<string[]> {
+  const list = await deps.kube.list('v1', 'Namespace', undefined, {
+    metadataOnly: true,
+    project: (o) => ({
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      metadata: { name: o.metadata.name },
+    }),
+  });
+  return list.items.map((n) => n.metadata.name).sort();
+}
+
+/** A walk lists each namespace here first and skips the ones with nothing to do (listMembers). */
+interface Walk {
+  withMembers: boolean;
 }
 
 /**
@@ -126,7 +130,7 @@ const NAMESPACES_AT_ONCE = 4;
 async function reconcileAll(
   deps: LabelerDeps,
   namespaces: string[],
-  snapshot: ClusterSnapshot | undefined,
+  walk: Walk | undefined,
   reads: number,
   keep: boolean,
 ): Promise<{ results: ReconcileResult[]; totals: Totals }> {
@@ -136,7 +140,7 @@ async function reconcileAll(
     writeSlots: deps.writeSlots ?? writeSlots(deps.concurrency),
   };
   const totals: Totals = {
-    namespaces: namespaces.length,
+    namespaces: 0,
     reads,
     writes: 0,
     probes: 0,
@@ -146,14 +150,13 @@ async function reconcileAll(
   await forEachBounded(namespaces, NAMESPACES_AT_ONCE, async (ns) => {
     // Backups and the tick are when labels must be complete: probe every Secret again.
     const o: ReconcileOptions = { reprobe: true };
-    if (snapshot) {
-      o.prefetched = { groups: snapshot.groups.get(ns) ?? [], vms: snapshot.vms.get(ns) ?? [] };
-      if (snapshot.configMaps) o.prefetched.configMaps = snapshot.configMaps.get(ns) ?? [];
-      if (snapshot.pvcs) o.prefetched.pvcs = snapshot.pvcs.get(ns) ?? [];
-      // The namespace's listed objects are its own from here: nothing else holds them after it.
-      for (const byNs of [snapshot.groups, snapshot.vms, snapshot.configMaps, snapshot.pvcs])
-        byNs?.delete(ns);
+    if (walk) {
+      const listed = await listMembers(deps, ns, walk.withMembers);
+      totals.reads += listed.reads;
+      if (!needsResync(listed.prefetched)) return;
+      o.prefetched = listed.prefetched;
     }
+    totals.namespaces++;
     const r = await reconcileNamespace(shared, ns, o);
     totals.reads += r.reads;
     totals.writes += r.writes;
@@ -169,8 +172,8 @@ async function reconcileAll(
 }
 
 export async function resyncAll(deps: LabelerDeps): Promise<Totals> {
-  const snapshot = await clusterSnapshot(deps, true);
-  const { totals } = await reconcileAll(deps, namespacesToResync(snapshot), snapshot, 4, false);
+  const namespaces = await allNamespaces(deps);
+  const { totals } = await reconcileAll(deps, namespaces, { withMembers: true }, 1, false);
   deps.logger.info({ ...totals }, 'resync done');
   return totals;
 }
@@ -292,17 +295,15 @@ async function onBackup(
     return;
   }
   const explicit = explicitNamespaces(backup);
-  let namespaces: string[];
-  let snapshot: ClusterSnapshot | undefined;
-  let reads = 0;
-  if (explicit) {
-    namespaces = explicit;
-  } else {
-    snapshot = await clusterSnapshot(deps);
-    reads = 2;
-    namespaces = namespacesToResync(snapshot).filter((ns) => namespaceInScope(backup, ns));
-  }
-  const { results, totals } = await reconcileAll(deps, namespaces, snapshot, reads, true);
+  const { results, totals } = explicit
+    ? await reconcileAll(deps, explicit, undefined, 0, true)
+    : await reconcileAll(
+        deps,
+        (await allNamespaces(deps)).filter((ns) => namespaceInScope(backup, ns)),
+        { withMembers: false },
+        1,
+        true,
+      );
   // Secrets re-created since they were labelled lost their labels unseen: probe (no write) and fix.
   for (const r of results) {
     const expected = expectedSecretLabels(r.closures.values(), r.absentSecrets);

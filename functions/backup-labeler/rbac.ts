@@ -1,7 +1,7 @@
 // The labeler's least privilege, as plain data (the deploy config's ClusterRole must equal it;
 // the integration tests run the handler under exactly these rules). Secrets: patch only — never
 // get, list or watch, so their data cannot reach the function. Everything else it reads is listed
-// once per namespace per kind.
+// once per namespace per kind, and namespaces by name.
 
 import type { PolicyRule } from '../runtime/kube/policy-rule.ts';
 
@@ -33,6 +33,9 @@ export const LABELER_RULES: readonly PolicyRule[] = [
     verbs: ['list', 'patch'],
   },
   { apiGroups: [''], resources: ['secrets'], verbs: ['patch'] },
+  // The tick and all-namespace Backups walk namespaces one by one (names only), holding a few
+  // namespaces' objects at once instead of the cluster's.
+  { apiGroups: [''], resources: ['namespaces'], verbs: ['list'] },
   // The report on a Backup: Events in Velero's namespace (get+patch to bump a repeated report).
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'get', 'patch'] },
   // The closure record on the Backup it expanded (vmgroup-backup.dev/backup-closure), for the verifier.

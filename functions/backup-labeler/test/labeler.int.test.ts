@@ -601,18 +601,20 @@ describe('backup-labeler on the control plane', function () {
       ours(await labelsOn(env.admin, ns, 'v1', 'PersistentVolumeClaim', 'left-disk')),
       {},
     );
-    // The tick lists ConfigMaps and PVCs once cluster-wide, as metadata, not per namespace.
-    const lists = env.log.calls.filter((c) => c.verb === 'list').map((c) => c.resource);
-    assert.equal(lists.filter((r) => r === 'configmaps').length, 1);
-    assert.equal(lists.filter((r) => r === 'persistentvolumeclaims').length, 1);
+    // The tick walks namespaces: their names once, then each namespace's ConfigMaps and PVCs
+    // once, as metadata; never the cluster's objects in one list.
+    const namespaces = (await env.admin.list('v1', 'Namespace', undefined)).items.length;
+    assert.equal(env.log.count('list', 'namespaces'), 1);
+    assert.equal(env.log.count('list', 'configmaps'), namespaces);
+    assert.equal(env.log.count('list', 'persistentvolumeclaims'), namespaces);
   });
 
   it('ticks arriving while a resync runs join it (one resync), each answered when it is done; a later tick runs again', async () => {
     const ns = await env.cluster.newNamespace('lab-tick-join');
     await createAll(env.admin, ns, groupFixture('joined', 3));
-    // A resync lists ConfigMaps once, cluster-wide (as the test above shows): count resyncs by it.
+    // A resync lists namespaces once (as the test above shows): count resyncs by it.
     const resyncs = () =>
-      env.log.calls.filter((c) => c.verb === 'list' && c.resource === 'configmaps').length;
+      env.log.calls.filter((c) => c.verb === 'list' && c.resource === 'namespaces').length;
     env.log.reset();
     const answers = await Promise.all([1, 2, 3].map(() => postEvent(server.url, pingEvent())));
     assert.deepEqual(
