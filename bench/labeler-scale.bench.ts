@@ -216,6 +216,9 @@ interface Figures {
   objects: number;
   seeded: Seeded;
   coldMs: number;
+  /** CPU seconds each process used through the tick from nothing / the unchanged tick. */
+  coldCpu: CpuSeconds;
+  warmCpu: CpuSeconds;
   floorMs: number;
   coldWrites: number;
   cold: Calls;
@@ -242,6 +245,21 @@ function labelerNodeArgs(): string[] {
       ? []
       : [...podHeapFlags(podMemoryLimit()), ...imageNodeFlags()];
   return [...pod, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/PID/stat (clock ticks of 1/100 s). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+interface CpuSeconds {
+  labeler: number;
+  apiServer: number;
+  etcd: number;
 }
 
 function procStatusKiB(pid: number, field: string): number {
@@ -315,14 +333,29 @@ async function measure(size: Size, apiServerArgs: string[]): Promise<Figures> {
     const baseRssMiB = r.rssKiB() / 1024;
     let peakKiB = r.rssKiB();
     const sampler = setInterval(() => (peakKiB = Math.max(peakKiB, r.rssKiB())), 50);
-    const tick = async (): Promise<{ ms: number; calls: Calls }> => {
+    const cpu = () => ({
+      labeler: cpuSeconds(r.pid),
+      apiServer: cpuSeconds(plane.pids()['kube-apiserver']),
+      etcd: cpuSeconds(plane.pids()['etcd']),
+    });
+    const tick = async (): Promise<{ ms: number; calls: Calls; cpu: CpuSeconds }> => {
       const before = await callsByKind(r);
+      const cpuBefore = cpu();
       const started = performance.now();
       // At 10,000 VMs a tick answers after minutes, beyond fetch's 300 s headers timeout.
       const res = await postEventUnbounded(r.url, pingEvent());
       const ms = performance.now() - started;
+      const cpuAfter = cpu();
       if (res.status >= 300) throw new Error(`tick answered ${res.status}: ${res.body}`);
-      return { ms, calls: since(await callsByKind(r), before) };
+      return {
+        ms,
+        calls: since(await callsByKind(r), before),
+        cpu: {
+          labeler: cpuAfter.labeler - cpuBefore.labeler,
+          apiServer: cpuAfter.apiServer - cpuBefore.apiServer,
+          etcd: cpuAfter.etcd - cpuBefore.etcd,
+        },
+      };
     };
     try {
       const phases = [await endPhase(r, probeOut, 0)];
@@ -354,6 +387,8 @@ async function measure(size: Size, apiServerArgs: string[]): Promise<Figures> {
         objects: seeded.objects.length,
         seeded,
         coldMs: cold.ms,
+        coldCpu: cold.cpu,
+        warmCpu: warm.cpu,
         floorMs,
         coldWrites,
         cold: cold.calls,
@@ -379,6 +414,9 @@ async function measure(size: Size, apiServerArgs: string[]): Promise<Figures> {
   }
 }
 
+const describeCpu = (c: CpuSeconds): string =>
+  `labeler ${c.labeler.toFixed(1)}, kube-apiserver ${c.apiServer.toFixed(1)}, etcd ${c.etcd.toFixed(1)} (2 cores)`;
+
 function report(f: Figures, lines: string[]): void {
   const vms = f.size.groups * f.size.vmsPerGroup;
   lines.push(
@@ -388,12 +426,14 @@ function report(f: Figures, lines: string[]): void {
     `  tick from nothing: ${(f.coldMs / 1000).toFixed(2)} s, ${f.coldWrites} writes; floor (same writes, bare client, ${WRITE_CONCURRENCY} in flight) ${(f.floorMs / 1000).toFixed(2)} s → ${(f.coldMs / f.floorMs).toFixed(2)}× the floor (target ≤ 1.25×)`,
   );
   lines.push(`    calls: ${describeCalls(f.cold)}`);
+  lines.push(`    CPU seconds: ${describeCpu(f.coldCpu)}`);
   lines.push(
     `  unchanged tick: ${(f.warmMs / 1000).toFixed(2)} s = ${((100 * f.warmMs) / f.coldMs).toFixed(1)}% of the cold tick (target ≤ 5%), ${sum(f.warm, 'patch')} writes (target 0)`,
   );
   lines.push(
     `    calls: ${describeCalls(f.warm)} (pages of 100 for VMs, 500 for the rest; namespaces walked one by one: each kind listed once per namespace of the plane, its ${f.size.namespaces} scale namespaces and the plane's own)`,
   );
+  lines.push(`    CPU seconds: ${describeCpu(f.warmCpu)}`);
   const s = f.seeded;
   lines.push(
     `  kept per object while listed: VM ${s.keptVmBytes} of ${s.vmBytes} JSON bytes (${((100 * s.keptVmBytes) / s.vmBytes).toFixed(0)}%), PVC ${s.keptPvcBytes} of ${s.pvcBytes}`,
@@ -427,7 +467,11 @@ export default async function labelerScaleBench(): Promise<BenchResult> {
   const groups = Number(process.env.BENCH_LABELER_GROUPS) || 0;
   // 41,000 stored objects, decoded in the watch cache with their event history, need more than
   // 15 GiB of kube-apiserver heap (docs/performance.md): the full sizes run without it.
-  const apiServerArgs = flags.full || flags.noWatchCache ? ['--watch-cache=false'] : [];
+  // BENCH_APISERVER_ARGS: more kube-apiserver flags, e.g. feature gates to compare.
+  const apiServerArgs = [
+    ...(flags.full || flags.noWatchCache ? ['--watch-cache=false'] : []),
+    ...(process.env.BENCH_APISERVER_ARGS ?? '').split(' ').filter(Boolean),
+  ];
   const sizes = groups
     ? [{ ...SIZES.base, groups }]
     : flags.quick
