@@ -50,7 +50,6 @@ const FIXTURE = JSON.parse(
   readFileSync(fileURLToPath(new URL('./fixtures/virtualmachine.json', import.meta.url)), 'utf8'),
 ) as KubeObject & { spec: Record<string, unknown>; status: Record<string, unknown> };
 
-const MiB = 1024 * 1024;
 const PROBE = fileURLToPath(new URL('./fixtures/memory-probe.js', import.meta.url));
 const log = (line: string): void => void process.stderr.write(`labeler-scale: ${line}\n`);
 
@@ -438,9 +437,8 @@ function report(f: Figures, lines: string[]): void {
   lines.push(
     `  kept per object while listed: VM ${s.keptVmBytes} of ${s.vmBytes} JSON bytes (${((100 * s.keptVmBytes) / s.vmBytes).toFixed(0)}%), PVC ${s.keptPvcBytes} of ${s.pvcBytes}`,
   );
-  const heldPerObject = ((f.peakRssMiB - f.baseRssMiB) * MiB) / f.objects;
   lines.push(
-    `  labeler RSS: ${f.baseRssMiB.toFixed(0)} MiB idle, peak ${f.peakRssMiB.toFixed(0)} MiB through both ticks (target ≤ 256 MiB; high-water mark ${f.hwmColdMiB.toFixed(0)} MiB after the cold tick, ${f.hwmMiB.toFixed(0)} MiB after both); peak − idle = ${heldPerObject.toFixed(0)} bytes per object`,
+    `  labeler RSS: ${f.baseRssMiB.toFixed(0)} MiB idle, peak ${f.peakRssMiB.toFixed(0)} MiB through both ticks (target ≤ 256 MiB; high-water mark ${f.hwmColdMiB.toFixed(0)} MiB after the cold tick, ${f.hwmMiB.toFixed(0)} MiB after both)`,
   );
   lines.push(`    labeler Node flags: ${f.nodeArgs.join(' ') || '(none)'}`);
   lines.push(
