@@ -15,8 +15,6 @@ import {
   ANNOTATION_BACKUP_CLOSURE,
   ANNOTATION_LABELLED_SECRETS,
   EVENT_TYPE_BACKUP_EXPANDED,
-  KIND_VM,
-  KIND_VMG,
   SEED_GROUP_LABEL,
   isMemberLabelKey,
   memberLabelKey,
@@ -25,7 +23,6 @@ import { schemaId } from '../runtime/schema/schema-files.ts';
 
 export const EXPANDED_SCHEMA = schemaId('events/backup-expanded');
 import { parseSecretRecord } from './plan.ts';
-import { keptGroup, keptMeta, keptVm } from './projection.ts';
 import { writeSlots } from './write-slots.ts';
 import { forEachBounded } from '../runtime/apply/worker-pool.ts';
 import { updateNeedsReconcile } from './fingerprint.ts';
@@ -37,9 +34,8 @@ import {
   explicitNamespaces,
   namespaceInScope,
 } from './plan-backup.ts';
-import type { LiveObject } from './plan.ts';
-import type { ReconcileDeps, ReconcileOptions, ReconcileResult } from './reconcile.ts';
-import { VM_PAGE_SIZE, reconcileNamespace } from './reconcile.ts';
+import type { Members, ReconcileDeps, ReconcileOptions, ReconcileResult } from './reconcile.ts';
+import { listMembers, reconcileNamespace } from './reconcile.ts';
 import { checkSecretLabels, expectedSecretLabels } from './secret-check.ts';
 import type { Coalescer, SingleFlight } from '../runtime/events/coalesce.ts';
 
@@ -59,46 +55,21 @@ export interface Totals {
   labelsChanged: number;
 }
 
-type Prefetched = NonNullable<ReconcileOptions['prefetched']>;
-
-/**
- * One namespace's groups and VMs (and, for the tick, its ConfigMaps and PVCs as metadata), listed
- * as its reconcile's first pass reads them. The tick and all-namespace Backups walk the cluster a
- * namespace at a time (NAMESPACES_AT_ONCE), so what is held at once is bounded by the largest
- * namespaces, not by the cluster: cluster-wide lists held every VM's projection until its
- * namespace was reached (~100 MiB of old generation at 10,000 VMs, docs/performance.md).
- */
-async function listMembers(
-  deps: LabelerDeps,
-  namespace: string,
-  withMembers: boolean,
-): Promise<{ prefetched: Prefetched; reads: number }> {
-  const meta = { metadataOnly: true, project: keptMeta };
-  const [groups, vms, cms, pvcs] = await Promise.all([
-    deps.kube.list<VirtualMachineGroup>(deps.vmopApiVersion, KIND_VMG, namespace, {
-      project: keptGroup,
-    }),
-    deps.kube.list<VirtualMachine>(deps.vmopApiVersion, KIND_VM, namespace, {
-      project: keptVm,
-      pageSize: deps.vmPageSize ?? VM_PAGE_SIZE,
-    }),
-    withMembers ? deps.kube.list('v1', 'ConfigMap', namespace, meta) : undefined,
-    withMembers ? deps.kube.list('v1', 'PersistentVolumeClaim', namespace, meta) : undefined,
-  ]);
-  const prefetched: Prefetched = { groups: groups.items, vms: vms.items };
-  if (cms) prefetched.configMaps = cms.items as LiveObject[];
-  if (pvcs) prefetched.pvcs = pvcs.items as LiveObject[];
-  return { prefetched, reads: withMembers ? 4 : 2 };
-}
-
 const carriesOurLabel = (o: { metadata: { labels?: Record<string, string> } }): boolean =>
   Object.keys(o.metadata.labels ?? {}).some((k) => isMemberLabelKey(k) || k === SEED_GROUP_LABEL);
 
-/** A namespace is reconciled when it holds groups, or objects still labelled for a group (that may be gone). */
-function needsResync(p: Prefetched): boolean {
+/**
+ * A namespace the walk reconciles: it holds groups, or objects still labelled for a group (that may
+ * be gone). The tick and all-namespace Backups walk the cluster a namespace at a time
+ * (NAMESPACES_AT_ONCE), each namespace's members listed once (listMembers) and handed to its
+ * reconcile as its first pass, so what is held at once is bounded by the largest namespaces, not by
+ * the cluster (cluster-wide lists held every VM's projection until its namespace was reached:
+ * ~100 MiB of old generation at 10,000 VMs, docs/performance.md).
+ */
+function needsResync(p: Members): boolean {
   return (
     p.groups.length > 0 ||
-    [p.vms, p.configMaps ?? [], p.pvcs ?? []].some((objects) => objects.some(carriesOurLabel))
+    [p.vms, p.configMaps, p.pvcs].some((objects) => objects.some(carriesOurLabel))
   );
 }
 
@@ -115,11 +86,6 @@ async function allNamespaces(deps: LabelerDeps): Promise<string[]> {
   return list.items.map((n) => n.metadata.name).sort();
 }
 
-/** A walk lists each namespace here first and skips the ones with nothing to do (listMembers). */
-interface Walk {
-  withMembers: boolean;
-}
-
 /**
  * Namespaces reconciled at once by the tick and by Backups. Their writes share one budget
  * (`concurrency`, write-slots.ts), so overlapping them only fills each namespace's phase
@@ -130,7 +96,8 @@ const NAMESPACES_AT_ONCE = 4;
 async function reconcileAll(
   deps: LabelerDeps,
   namespaces: string[],
-  walk: Walk | undefined,
+  /** List each namespace first and skip the ones with nothing to do (needsResync). */
+  walk: boolean,
   reads: number,
   keep: boolean,
 ): Promise<{ results: ReconcileResult[]; totals: Totals }> {
@@ -151,10 +118,10 @@ async function reconcileAll(
     // Backups and the tick are when labels must be complete: probe every Secret again.
     const o: ReconcileOptions = { reprobe: true };
     if (walk) {
-      const listed = await listMembers(deps, ns, walk.withMembers);
+      const listed = await listMembers(deps, ns);
       totals.reads += listed.reads;
-      if (!needsResync(listed.prefetched)) return;
-      o.prefetched = listed.prefetched;
+      if (!needsResync(listed.members)) return;
+      o.prefetched = listed.members;
     }
     totals.namespaces++;
     const r = await reconcileNamespace(shared, ns, o);
@@ -173,7 +140,7 @@ async function reconcileAll(
 
 export async function resyncAll(deps: LabelerDeps): Promise<Totals> {
   const namespaces = await allNamespaces(deps);
-  const { totals } = await reconcileAll(deps, namespaces, { withMembers: true }, 1, false);
+  const { totals } = await reconcileAll(deps, namespaces, true, 1, false);
   deps.logger.info({ ...totals }, 'resync done');
   return totals;
 }
@@ -296,11 +263,11 @@ async function onBackup(
   }
   const explicit = explicitNamespaces(backup);
   const { results, totals } = explicit
-    ? await reconcileAll(deps, explicit, undefined, 0, true)
+    ? await reconcileAll(deps, explicit, false, 0, true)
     : await reconcileAll(
         deps,
         (await allNamespaces(deps)).filter((ns) => namespaceInScope(backup, ns)),
-        { withMembers: false },
+        true,
         1,
         true,
       );

@@ -74,13 +74,8 @@ export const VM_PAGE_SIZE = 100;
 
 export interface ReconcileOptions {
   deletedRecords?: ReadonlyMap<string, readonly string[]>;
-  /** Objects already listed (cluster-wide by the tick) for the first pass. */
-  prefetched?: {
-    groups: VirtualMachineGroup[];
-    vms: VirtualMachine[];
-    configMaps?: LiveObject[];
-    pvcs?: LiveObject[];
-  };
+  /** The first pass's member objects, already listed (by the tick's and Backups' walk). */
+  prefetched?: Members;
   /** Probe every Secret, even those remembered absent (Backups and the tick: the moments that count). */
   reprobe?: boolean;
 }
@@ -107,47 +102,53 @@ function isStatus(err: unknown, status: number): boolean {
   return typeof err === 'object' && err !== null && (err as { status?: unknown }).status === status;
 }
 
+/** A namespace's objects that can carry a membership label, as the planner reads them. */
+export type Members = Pick<LiveNamespace, 'groups' | 'vms' | 'configMaps' | 'pvcs'>;
+
+/**
+ * Lists a namespace's groups, VMs, ConfigMaps and PVCs, each list keeping of its items only what
+ * the decisions read (projection.ts): ConfigMaps as names, labels and resourceVersions (never
+ * their data), PVCs with their storage class (it goes into the restore-fidelity report).
+ */
+export async function listMembers(
+  deps: Pick<ReconcileDeps, 'kube' | 'vmopApiVersion' | 'vmPageSize'>,
+  namespace: string,
+): Promise<{ members: Members; reads: number }> {
+  const { kube, vmopApiVersion } = deps;
+  const [groups, vms, cms, pvcs] = await Promise.all([
+    kube.list<VirtualMachineGroup & KubeObject>(vmopApiVersion, KIND_VMG, namespace, {
+      project: keptGroup,
+    }),
+    kube.list<VirtualMachine & KubeObject>(vmopApiVersion, KIND_VM, namespace, {
+      project: keptVm,
+      pageSize: deps.vmPageSize ?? VM_PAGE_SIZE,
+    }),
+    kube.list('v1', 'ConfigMap', namespace, { metadataOnly: true, project: keptMeta }),
+    kube.list('v1', 'PersistentVolumeClaim', namespace, { project: keptPvc }),
+  ]);
+  return {
+    members: {
+      groups: groups.items,
+      vms: vms.items,
+      configMaps: cms.items as LiveObject[],
+      pvcs: pvcs.items as LivePvc[],
+    },
+    reads: 4,
+  };
+}
+
 async function listNamespace(
   deps: ReconcileDeps,
   namespace: string,
-  prefetched: ReconcileOptions['prefetched'],
+  prefetched: Members | undefined,
 ): Promise<{ live: LiveNamespace; reads: number }> {
-  const { kube, vmopApiVersion } = deps;
-  // ConfigMaps: only names, labels and resourceVersions are used (never a ConfigMap's data).
-  // PVCs with their storage class: it goes into the restore-fidelity report.
-  // Each list keeps of its items only what the decisions read (projection.ts).
-  const meta = { metadataOnly: true, project: keptMeta };
-  const [lists, apps] = await Promise.all([
-    Promise.all([
-      prefetched
-        ? undefined
-        : kube.list<VirtualMachineGroup & KubeObject>(vmopApiVersion, KIND_VMG, namespace, {
-            project: keptGroup,
-          }),
-      prefetched
-        ? undefined
-        : kube.list<VirtualMachine & KubeObject>(vmopApiVersion, KIND_VM, namespace, {
-            project: keptVm,
-            pageSize: deps.vmPageSize ?? VM_PAGE_SIZE,
-          }),
-      prefetched?.configMaps ? undefined : kube.list('v1', 'ConfigMap', namespace, meta),
-      prefetched?.pvcs
-        ? undefined
-        : kube.list('v1', 'PersistentVolumeClaim', namespace, { project: keptPvc }),
-    ]),
-    listAppObjects(kube, namespace),
+  const [listed, apps] = await Promise.all([
+    prefetched ? { members: prefetched, reads: 0 } : listMembers(deps, namespace),
+    listAppObjects(deps.kube, namespace),
   ]);
-  const [groups, vms, cms, pvcs] = lists;
   return {
-    reads: lists.filter((l) => l !== undefined).length + apps.reads,
-    live: {
-      namespace,
-      groups: prefetched?.groups ?? groups!.items,
-      vms: prefetched?.vms ?? vms!.items,
-      configMaps: prefetched?.configMaps ?? (cms!.items as LiveObject[]),
-      pvcs: prefetched?.pvcs ?? (pvcs!.items as LivePvc[]),
-      ...apps.live,
-    },
+    reads: listed.reads + apps.reads,
+    live: { namespace, ...listed.members, ...apps.live },
   };
 }
 

@@ -602,7 +602,7 @@ describe('backup-labeler on the control plane', function () {
       {},
     );
     // The tick walks namespaces: their names once, then each namespace's ConfigMaps and PVCs
-    // once, as metadata; never the cluster's objects in one list.
+    // once; never the cluster's objects in one list.
     const namespaces = (await env.admin.list('v1', 'Namespace', undefined)).items.length;
     assert.equal(env.log.count('list', 'namespaces'), 1);
     assert.equal(env.log.count('list', 'configmaps'), namespaces);
